@@ -1,0 +1,87 @@
+"""Pair lists of the initial configuration (periodic, 2D and 3D) and pair diameters.
+
+Neighbour lists come from vesin (a cell list in C++); the pair vectors are recomputed here
+with the minimum-image convention, so every cutoff must stay below half the shortest box
+length (checked).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import numpy as np
+
+from glassml.errors import GlassmlError
+
+#: Pair diameters sigma_ab of the models glassml knows, rows/columns = species 0..K-1.
+#: KA3D: Kob & Andersen, PRE 51, 4626 (1995).  KA2D ternary: GlassBench's 2D model
+#: (REFERENCES.md, fitted to the GlassBench inherent structure).  Until glassml.systems
+#: provides one source of truth, a manifest may give its own ``model["sigma"]`` matrix.
+KNOWN_SIGMA: dict[str, list[list[float]]] = {
+    "ka3d": [[1.0, 0.8], [0.8, 0.88]],
+    "ka2d": [[1.0, 0.8, 0.9], [0.8, 0.88, 0.8], [0.9, 0.8, 0.94]],
+}
+_ALIASES = {"ka": "ka3d", "kob-andersen": "ka3d", "kob_andersen": "ka3d", "ka2d_ternary": "ka2d", "ka2d-ternary": "ka2d"}
+
+
+def pair_sigma(model: Mapping[str, Any] | str | None, n_species: int) -> tuple[np.ndarray, str]:
+    """Pair diameters (K, K) for a model, and where they came from.
+
+    ``model["sigma"]`` wins; otherwise a known model name; otherwise all ones (reported as
+    such in the returned source string, which compute_targets records in the manifest).
+    """
+    if isinstance(model, Mapping) and model.get("sigma") is not None:
+        sigma = np.asarray(model["sigma"], dtype=float)
+        source = "manifest model.sigma"
+    else:
+        name = model.get("name") if isinstance(model, Mapping) else model
+        key = str(name or "").lower()
+        key = _ALIASES.get(key, key)
+        if key in KNOWN_SIGMA:
+            sigma = np.asarray(KNOWN_SIGMA[key], dtype=float)
+            source = f"glassml.dynamics KNOWN_SIGMA[{key!r}]"
+        else:
+            return np.ones((n_species, n_species)), f"unknown model {name!r}: sigma_ab = 1 for every pair"
+    if sigma.ndim != 2 or sigma.shape[0] != sigma.shape[1] or sigma.shape[0] < n_species:
+        raise GlassmlError(f"pair diameters have shape {sigma.shape} but the samples have {n_species} species")
+    return sigma, source
+
+
+def minimum_image(vectors: np.ndarray, box: np.ndarray) -> np.ndarray:
+    """Fold separation vectors into the box's minimum image."""
+    return vectors - box * np.round(vectors / box)
+
+
+def pairs_within(positions: np.ndarray, box: np.ndarray, cutoff: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """All unordered pairs i < j with minimum-image distance below ``cutoff``.
+
+    Returns ``(i, j, rij)`` with ``rij = x_j - x_i`` (minimum image), sorted by (i, j).
+    """
+    from vesin import NeighborList
+
+    x = np.asarray(positions, dtype=float)
+    box = np.asarray(box, dtype=float)
+    n, dim = x.shape
+    if cutoff >= box.min() / 2:
+        raise GlassmlError(f"neighbour cutoff {cutoff:g} is not below half the box ({box.min() / 2:g}); the box is too small")
+    if n < 2:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros((0, dim))
+    folded = x - box * np.floor(x / box)
+    if dim == 2:
+        pts = np.concatenate([folded, np.zeros((n, 1))], axis=1)
+        cell = np.diag([box[0], box[1], 4.0 * cutoff + 1.0])
+        periodic = [True, True, False]
+    else:
+        pts, cell, periodic = folded, np.diag(box), True
+    i, j = NeighborList(cutoff=float(cutoff), full_list=False).compute(points=pts, box=cell, periodic=periodic, quantities="ij")
+    i = np.asarray(i, dtype=np.int64)
+    j = np.asarray(j, dtype=np.int64)
+    lo, hi = np.minimum(i, j), np.maximum(i, j)
+    keep = lo != hi
+    lo, hi = lo[keep], hi[keep]
+    order = np.lexsort((hi, lo))
+    lo, hi = lo[order], hi[order]
+    rij = minimum_image(x[hi] - x[lo], box)
+    inside = np.einsum("pk,pk->p", rij, rij) < cutoff**2
+    return lo[inside], hi[inside], rij[inside]
