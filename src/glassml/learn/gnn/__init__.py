@@ -1,0 +1,10 @@
+"""Graph learners: Bapst et al.'s GNN, BOTAN and an SE(3)-equivariant GNN (see docs/gnn.md).
+
+Importing this package registers the estimators ``bapst``, ``botan`` and ``se3``.
+"""
+
+from glassml.learn.gnn.bapst import BapstGNN
+from glassml.learn.gnn.botan import BOTAN
+from glassml.learn.gnn.se3 import EquivariantGNN
+
+__all__ = ["BapstGNN", "BOTAN", "EquivariantGNN"]

@@ -1,0 +1,186 @@
+"""The torch networks behind the graph learners.
+
+- :class:`EncodeProcessDecode`: the graph network of Bapst et al., "Unveiling the predictive
+  power of static structure in glassy systems", Nat. Phys. 16, 448 (2020), with the optional edge
+  decoder of BOTAN (Shiba, Hanai, Suzumura, Shimokawabe, J. Chem. Phys. 158, 084503 (2023)).
+- :class:`EquivariantNet`: a rotation-equivariant network in the spirit of Pezzicoli, Charpiat
+  and Landes, "Rotation-equivariant graph neural networks for learning glassy liquids
+  representations", SciPost Phys. 16, 136 (2024): spherical-harmonic edge attributes,
+  tensor-product convolutions with radial weights (e3nn), invariant read-out, one head per time.
+
+Aggregation is a sum over incoming edges (``index_add_``), so permuting particles permutes the
+output and nothing else.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+from torch import nn
+
+
+def scatter_sum(values: torch.Tensor, index: torch.Tensor, n: int) -> torch.Tensor:
+    """Sum rows of ``values`` (E, F) into ``n`` buckets given by ``index`` (E,)."""
+    out = torch.zeros((n,) + values.shape[1:], dtype=values.dtype, device=values.device)
+    return out.index_add_(0, index, values)
+
+
+class MLP(nn.Sequential):
+    """Linear layers with ReLU between them (and after the last if ``activate_final``)."""
+
+    def __init__(self, n_in: int, sizes: Sequence[int], activate_final: bool = True):
+        layers: list[nn.Module] = []
+        for k, n_out in enumerate(sizes):
+            layers.append(nn.Linear(n_in, n_out))
+            if k < len(sizes) - 1 or activate_final:
+                layers.append(nn.ReLU())
+            n_in = n_out
+        super().__init__(*layers)
+
+
+class EncodeProcessDecode(nn.Module):
+    """Bapst et al.'s graph network (encode, process n_steps times with skip input, decode).
+
+    - Encoder: independent MLPs on node features (one-hot species plus extra scalars) and on
+      edge features (relative vectors), each of sizes ``mlp_sizes`` (paper: 64, 64).
+    - Core, shared across the ``n_steps`` recurrences (paper: 7): its input at every step is
+      the current latent graph concatenated with the encoded one.  Edge update
+      ``e' = MLP([e, h_receiver, h_sender])``; node update ``h' = MLP([sum of incoming e', h])``.
+    - Node decoder MLP ``mlp_sizes + (n_out,)``: one output per time (multi-head) where the
+      paper trained one network per time.
+    - Edge decoder (BOTAN) MLP ``mlp_sizes + (n_edge_out,)`` on the final edge latents.
+    """
+
+    def __init__(self, n_node_in: int, n_edge_in: int, n_out: int, *, mlp_sizes: Sequence[int] = (64, 64), n_steps: int = 7, n_edge_out: int = 0):
+        super().__init__()
+        h = int(mlp_sizes[-1])
+        self.n_steps = int(n_steps)
+        self.node_encoder = MLP(n_node_in, mlp_sizes)
+        self.edge_encoder = MLP(n_edge_in, mlp_sizes)
+        self.edge_core = MLP(3 * 2 * h, mlp_sizes)
+        self.node_core = MLP(h + 2 * h, mlp_sizes)
+        self.node_decoder = MLP(h, tuple(mlp_sizes) + (n_out,), activate_final=False)
+        self.edge_decoder = MLP(h, tuple(mlp_sizes) + (n_edge_out,), activate_final=False) if n_edge_out else None
+
+    def forward(self, nodes: torch.Tensor, edges: torch.Tensor, edge_index: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        sender, receiver = edge_index[0], edge_index[1]
+        n = nodes.shape[0]
+        h0 = self.node_encoder(nodes)
+        e0 = self.edge_encoder(edges)
+        h, e = h0, e0
+        for _ in range(self.n_steps):
+            hc = torch.cat([h, h0], dim=-1)
+            ec = torch.cat([e, e0], dim=-1)
+            e = self.edge_core(torch.cat([ec, hc[receiver], hc[sender]], dim=-1))
+            h = self.node_core(torch.cat([scatter_sum(e, receiver, n), hc], dim=-1))
+        node_out = self.node_decoder(h)
+        edge_out = self.edge_decoder(e) if self.edge_decoder is not None else None
+        return node_out, edge_out
+
+
+class EquivariantNet(nn.Module):
+    """SE(3)-equivariant message passing (e3nn) with invariant per-time outputs.
+
+    Each layer: ``h_i <- Gate(Linear(sum_j TP(h_j, Y(r_ij); R(|r_ij|)) / sqrt(z)) + SelfLinear(h_i))``
+    where ``Y`` are spherical harmonics up to ``lmax``, ``R`` an MLP on a Gaussian radial basis
+    with a smooth cutoff (per-edge tensor-product weights), ``z`` the mean number of neighbours,
+    and the gate multiplies each l > 0 feature by a sigmoid of a learned scalar.  The read-out
+    MLP sees only the scalar (l = 0) channels of the last layer, so predictions are invariant
+    under rotations, reflections and translations.  Inputs are the species (one-hot) and
+    optional per-particle scalars such as the local potential energy, as in Pezzicoli et al.
+    """
+
+    def __init__(
+        self,
+        n_node_in: int,
+        n_out: int,
+        *,
+        cutoff: float = 2.0,
+        lmax: int = 2,
+        scalars: int = 16,
+        vectors: int = 8,
+        n_layers: int = 4,
+        n_basis: int = 10,
+        radial_hidden: int = 16,
+        head_sizes: Sequence[int] = (32,),
+        avg_neighbours: float = 40.0,
+    ):
+        super().__init__()
+        from e3nn import o3
+        from e3nn.nn import FullyConnectedNet, Gate
+
+        self.cutoff = float(cutoff)
+        self.n_basis = int(n_basis)
+        self.lmax = int(lmax)
+        self.avg_neighbours = float(avg_neighbours)
+        self.irreps_sh = o3.Irreps.spherical_harmonics(self.lmax)
+        self.sh = o3.SphericalHarmonics(self.irreps_sh, normalize=True, normalization="component")
+        irreps_in = o3.Irreps(f"{n_node_in}x0e")
+        gated = o3.Irreps([(vectors, (l, (-1) ** l)) for l in range(1, self.lmax + 1)])
+        act_scalars = o3.Irreps(f"{scalars}x0e")
+        self.self_links = nn.ModuleList()
+        self.radials = nn.ModuleList()
+        self.tps = nn.ModuleList()
+        self.linears = nn.ModuleList()
+        self.gates = nn.ModuleList()
+        irreps = irreps_in
+        for _ in range(int(n_layers)):
+            gate = Gate(act_scalars, [torch.nn.functional.silu], o3.Irreps(f"{gated.num_irreps}x0e"), [torch.sigmoid], gated)
+            # uvu tensor product: each input channel times each harmonic, weights from the radial MLP
+            irreps_mid, instructions = [], []
+            for i, (mul, ir_in) in enumerate(irreps):
+                for j, (_, ir_sh) in enumerate(self.irreps_sh):
+                    for ir_out in ir_in * ir_sh:
+                        if ir_out in gate.irreps_in:
+                            k = len(irreps_mid)
+                            irreps_mid.append((mul, ir_out))
+                            instructions.append((i, j, k, "uvu", True))
+            irreps_mid = o3.Irreps(irreps_mid)
+            tp = o3.TensorProduct(irreps, self.irreps_sh, irreps_mid, instructions, shared_weights=False, internal_weights=False)
+            self.tps.append(tp)
+            self.radials.append(FullyConnectedNet([self.n_basis, radial_hidden, tp.weight_numel], torch.nn.functional.silu))
+            self.linears.append(o3.Linear(irreps_mid, gate.irreps_in))
+            self.self_links.append(o3.Linear(irreps, gate.irreps_in))
+            self.gates.append(gate)
+            irreps = gate.irreps_out
+        self.irreps_out = irreps
+        n_scalar_out = sum(mul for mul, ir in irreps if ir.l == 0 and ir.p == 1)
+        self.head = MLP(n_scalar_out, tuple(head_sizes) + (n_out,), activate_final=False)
+
+    def radial_basis(self, r: torch.Tensor) -> torch.Tensor:
+        """Gaussians on [0, cutoff] times a smooth envelope vanishing at the cutoff."""
+        centers = torch.linspace(0.0, self.cutoff, self.n_basis, device=r.device, dtype=r.dtype)
+        width = self.cutoff / (self.n_basis - 1)
+        basis = torch.exp(-0.5 * ((r[:, None] - centers) / width) ** 2)
+        x = (r / self.cutoff).clamp(max=1.0)
+        envelope = 0.5 * (torch.cos(torch.pi * x) + 1.0)
+        return basis * envelope[:, None] * self.n_basis**0.5
+
+    def forward(self, nodes: torch.Tensor, edges: torch.Tensor, edge_index: torch.Tensor) -> tuple[torch.Tensor, None]:
+        sender, receiver = edge_index[0], edge_index[1]
+        n = nodes.shape[0]
+        if edges.shape[1] == 2:  # a 2D system lives in the z = 0 plane
+            edges = torch.cat([edges, torch.zeros_like(edges[:, :1])], dim=1)
+        r = edges.norm(dim=1)
+        y = self.sh(edges)
+        rb = self.radial_basis(r)
+        h = nodes
+        norm = self.avg_neighbours**-0.5
+        for tp, radial, linear, self_link, gate in zip(self.tps, self.radials, self.linears, self.self_links, self.gates):
+            messages = tp(h[sender], y, radial(rb))
+            agg = scatter_sum(messages, receiver, n) * norm
+            h = gate(linear(agg) + self_link(h))
+        scalars = h[:, self._scalar_slice()]
+        return self.head(scalars), None
+
+    def _scalar_slice(self) -> slice:
+        # the Gate puts its activated scalars first
+        start, stop = 0, 0
+        for mul, ir in self.irreps_out:
+            if ir.l == 0 and ir.p == 1:
+                stop += mul * ir.dim
+            else:
+                break
+        return slice(start, stop)
+
