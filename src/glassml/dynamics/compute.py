@@ -99,6 +99,10 @@ def compute_targets(dataset, *, show_progress: bool = True, force: bool = False,
     sigma, sigma_source = pair_sigma(manifest.get("model"), n_species)
     key = _params_hash(params, sigma)
     todo = [n for n in names if force or not _up_to_date(dataset, n, key)]
+    for name in todo:  # cheap check (zip listing only) before any work or progress output
+        sample = dataset[name]
+        if "positions" not in sample:
+            raise GlassmlError("no replica trajectories ('positions' is missing): run the isoconfigurational simulation first", sample.path)
 
     if show_progress:
         from glassml.cli.app import progress
@@ -111,9 +115,9 @@ def compute_targets(dataset, *, show_progress: bool = True, force: bool = False,
         for name in todo:
             sample = dataset[name]
             iso = from_arrays(sample, times=times, path=sample.path)
-            if int(iso.types.max()) >= sigma.shape[0]:
+            if "diameters" not in sample and int(iso.types.max()) >= sigma.shape[0]:
                 raise GlassmlError(f"species {int(iso.types.max())} has no pair diameter (model has {sigma.shape[0]})", sample.path)
-            arrays = sample_targets(iso, sigma, params)
+            arrays = sample_targets(iso, sigma, params, diameters=sample.get("diameters"))
             dataset.update_sample(name, arrays, save=False)
             dataset.manifest["samples"][name]["targets_hash"] = key
             dataset.manifest["samples"][name]["targets_replicas"] = iso.n_replicas

@@ -27,8 +27,11 @@ _ALIASES = {"ka": "ka3d", "kob-andersen": "ka3d", "kob_andersen": "ka3d", "ka2d_
 def pair_sigma(model: Mapping[str, Any] | str | None, n_species: int) -> tuple[np.ndarray, str]:
     """Pair diameters (K, K) for a model, and where they came from.
 
-    ``model["sigma"]`` wins; otherwise a known model name; otherwise all ones (reported as
-    such in the returned source string, which compute_targets records in the manifest).
+    ``model["sigma"]`` in the manifest wins; then :func:`glassml.systems.get_model` by name;
+    then glassml.dynamics' own table; otherwise all ones (the returned source string says
+    so, and compute_targets records it in the manifest).  For a polydisperse model the
+    matrix is [[1]] and per-pair diameters come from the sample's ``diameters``
+    (:class:`PairDiameters`).
     """
     if isinstance(model, Mapping) and model.get("sigma") is not None:
         sigma = np.asarray(model["sigma"], dtype=float)
@@ -37,14 +40,48 @@ def pair_sigma(model: Mapping[str, Any] | str | None, n_species: int) -> tuple[n
         name = model.get("name") if isinstance(model, Mapping) else model
         key = str(name or "").lower()
         key = _ALIASES.get(key, key)
-        if key in KNOWN_SIGMA:
-            sigma = np.asarray(KNOWN_SIGMA[key], dtype=float)
-            source = f"glassml.dynamics KNOWN_SIGMA[{key!r}]"
-        else:
-            return np.ones((n_species, n_species)), f"unknown model {name!r}: sigma_ab = 1 for every pair"
+        try:
+            from glassml.systems import get_model
+
+            m = get_model(key)
+            sigma, source = np.asarray(m.sigma, dtype=float), f"glassml.systems.get_model({key!r}).sigma"
+            if getattr(m, "polydisperse", False):
+                return sigma, source + " (polydisperse: per-pair from diameters)"
+        except Exception:  # unknown to glassml.systems (or not installed): fall back
+            if key in KNOWN_SIGMA:
+                sigma = np.asarray(KNOWN_SIGMA[key], dtype=float)
+                source = f"glassml.dynamics KNOWN_SIGMA[{key!r}]"
+            else:
+                return np.ones((n_species, n_species)), f"unknown model {name!r}: sigma_ab = 1 for every pair"
     if sigma.ndim != 2 or sigma.shape[0] != sigma.shape[1] or sigma.shape[0] < n_species:
         raise GlassmlError(f"pair diameters have shape {sigma.shape} but the samples have {n_species} species")
     return sigma, source
+
+
+class PairDiameters:
+    """sigma_ij of pairs: a (K, K) species table, or the polydisperse non-additive rule.
+
+    Polydisperse rule (Ninarello, Berthier & Coslovich, PRX 7, 021039, 2017):
+    sigma_ij = (sigma_i + sigma_j) / 2 * (1 - 0.2 |sigma_i - sigma_j|).
+    """
+
+    def __init__(self, table: np.ndarray, types: np.ndarray, diameters: np.ndarray | None = None):
+        self.table = np.asarray(table, dtype=float)
+        self.types = np.asarray(types)
+        self.diameters = None if diameters is None else np.asarray(diameters, dtype=float)
+
+    @property
+    def max(self) -> float:
+        if self.diameters is not None:
+            return float(self.diameters.max())
+        present = np.unique(self.types)
+        return float(self.table[np.ix_(present, present)].max())
+
+    def __call__(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        if self.diameters is not None:
+            si, sj = self.diameters[i], self.diameters[j]
+            return 0.5 * (si + sj) * (1.0 - 0.2 * np.abs(si - sj))
+        return self.table[self.types[i], self.types[j]]
 
 
 def minimum_image(vectors: np.ndarray, box: np.ndarray) -> np.ndarray:

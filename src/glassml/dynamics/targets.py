@@ -50,7 +50,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from glassml.dynamics.neighbours import pairs_within
+from glassml.dynamics.neighbours import PairDiameters, pairs_within
 
 #: Order of the targets in the per-sample ``target_split_stats`` array.
 CEILING_TARGETS = ("md_prop", "cr_prop", "bb_prop", "ov_prop", "edge_prop")
@@ -83,18 +83,17 @@ class TargetParameters:
 
 
 # ---------------------------------------------------------------------------- neighbours
-def initial_neighbours(initial_positions: np.ndarray, types: np.ndarray, box: np.ndarray, sigma: np.ndarray, shell: float = 1.485):
-    """Pairs i < j with r_ij(0) < shell * sigma[types_i, types_j].
+def initial_neighbours(initial_positions: np.ndarray, types: np.ndarray, box: np.ndarray, sigma, shell: float = 1.485):
+    """Pairs i < j with r_ij(0) < shell * sigma_ij.
 
-    Returns ``(i, j, rij0)`` with ``rij0 = x_j - x_i`` (minimum image).
+    ``sigma`` is a (K, K) species table or a :class:`PairDiameters`.
+    Returns ``(i, j, rij0, sigma_ij)`` with ``rij0 = x_j - x_i`` (minimum image).
     """
-    types = np.asarray(types)
-    present = np.unique(types)
-    rmax = shell * float(np.max(sigma[np.ix_(present, present)]))
-    i, j, rij = pairs_within(initial_positions, box, rmax)
-    s = sigma[types[i], types[j]]
+    pair = sigma if isinstance(sigma, PairDiameters) else PairDiameters(sigma, types)
+    i, j, rij = pairs_within(initial_positions, box, shell * pair.max)
+    s = pair(i, j)
     keep = np.einsum("pk,pk->p", rij, rij) < (shell * s) ** 2
-    return i[keep], j[keep], rij[keep]
+    return i[keep], j[keep], rij[keep], s[keep]
 
 
 def edge_pairs(initial_positions: np.ndarray, types: np.ndarray, box: np.ndarray, cutoff: float = 1.35, species: int = 0):
@@ -265,7 +264,7 @@ def replica_ceiling(stats: np.ndarray, n_replicas: int) -> tuple[np.ndarray, np.
 
 
 # ---------------------------------------------------------------------------- one sample
-def sample_targets(iso, sigma: np.ndarray, params: TargetParameters = TargetParameters()) -> dict[str, np.ndarray]:
+def sample_targets(iso, sigma, params: TargetParameters = TargetParameters(), diameters: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """All targets of one :class:`~glassml.dynamics.trajectory.Isoconfigurational` sample.
 
     Returns the arrays compute_targets stores: ``md_prop``, ``cr_prop``, ``bb_prop``,
@@ -273,12 +272,13 @@ def sample_targets(iso, sigma: np.ndarray, params: TargetParameters = TargetPara
     ``target_split_stats`` (len(CEILING_TARGETS), n_splits, T, 6).
     """
     disp, types = iso.displacements, iso.types
-    i, j, rij0 = initial_neighbours(iso.initial_positions, types, iso.box, sigma, params.shell)
+    pair = sigma if isinstance(sigma, PairDiameters) else PairDiameters(sigma, types, diameters)
+    i, j, rij0, sij = initial_neighbours(iso.initial_positions, types, iso.box, pair, params.shell)
     ei, ej, erij = edge_pairs(iso.initial_positions, types, iso.box, params.edge_cutoff, params.edge_species)
     per = {
         "md_prop": displacement_magnitudes(disp),
         "cr_prop": displacement_magnitudes(cage_relative_displacements(disp, i, j)),
-        "bb_prop": broken_bond_fractions(disp, i, j, rij0, sigma[types[i], types[j]], params.broken),
+        "bb_prop": broken_bond_fractions(disp, i, j, rij0, sij, params.broken),
         "ov_prop": overlap_mobilities(disp, params.overlap_a),
         "edge_prop": pair_distance_changes(disp, ei, ej, erij),
     }
