@@ -58,6 +58,23 @@ class Estimator(abc.ABC):
     name: str = "estimator"
     #: Sample arrays (or descriptor sets ``desc_<set>``) this estimator needs as input.
     requires: tuple[str, ...] = ()
+    #: Descriptor sets the benchmark runner must compute before fitting, as
+    #: ``(set name, positions array or None for the set's default)``; their sample arrays are
+    #: named by :func:`glassml.learn.features.descriptor_key` and count as required too.
+    descriptor_sets: tuple[tuple[str, str | None], ...] = ()
+
+    @classmethod
+    def required_keys(cls) -> tuple[str, ...]:
+        """Every sample array this estimator reads (``requires`` plus its descriptor arrays)."""
+        from glassml.learn.features import descriptor_key
+
+        keys = list(cls.requires) + [descriptor_key(s, p) for s, p in cls.descriptor_sets]
+        return tuple(dict.fromkeys(keys))
+
+    @classmethod
+    def missing_inputs(cls, sample: Sample) -> list[str]:
+        """The required arrays ``sample`` lacks (empty: this estimator can run on it)."""
+        return [k for k in cls.required_keys() if k not in sample]
 
     def __init__(self, seed: int = 0, **params: Any):
         self.seed = int(seed)

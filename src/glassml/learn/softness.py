@@ -1,0 +1,191 @@
+"""Softness: a linear SVM separating rearranging from non-rearranging particles.
+
+E. D. Cubuk et al., "Identifying structural flow defects in disordered solids using
+machine-learning methods", Phys. Rev. Lett. 114, 108001 (2015); S. S. Schoenholz, E. D. Cubuk,
+D. M. Sussman, E. Kaxiras, A. J. Liu, "A structural approach to relaxation in glassy liquids",
+Nature Physics 12, 469 (2016).  Descriptors: radial structure functions
+G(i; mu) = sum_j exp(-(r_ij - mu)^2 / 2L^2) per neighbour species (the ``softness`` set of
+:mod:`glassml.structure`).  Softness S_i is the signed distance of particle i's descriptor
+vector to the SVM's separating hyperplane.
+
+**What "rearranging" means here.**  The original work labels a particle rearranging when its
+hop indicator p_hop exceeds a threshold within a short window.  glassml's datasets hold
+isoconfigurational propensities, not single-trajectory hops, so the label is a propensity
+proxy, defined per species and per configuration at one time t*:
+
+* rearranging: propensity in the top ``q_high`` fraction (default 10 %) of its species;
+* non-rearranging: propensity in the bottom ``q_low`` fraction (default 50 %);
+* particles in between are left out of the SVM fit (as Cubuk et al. leave out ambiguous ones).
+
+t* and the SVM's C are hyper-parameters chosen on the validation split, by the mean pooled
+Pearson correlation of the final predictor.  To turn softness into a propensity predictor,
+each time t gets a linear map ``prop_t ~ a_t + b_t S`` fitted by least squares on the
+training split.  ``info_["softness_pearson_val"]`` records corr(S, propensity) per time per
+species on the validation split: the "softness correlates with dynamics" number.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from glassml.errors import GlassmlError
+from glassml.learn.base import Estimator, register
+from glassml.learn.features import (
+    Scaler,
+    descriptor_key,
+    pearson_columns,
+    require,
+    sample_index,
+    split_rows,
+    stack_features,
+    stack_targets,
+    stack_types,
+)
+from glassml.store.dataset import Sample
+
+
+def rearranging_labels(prop: np.ndarray, groups: np.ndarray, q_high: float, q_low: float) -> np.ndarray:
+    """+1 (rearranging), -1 (non-rearranging) or 0 (left out) for each particle.
+
+    ``prop`` is the propensity at t* of particles of one species; ``groups`` the configuration
+    each belongs to; quantiles are taken within each configuration.
+    """
+    labels = np.zeros(prop.shape[0], dtype=np.int64)
+    for g in np.unique(groups):
+        m = groups == g
+        p = prop[m]
+        hi, lo = np.quantile(p, 1.0 - q_high), np.quantile(p, q_low)
+        lab = np.zeros(p.shape[0], dtype=np.int64)
+        lab[p >= hi] = 1
+        lab[(p <= lo) & (lab == 0)] = -1
+        labels[m] = lab
+    return labels
+
+
+@register("softness")
+class Softness(Estimator):
+    """Linear-SVM softness (Cubuk 2015, Schoenholz 2016) with a per-time linear map to propensity."""
+
+    descriptor_sets = (("softness", None),)
+
+    def __init__(
+        self,
+        seed: int = 0,
+        c_grid: Sequence[float] = (0.01, 0.1, 1.0),
+        q_high: float = 0.1,
+        q_low: float = 0.5,
+        **params: Any,
+    ):
+        super().__init__(seed=seed, c_grid=[float(c) for c in c_grid], q_high=float(q_high), q_low=float(q_low), **params)
+        self.c_grid = [float(c) for c in c_grid]
+        self.q_high, self.q_low = float(q_high), float(q_low)
+        self.models_: dict[int, dict[str, np.ndarray]] = {}
+
+    # -- pieces -------------------------------------------------------------------------
+    def _svm(self, z: np.ndarray, labels: np.ndarray, c: float) -> tuple[np.ndarray, float]:
+        from sklearn.svm import LinearSVC
+
+        keep = labels != 0
+        if len(np.unique(labels[keep])) < 2:
+            raise GlassmlError(f"{self.name}: training set has no rearranging/non-rearranging contrast")
+        svm = LinearSVC(C=c, dual=False, max_iter=5000, random_state=self.seed, class_weight="balanced")
+        svm.fit(z[keep], labels[keep])
+        w = svm.coef_[0].astype(np.float64)
+        norm = float(np.linalg.norm(w)) or 1.0
+        return w / norm, float(svm.intercept_[0]) / norm  # S = z @ w + b: signed distance
+
+    @staticmethod
+    def _linear_map(s: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Least squares y_t = a_t + b_t s for every time column of y."""
+        sc = s - s.mean()
+        var = float(sc @ sc)
+        slope = (sc @ (y - y.mean(axis=0))) / var if var > 0 else np.zeros(y.shape[1])
+        return y.mean(axis=0) - slope * s.mean(), slope
+
+    # -- API ----------------------------------------------------------------------------
+    def fit(self, train: Sequence[Sample], val: Sequence[Sample], target: str = "md_prop") -> "Estimator":
+        key = descriptor_key("softness")
+        require(train, [key, target], self.name)
+        require(val, [key, target], self.name)
+        xt, yt, st, gt = stack_features(train, key), stack_targets(train, target), stack_types(train), sample_index(train)
+        xv, yv, sv = stack_features(val, key), stack_targets(val, target), stack_types(val)
+        n_times = yt.shape[1]
+        self.models_ = {}
+        info_choice, info_r, info_val = {}, {}, {}
+        for sp in np.unique(st):
+            mt, mv = st == sp, sv == sp
+            scaler = Scaler().fit(xt[mt])
+            zt, zv = scaler.transform(xt[mt]), scaler.transform(xv[mv])
+            best = None
+            for t_star in range(n_times):
+                labels = rearranging_labels(yt[mt, t_star], gt[mt], self.q_high, self.q_low)
+                for c in self.c_grid:
+                    w, b = self._svm(zt, labels, c)
+                    s_train = zt @ w + b
+                    a, slope = self._linear_map(s_train, yt[mt])
+                    if mv.sum() >= 3:
+                        r = pearson_columns((zv @ w + b)[:, None] * slope + a, yv[mv])
+                        crit = float(np.nanmean(r)) if np.isfinite(r).any() else -np.inf
+                    else:
+                        crit = -np.inf
+                    if best is None or crit > best[0]:
+                        best = (crit, t_star, c, w, b, a, slope)
+            crit, t_star, c, w, b, a, slope = best
+            self.models_[int(sp)] = {"mean": scaler.mean, "scale": scaler.scale, "w": w, "b": np.array([b]),
+                                     "a": a, "slope": slope}
+            info_choice[str(int(sp))] = {"t_star_index": int(t_star), "C": c}
+            s_val = zv @ w + b
+            if mv.sum() >= 3:
+                r_s = pearson_columns(np.repeat(s_val[:, None], n_times, axis=1), yv[mv])
+                info_r[str(int(sp))] = [None if not np.isfinite(v) else float(v) for v in r_s]
+            info_val[str(int(sp))] = None if not np.isfinite(crit) else crit
+        self.info_.update({
+            "target": target, "features": key, "chosen": info_choice, "softness_pearson_val": info_r,
+            "val_mean_pearson": info_val,
+            "label_definition": f"rearranging = top {self.q_high:.0%} propensity of its species in its configuration "
+                                f"at t*, non-rearranging = bottom {self.q_low:.0%}",
+        })
+        return self
+
+    def softness(self, samples: Sequence[Sample]) -> list[np.ndarray]:
+        """Softness S (signed distance to the hyperplane) of every particle, one (N,) array per sample."""
+        if not self.models_:
+            raise GlassmlError(f"{self.name}: fit the model before predicting")
+        key = descriptor_key("softness")
+        require(samples, [key], self.name)
+        x, sp = stack_features(samples, key), stack_types(samples)
+        s = np.zeros(x.shape[0])
+        for k in np.unique(sp):
+            m = self.models_.get(int(k))
+            if m is None:
+                raise GlassmlError(f"{self.name}: species {int(k)} was not in the training set")
+            rows = sp == k
+            s[rows] = ((x[rows] - m["mean"]) / m["scale"]) @ m["w"] + m["b"][0]
+        return [r[0] for r in split_rows(s[:, None], samples)]
+
+    def predict(self, samples: Sequence[Sample]) -> list[np.ndarray]:
+        out = []
+        for sample, s in zip(samples, self.softness(samples)):
+            types = np.asarray(sample["types"])
+            pred = np.zeros((next(iter(self.models_.values()))["a"].shape[0], s.shape[0]))
+            for k in np.unique(types):
+                m = self.models_[int(k)]
+                rows = types == k
+                pred[:, rows] = m["a"][:, None] + m["slope"][:, None] * s[rows][None, :]
+            out.append(pred)
+        return out
+
+    def _state(self) -> dict[str, Any]:
+        state: dict[str, Any] = {"species": sorted(self.models_)}
+        for sp, m in self.models_.items():
+            for k, v in m.items():
+                state[f"s{sp}_{k}"] = np.asarray(v)
+        return state
+
+    def _set_state(self, state: dict[str, Any]) -> None:
+        self.models_ = {
+            int(sp): {k: np.asarray(state[f"s{sp}_{k}"]) for k in ("mean", "scale", "w", "b", "a", "slope")}
+            for sp in state["species"]
+        }
