@@ -3,21 +3,30 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, Optional
 
 import numpy as np
 import typer
+from rich.console import Console
 
-from glassml.cli.app import app, console, print_json
+from glassml.cli.app import app, console, print_json, progress
 from glassml.errors import GlassmlError
 from glassml.store import Dataset
 
+stdout = Console(highlight=False, soft_wrap=True)
+
+
+def _counts(types: np.ndarray) -> dict[int, int]:
+    return {int(k): int(v) for k, v in zip(*np.unique(types, return_counts=True))}
+
 
 def dataset_summary(ds: Dataset, *, verify: bool = True) -> dict:
-    """The facts ``glassml info`` shows about a dataset."""
+    """The facts ``glassml info`` shows about a dataset (reads the manifest and one sample)."""
     m = ds.manifest
     summary = {
         "path": str(ds.path),
-        "model": m.get("model", {}).get("name"),
+        "format": "glassml",
+        "model": (m.get("model") or {}).get("name"),
         "dimension": m.get("dimension"),
         "temperature": m.get("temperature"),
         "times": m.get("times"),
@@ -33,11 +42,95 @@ def dataset_summary(ds: Dataset, *, verify: bool = True) -> dict:
         first = ds[names[0]]
         types = first["types"]
         summary["n_particles"] = int(types.shape[0])
-        summary["species_counts"] = {int(k): int(v) for k, v in zip(*np.unique(types, return_counts=True))}
+        summary["species_counts"] = _counts(types)
         summary["box"] = [float(b) for b in np.atleast_1d(first["box"])]
     if verify:
         summary["verified"] = ds.verify().as_dict()
     return summary
+
+
+def records_summary(records: list, meta: dict[str, Any]) -> dict:
+    """The facts ``glassml info`` shows about foreign files (already read and validated)."""
+    _, first = records[0]
+    sizes = sorted({int(a["types"].shape[0]) for _, a in records})
+    split = meta.get("split")
+    return {
+        "path": meta["sources"][0] if len(meta["sources"]) == 1 else f"{len(meta['sources'])} files",
+        "format": meta["format"],
+        "model": (meta.get("model") or {}).get("name"),
+        "dimension": meta.get("dimension"),
+        "temperature": meta.get("temperature"),
+        "times": meta.get("times"),
+        "n_replicas": meta.get("n_replicas"),
+        "n_samples": len(records),
+        "split": None if not split else {k: len(v) for k, v in split.items()},
+        "species_map": meta.get("species_map"),
+        "n_particles": sizes[0] if len(sizes) == 1 else sizes,
+        "species_counts": _counts(first["types"]),
+        "box": [float(b) for b in np.atleast_1d(first["box"])],
+        "arrays": {k: list(np.shape(v)) for k, v in first.items()},
+        "verified": True,
+    }
+
+
+def _reader_options(temperature, density, times, dt, frames, dimension, allow_pickle) -> dict[str, Any]:
+    opts: dict[str, Any] = {"allow_pickle": allow_pickle}
+    if temperature is not None:
+        opts["temperature"] = temperature
+    if density is not None:
+        opts["density"] = density
+    if times:
+        try:
+            opts["times"] = [float(t) for t in times.split(",")]
+        except ValueError:
+            raise GlassmlError(f"--times must be comma-separated numbers, got {times!r}") from None
+    if dt is not None:
+        opts["dt"] = dt
+    if frames is not None:
+        opts["frames"] = frames
+    if dimension is not None:
+        opts["dimension"] = dimension
+    return opts
+
+
+def _print_summary(summary: dict) -> None:
+    for key, value in summary.items():
+        if isinstance(value, list) and len(value) > 12:
+            value = f"[{', '.join(map(str, value[:3]))}, ..., {value[-1]}] ({len(value)} values)"
+        stdout.print(f"[bold]{key:>14}[/bold]  {value}")
+
+
+PROGRESS_MIN = 20  # samples; fewer are written in well under a second
+
+FORMAT_HELP = "Input format (default: detected): glassml, glassbench, glassbench-models, glassbench-trajectories, botan, bapst, lammps-dump, extxyz, gsd."
+
+
+@app.command()
+def info(
+    path: str = typer.Argument(..., help="A glassml dataset directory, a foreign file, or a glob of files."),
+    json_: bool = typer.Option(False, "--json", help="Machine-readable output on stdout."),
+    fmt: Optional[str] = typer.Option(None, "--format", "--from", help=FORMAT_HELP),
+    temperature: Optional[float] = typer.Option(None, help="Temperature, when the files do not say."),
+    density: Optional[float] = typer.Option(None, help="Number density (box of BOTAN files and box-less npz)."),
+    times: Optional[str] = typer.Option(None, help="Comma-separated times of the time codes."),
+    dt: Optional[float] = typer.Option(None, help="Time step of dump/GSD frames (times = step x dt)."),
+    frames: Optional[str] = typer.Option(None, help="Dump/xyz/GSD frames: 'trajectory' (one sample per file) or 'samples'."),
+    dimension: Optional[int] = typer.Option(None, help="Force the dimension of dump/xyz/GSD files."),
+    allow_pickle: bool = typer.Option(False, "--allow-pickle", help="Allow reading pickles (runs code from the file)."),
+    no_verify: bool = typer.Option(False, "--no-verify", help="Skip checksum verification of a dataset."),
+) -> None:
+    """Summarise a dataset or foreign file: model, N, dimension, species, temperature, times, replicas, split, verified."""
+    from glassml.store.formats import read_any, resolve_format
+
+    if Dataset.is_dataset(path) and (fmt is None or resolve_format(fmt) == "glassml"):
+        summary = dataset_summary(Dataset.open(path), verify=not no_verify)
+    else:
+        records, meta = read_any(path, fmt, **_reader_options(temperature, density, times, dt, frames, dimension, allow_pickle))
+        summary = records_summary(records, meta)
+    if json_:
+        print_json(summary)
+    else:
+        _print_summary(summary)
 
 
 @app.command()
@@ -51,3 +144,47 @@ def verify(path: Path = typer.Argument(..., help="A glassml dataset directory.")
         console.print(f"{len(report.ok)} samples ok" + ("" if report.complete else f"; problems: {report.as_dict()}"))
     if not report.complete:
         raise typer.Exit(1)
+
+
+@app.command()
+def convert(
+    src: list[str] = typer.Argument(..., help="Input file(s), directory or glob (quote it to let glassml expand it)."),
+    dst: Path = typer.Argument(..., help="The new glassml dataset (or output of --to)."),
+    fmt: Optional[str] = typer.Option(None, "--from", "--format", help=FORMAT_HELP),
+    to: str = typer.Option("glassml", "--to", help="Output format: glassml, glassbench-models, glassbench-trajectories, botan, lammps-dump, extxyz, gsd."),
+    temperature: Optional[float] = typer.Option(None, help="Temperature, when the files do not say."),
+    density: Optional[float] = typer.Option(None, help="Number density (box of BOTAN files and box-less npz)."),
+    times: Optional[str] = typer.Option(None, help="Comma-separated times of the time codes."),
+    dt: Optional[float] = typer.Option(None, help="Time step of dump/GSD frames (times = step x dt)."),
+    frames: Optional[str] = typer.Option(None, help="Dump/xyz/GSD frames: 'trajectory' (one sample per file) or 'samples'."),
+    dimension: Optional[int] = typer.Option(None, help="Force the dimension of dump/xyz/GSD files."),
+    replica: int = typer.Option(0, help="Replica written by dump/xyz/GSD writers."),
+    allow_pickle: bool = typer.Option(False, "--allow-pickle", help="Allow reading pickles (runs code from the file)."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing dataset at DST."),
+    json_: bool = typer.Option(False, "--json", help="Print the new dataset's summary as JSON."),
+) -> None:
+    """Convert foreign files into a new glassml dataset (built aside, then renamed into place)."""
+    from glassml.store.formats import read_any, write_any
+    from glassml.store.formats.dataset_io import check_destination
+
+    opts = _reader_options(temperature, density, times, dt, frames, dimension, allow_pickle)
+    check_destination(dst, force)  # refuse before reading anything
+    records, meta = read_any(src, fmt, **opts)
+    if to != "glassml":
+        paths = write_any(dst, records, meta, to, force=force, replica=replica)
+        if json_:
+            print_json({"written": [str(p) for p in paths]})
+        else:
+            console.print(f"wrote {len(paths)} files under {dst}")
+        return
+    if len(records) > PROGRESS_MIN:
+        with progress() as bar:
+            task = bar.add_task("writing samples", total=len(records))
+            result = write_any(dst, records, meta, force=force, on_sample=lambda name: bar.advance(task))
+    else:
+        result = write_any(dst, records, meta, force=force)
+    summary = dataset_summary(result)
+    if json_:
+        print_json(summary)
+    else:
+        console.print(f"wrote {summary['n_samples']} samples to {dst} (verified: {summary['verified']['complete']})")

@@ -1,0 +1,222 @@
+"""Readers and writers for the formats glassy-dynamics data lives in.
+
+The one entry point for reading is :func:`read_any`::
+
+    records, meta = read_any("N1290T0.23_151_tc*.npz")          # format detected
+    records, meta = read_any("run.dump", "lammps-dump", dt=0.005)
+    for name, arrays in records:                                 # arrays: glassml names
+        arrays["types"], arrays["initial_positions"], arrays.get("positions")
+
+``records`` is a list of ``(sample name, dict of arrays)`` (see :data:`glassml.store.ARRAY_DOC`)
+and ``meta`` a dict with ``format``, ``model``, ``dimension``, ``temperature``, ``times``,
+``n_replicas``, ``species_map`` (foreign label -> glassml species), ``split`` and ``sources``.
+Every reader validates what it reads and raises :class:`glassml.GlassmlError` naming the file.
+
+:func:`write_any` writes records in any writable format; :func:`convert` reads and writes a
+new glassml dataset in one go (never half-written, see :mod:`.dataset_io`).
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+from glassml.errors import GlassmlError
+from glassml.store.dataset import Dataset
+from glassml.store.formats import bapst, dataset_io, extxyz, glassbench, gsdfile, lammps
+from glassml.store.formats.common import Record
+from glassml.store.formats.dataset_io import build_then_publish, write_dataset
+
+
+@dataclass(frozen=True)
+class Format:
+    """A named on-disk format: how to read it, how to write it (None: read only)."""
+
+    name: str
+    description: str
+    read: Callable[..., tuple[list[Record], dict]]
+    write: Callable[..., Any] | None
+    suffixes: tuple[str, ...]
+    writes_directory: bool = True
+
+
+FORMATS: dict[str, Format] = {
+    f.name: f
+    for f in (
+        Format("glassml", "glassml dataset directory (glassml.json + samples/*.npz)", dataset_io.read_glassml, write_dataset, ()),
+        Format("glassbench-models", "GlassBench *_models npz, one configuration per file", glassbench.read_models, glassbench.write_models, (".npz",)),
+        Format(
+            "glassbench-trajectories",
+            "GlassBench KA2D *_trajectories npz, one file per time code (N1290T{T}_{id}_tc{XX}.npz)",
+            glassbench.read_trajectories,
+            glassbench.write_trajectories,
+            (".npz",),
+        ),
+        Format(
+            "botan",
+            "BOTAN isoconfig_*_tc*.npz (box from N and --density)",
+            glassbench.read_botan,
+            lambda dst, records, meta, **kw: glassbench.write_trajectories(dst, records, meta, prefix="isoconfig_"),
+            (".npz",),
+        ),
+        Format("bapst", "DeepMind/Bapst et al. pickles (read only; needs --allow-pickle)", bapst.read_bapst, None, (".pkl", ".pickle")),
+        Format("lammps-dump", "LAMMPS text dump (dump custom), several frames", lammps.read_lammps_dump, lammps.write_lammps_dump, (".dump", ".lammpstrj")),
+        Format("extxyz", "extended XYZ (Lattice=, Properties=species:S:1:pos:R:3)", extxyz.read_extxyz, extxyz.write_extxyz, (".xyz", ".extxyz")),
+        Format("gsd", "GSD (HOOMD-blue) trajectory", gsdfile.read_gsd, gsdfile.write_gsd, (".gsd",)),
+    )
+}
+
+ALIASES = {
+    "dataset": "glassml",
+    "glassbench-model": "glassbench-models",
+    "glassbench-trajectory": "glassbench-trajectories",
+    "ka2d": "glassbench-trajectories",
+    "isoconfig": "botan",
+    "deepmind": "bapst",
+    "pickle": "bapst",
+    "lammps": "lammps-dump",
+    "dump": "lammps-dump",
+    "xyz": "extxyz",
+    "hoomd": "gsd",
+}
+
+_GLOB_CHARS = set("*?[")
+
+
+def format_names() -> list[str]:
+    return sorted(FORMATS) + ["glassbench"]
+
+
+def resolve_format(name: str) -> str:
+    """Canonical format name for ``name`` (aliases allowed); 'glassbench' is resolved later."""
+    key = name.strip().lower()
+    key = ALIASES.get(key, key)
+    if key not in FORMATS and key != "glassbench":
+        raise GlassmlError(f"unknown format {name!r}; known formats: {', '.join(format_names())}")
+    return key
+
+
+def expand_paths(src: str | os.PathLike | Sequence[str | os.PathLike]) -> list[Path]:
+    """Files (or dataset directories) named by ``src``: a path, a directory, a glob, or a list."""
+    if isinstance(src, (list, tuple)):
+        out: list[Path] = []
+        for s in src:
+            out += expand_paths(s)
+        if not out:
+            raise GlassmlError("no input paths given")
+        return out
+    text = os.fspath(src)
+    path = Path(text)
+    if not path.exists() and _GLOB_CHARS & set(text):
+        matches = sorted(Path(m) for m in glob.glob(text, recursive=True) if Path(m).is_file() or Dataset.is_dataset(m))
+        if not matches:
+            raise GlassmlError("no files match this pattern", text)
+        return matches
+    if not path.exists():
+        raise GlassmlError("does not exist", path)
+    if path.is_dir():
+        if Dataset.is_dataset(path):
+            return [path]
+        suffixes = {s for f in FORMATS.values() for s in f.suffixes}
+        files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in suffixes and not p.name.startswith("."))
+        if not files:
+            raise GlassmlError("is a directory but neither a glassml dataset (no glassml.json) nor holds files of a known format", path)
+        return files
+    return [path]
+
+
+def _sniff(path: Path) -> str:
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(256)
+    except OSError as exc:
+        raise GlassmlError(f"cannot read ({exc.strerror})", path) from None
+    if not head:
+        raise GlassmlError("file is empty", path)
+    text = head.decode("utf-8", "replace").lstrip()
+    if text.startswith("ITEM:"):
+        return "lammps-dump"
+    if text.split("\n", 1)[0].strip().isdigit():
+        return "extxyz"
+    if head.startswith(b"PK"):
+        return "glassbench"
+    if head[:1] == b"\x80":
+        return "bapst"
+    raise GlassmlError("cannot tell the file's format; pass --format (one of " + ", ".join(format_names()) + ")", path)
+
+
+def detect_format(path: str | os.PathLike) -> str:
+    """The format of one file or directory, from its name and first bytes."""
+    path = Path(path)
+    if path.is_dir():
+        if Dataset.is_dataset(path):
+            return "glassml"
+        raise GlassmlError(f"is a directory but not a glassml dataset (no glassml.json)", path)
+    suffix = path.suffix.lower()
+    for f in FORMATS.values():
+        if suffix in f.suffixes and suffix != ".npz":
+            return f.name
+    fmt = "glassbench" if suffix == ".npz" else _sniff(path)
+    return _glassbench_kind(path) if fmt == "glassbench" else fmt
+
+
+def _glassbench_kind(path: Path) -> str:
+    if path.name.startswith("isoconfig_"):
+        return "botan"
+    if glassbench._TC_RE.match(path.stem):
+        return "glassbench-trajectories"
+    return "glassbench-models"
+
+
+def read_any(path: str | os.PathLike | Sequence[str | os.PathLike], fmt: str | None = None, **kw: Any) -> tuple[list[Record], dict]:
+    """Read samples from any supported format: ``(records, meta)`` (see module docstring).
+
+    ``path`` is a file, a directory, a glob or a list of them.  Keyword options, passed on to
+    the reader where they apply: ``temperature``, ``density`` (box of box-less files),
+    ``times`` (times of time codes), ``allow_pickle`` (Bapst pickles), ``dt`` (time step of
+    dump/GSD frames), ``frames`` ('trajectory' or 'samples'), ``dimension``, ``species_map``.
+    """
+    paths = expand_paths(path)
+    if fmt is None:
+        kinds = {p: detect_format(p) for p in paths}
+    else:
+        name = resolve_format(fmt)
+        kinds = {p: (_glassbench_kind(p) if name == "glassbench" else name) for p in paths}
+    found = sorted(set(kinds.values()))
+    if len(found) > 1:
+        first = {k: next(p for p, v in kinds.items() if v == k) for k in found}
+        raise GlassmlError(
+            "inputs mix formats (" + ", ".join(f"{k}: {first[k].name}" for k in found) + "); convert them separately",
+            paths[0].parent if len(paths) > 1 else paths[0],
+        )
+    return FORMATS[found[0]].read(paths, **kw)
+
+
+def write_any(dst: str | os.PathLike, records: Sequence[Record], meta: Mapping[str, Any], fmt: str = "glassml", *, force: bool = False, **kw: Any) -> Any:
+    """Write records in format ``fmt`` at ``dst`` (a directory, or a file for one sample)."""
+    name = resolve_format(fmt)
+    spec = FORMATS.get(name)
+    if spec is None or spec.write is None:
+        raise GlassmlError(f"format {fmt!r} cannot be written; writable: {', '.join(n for n, f in FORMATS.items() if f.write)}")
+    dst = Path(dst)
+    if name == "glassml":
+        return write_dataset(dst, records, meta, force=force, **kw)
+    if len(records) == 1 and dst.suffix and name in ("lammps-dump", "extxyz", "gsd"):
+        if dst.exists() and not force:
+            raise GlassmlError("already exists; pass --force to overwrite it", dst)
+        return spec.write(dst, records, meta, **kw)
+    return build_then_publish(dst, force, lambda tmp: spec.write(tmp, records, meta, **kw))
+
+
+def convert(src, dst: str | os.PathLike, fmt: str | None = None, *, to: str = "glassml", force: bool = False, **kw: Any) -> Any:
+    """Read ``src`` (any format) and write it at ``dst`` (a new glassml dataset by default)."""
+    write_kw = {k: kw.pop(k) for k in ("on_sample", "replica") if k in kw}
+    dataset_io.check_destination(Path(dst), force)  # fail before reading anything
+    records, meta = read_any(src, fmt, **kw)
+    return write_any(dst, records, meta, to, force=force, **write_kw)
+
+
+__all__ = ["FORMATS", "Format", "convert", "detect_format", "expand_paths", "read_any", "resolve_format", "write_any", "write_dataset"]

@@ -1,0 +1,193 @@
+"""Shared pieces of the readers and writers: records, metadata, species maps, time tables.
+
+A reader returns ``(records, meta)``: ``records`` is a list of ``(name, arrays)`` pairs, one per
+initial configuration, with glassml's array names (see :data:`glassml.store.ARRAY_DOC`), and
+``meta`` a dict with the dataset-level facts (``format``, ``model``, ``dimension``,
+``temperature``, ``times``, ``n_replicas``, ``species_map``, ``split``, ``sources``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import numpy as np
+
+from glassml.errors import GlassmlError
+from glassml.store.validate import check_types, validate_sample
+
+Record = tuple[str, dict[str, np.ndarray]]
+
+#: GlassBench KA2D time codes: temperature -> {code: time} (REFERENCES.md, roadmap data).
+KA2D_TIME_CODES: dict[float, dict[int, float]] = {
+    0.23: dict(zip(range(5, 45, 5), [0.1, 1.1, 11.64, 122.47, 1288.41, 13554.0, 142587.0, 1.5e6])),
+    0.30: dict(zip(range(1, 7), [0.11, 1.25, 14.14, 158.74, 1781.79, 20000.0])),
+}
+
+#: GlassBench KA (3D) time grid at T = 0.44 (REFERENCES.md).
+KA3D_TIMES: dict[float, list[float]] = {
+    0.44: [0.13, 1.3, 13.0, 130.0, 412.0, 1300.0, 4120.0, 13000.0, 41200.0, 130000.0],
+}
+
+#: Known GlassBench models by (N, dimension): name and box length.
+KNOWN_MODELS: dict[tuple[int, int], tuple[str, float]] = {
+    (1290, 2): ("KA2D", 32.8962),
+    (4096, 3): ("KA3D", 15.05658),
+}
+
+_TEMP_RE = re.compile(r"T(\d+(?:\.\d+)?)")
+
+
+def temperature_from_name(path: str | os.PathLike) -> float | None:
+    """The temperature written in a GlassBench-style name (``N1290T0.23_151``), if any."""
+    m = re.search(r"N\d+T(\d+(?:\.\d*)?)", Path(path).name)
+    if m is None:
+        for part in reversed(Path(path).parts[:-1]):  # folders like T0.44/
+            m2 = re.fullmatch(r"T(\d+(?:\.\d+)?)", part)
+            if m2:
+                return float(m2.group(1))
+        return None
+    return float(m.group(1).rstrip("."))
+
+
+def split_from_path(path: str | os.PathLike) -> str | None:
+    """``train``/``val``/``test`` when a folder of ``path`` is named so (GlassBench layout)."""
+    for part in reversed(Path(path).parts[:-1]):
+        if part in ("train", "val", "test"):
+            return part
+    return None
+
+
+def as_int_labels(labels: np.ndarray, path: str | os.PathLike) -> np.ndarray:
+    """Foreign species labels as a 1-D integer array (floats are refused, even integral ones)."""
+    labels = np.asarray(labels)
+    if labels.dtype.kind in "US":
+        raise GlassmlError(f"species labels are strings ({labels.dtype}); expected integers", path)
+    return check_types(labels, path)
+
+
+def species_map_for(label_sets: Iterable[Iterable[Any]]) -> dict[str, int]:
+    """One mapping foreign label -> 0..K-1 over all files (sorted labels, numbers numerically)."""
+    labels: set = set()
+    for s in label_sets:
+        labels.update(np.asarray(list(s)).tolist() if not isinstance(s, np.ndarray) else s.tolist())
+    return {str(label): k for k, label in enumerate(sorted(labels, key=_label_order))}
+
+
+def _label_order(label: Any) -> tuple[int, float, str]:
+    """Numbers (and number-like text) numerically first, then names alphabetically."""
+    try:
+        return (0, float(label), "")
+    except (TypeError, ValueError):
+        return (1, 0.0, str(label))
+
+
+def apply_species_map(labels: np.ndarray, species_map: Mapping[str, int], path) -> np.ndarray:
+    """Map foreign labels to glassml species with ``species_map`` (keys are labels as text)."""
+    keys = np.asarray([str(v) for v in np.asarray(labels).tolist()])
+    out = np.empty(keys.shape, dtype=np.int64)
+    for label in np.unique(keys):
+        if label not in species_map:
+            raise GlassmlError(f"species label {label!r} is not in the species map {dict(species_map)}", path)
+        out[keys == label] = species_map[label]
+    return out
+
+
+def inverse_species_map(meta: Mapping[str, Any], numeric: bool = True) -> dict[int, Any] | None:
+    """glassml species -> original label, from ``meta['species_map']`` (None if absent)."""
+    smap = meta.get("species_map")
+    if not smap:
+        return None
+    inv: dict[int, Any] = {}
+    for label, k in smap.items():
+        if numeric:
+            try:
+                inv[int(k)] = int(label)
+            except ValueError:
+                return None
+        else:
+            inv[int(k)] = label
+    return inv
+
+
+def unmap_species(types: np.ndarray, meta: Mapping[str, Any], default_offset: int = 1) -> np.ndarray:
+    """glassml species back to integer labels (the recorded map, else ``type + offset``)."""
+    inv = inverse_species_map(meta)
+    types = np.asarray(types, dtype=np.int64)
+    if inv is None or any(int(t) not in inv for t in np.unique(types)):
+        return types + default_offset
+    return np.asarray([inv[int(t)] for t in types], dtype=np.int64)
+
+
+def box_from_density(n: int, dimension: int, density: float, path=None) -> np.ndarray:
+    """The cubic/square box of ``n`` particles at number density ``density``."""
+    if not np.isfinite(density) or density <= 0:
+        raise GlassmlError(f"density must be a positive number, got {density}", path)
+    return np.full(dimension, (n / density) ** (1.0 / dimension))
+
+
+def default_box(n: int, dimension: int, density: float | None, path) -> np.ndarray:
+    """Box from ``density`` if given, else GlassBench's box for a known (N, d), else an error."""
+    if density is not None:
+        return box_from_density(n, dimension, density, path)
+    if (n, dimension) in KNOWN_MODELS:
+        return np.full(dimension, KNOWN_MODELS[(n, dimension)][1])
+    raise GlassmlError(f"the file holds no box and N={n}, d={dimension} is not a known GlassBench model; pass --density", path)
+
+
+def model_name(n: int, dimension: int) -> str:
+    return KNOWN_MODELS.get((n, dimension), ("unknown", 0.0))[0]
+
+
+def finite_times(times: Iterable[float], path) -> list[float]:
+    out = [float(t) for t in times]
+    if not all(np.isfinite(out)) or any(b <= a for a, b in zip(out, out[1:])):
+        raise GlassmlError(f"times must be finite and strictly increasing, got {out}", path)
+    return out
+
+
+def new_meta(fmt: str, **kw: Any) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "format": fmt,
+        "model": None,
+        "dimension": None,
+        "temperature": None,
+        "times": None,
+        "n_replicas": None,
+        "species_map": None,
+        "split": None,
+        "sources": [],
+    }
+    meta.update(kw)
+    return meta
+
+
+def agree(meta: dict[str, Any], key: str, value: Any, path, what: str | None = None) -> None:
+    """Set ``meta[key]`` or check that it already equals ``value`` (one dataset, one value)."""
+    if value is None:
+        return
+    if meta.get(key) is None:
+        meta[key] = value
+    elif meta[key] != value:
+        raise GlassmlError(f"{what or key} {value} disagrees with {meta[key]} in the other files", path)
+
+
+def finish(records: list[Record], meta: dict[str, Any], paths: Mapping[str, Any]) -> tuple[list[Record], dict[str, Any]]:
+    """Validate every record, fill ``dimension``/``n_replicas``/``times`` and check they agree."""
+    if not records:
+        raise GlassmlError("no samples found", meta["sources"][0] if meta.get("sources") else None)
+    names = [n for n, _ in records]
+    dup = {n for n in names if names.count(n) > 1}
+    if dup:
+        raise GlassmlError(f"two inputs give the same sample name {sorted(dup)[0]!r}", paths.get(sorted(dup)[0]))
+    for name, arrays in records:
+        path = paths.get(name)
+        validate_sample(arrays, path)
+        agree(meta, "dimension", int(np.asarray(arrays["initial_positions"]).shape[1]), path, "dimension")
+        if "positions" in arrays:
+            agree(meta, "n_replicas", int(arrays["positions"].shape[1]), path, "replica count")
+        if "times" in arrays:
+            agree(meta, "times", [float(t) for t in arrays["times"]], path, "time grid")
+    return records, meta

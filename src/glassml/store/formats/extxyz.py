@@ -1,0 +1,158 @@
+"""Extended XYZ: ``N``, a comment line of ``key=value`` pairs, ``N`` atom lines; several frames.
+
+Needed keys: ``Lattice="a1 a2 a3 b1 b2 b3 c1 c2 c3"`` (orthogonal only) and
+``Properties=species:S:1:pos:R:3[:...]`` (species may also be integers, ``species:I:1``).
+``pbc="T T F"`` marks a 2-D system (z is dropped); ``Time=`` gives the frame's time.  Positions
+are read as they are (taken as unwrapped); writers keep glassml's centred coordinates.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from glassml.errors import GlassmlError
+from glassml.store.formats.common import Record
+from glassml.store.formats.frames import Frame, output_paths, read_frame_files, sample_frames, species_names
+from glassml.store.npzio import atomic_write_bytes
+
+_KV_RE = re.compile(r'(\w+)\s*=\s*("[^"]*"|\S+)')
+_WIDTH = {"S": str, "R": float, "I": int, "L": str}
+
+
+def parse_comment(line: str) -> dict[str, str]:
+    """``key=value`` pairs of an extended XYZ comment line (quotes removed, keys lower-case)."""
+    return {k.lower(): v.strip('"') for k, v in _KV_RE.findall(line)}
+
+
+def _properties(spec: str, line_no: int, path: Path) -> tuple[list[tuple[str, str, int]], int]:
+    parts = spec.split(":")
+    if len(parts) % 3:
+        raise GlassmlError(f"line {line_no}: Properties must be name:type:count triples, got {spec!r}", path)
+    props, width = [], 0
+    for i in range(0, len(parts), 3):
+        name, kind, count = parts[i], parts[i + 1].upper(), parts[i + 2]
+        if kind not in _WIDTH or not count.isdigit() or int(count) < 1:
+            raise GlassmlError(f"line {line_no}: bad Properties entry {':'.join(parts[i:i + 3])!r}", path)
+        props.append((name, kind, int(count)))
+        width += int(count)
+    return props, width
+
+
+def _lattice(info: dict[str, str], line_no: int, path: Path) -> np.ndarray:
+    if "lattice" not in info:
+        raise GlassmlError(f"line {line_no}: no Lattice=\"...\" (glassml needs the periodic box)", path)
+    try:
+        cell = np.asarray([float(v) for v in info["lattice"].split()]).reshape(3, 3)
+    except ValueError:
+        raise GlassmlError(f"line {line_no}: Lattice must be 9 numbers, got {info['lattice']!r}", path) from None
+    if np.any(cell - np.diag(np.diag(cell))):
+        raise GlassmlError(f"line {line_no}: only orthogonal lattices are supported, got {info['lattice']!r}", path)
+    return np.diag(cell).copy()
+
+
+def _is_2d(info: dict[str, str]) -> bool:
+    flags = info.get("pbc", "T T T").split()
+    return len(flags) == 3 and flags[2].upper() in ("F", "FALSE", "0")
+
+
+def _frame(lines: list[str], start: int, n: int, info: dict[str, str], dimension: int | None, path: Path) -> Frame:
+    props, width = _properties(info.get("properties", "species:S:1:pos:R:3"), start + 2, path)
+    names = [p[0] for p in props]
+    if "species" not in names or "pos" not in names:
+        raise GlassmlError(f"line {start + 2}: Properties must include species and pos", path)
+    box = _lattice(info, start + 2, path)
+    rows = [lines[start + 2 + k].split() for k in range(n)]
+    for k, row in enumerate(rows):
+        if len(row) != width:
+            raise GlassmlError(f"line {start + 3 + k}: expected {width} columns, got {len(row)}", path)
+    table = np.asarray(rows, dtype=str).reshape(n, width)
+    col, species, pos = 0, None, None
+    for name, kind, count in props:
+        block = table[:, col:col + count]
+        col += count
+        if name == "species":
+            species = block[:, 0]
+            if kind == "I":
+                if not all(re.fullmatch(r"[+-]?\d+", s) for s in species):
+                    raise GlassmlError("integer species column holds non-integers", path)
+                species = species.astype(np.int64)
+        elif name == "pos":
+            if kind != "R" or count != 3:
+                raise GlassmlError(f"line {start + 2}: pos must be pos:R:3", path)
+            try:
+                pos = block.astype(float)
+            except ValueError:
+                bad = next(k for k in range(n) if not all(_num(v) for v in block[k]))
+                raise GlassmlError(f"line {start + 3 + bad}: positions must be numbers, got {' '.join(block[bad])!r}", path) from None
+    d = dimension or (2 if _is_2d(info) else 3)
+    time = None
+    if "time" in info:
+        if not _num(info["time"]):
+            raise GlassmlError(f"line {start + 2}: Time must be a number, got {info['time']!r}", path)
+        time = float(info["time"])
+    return Frame(labels=species, positions=pos[:, :d], box=box[:d], time=time)  # type: ignore[index]
+
+
+def _num(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+def read_extxyz_frames(path: Path, dimension: int | None = None) -> list[Frame]:
+    """Parse every frame of an extended XYZ file."""
+    if not path.is_file():
+        raise GlassmlError("file does not exist" if not path.exists() else "is not a file", path)
+    try:
+        lines = path.read_text().splitlines()
+    except UnicodeDecodeError:
+        raise GlassmlError("is not a text file (extended XYZ expected)", path) from None
+    while lines and not lines[-1].strip():
+        lines.pop()
+    if not lines:
+        raise GlassmlError("file is empty", path)
+    frames, i = [], 0
+    while i < len(lines):
+        head = lines[i].strip()
+        if not head.isdigit() or int(head) <= 0:
+            raise GlassmlError(f"line {i + 1}: expected a positive number of atoms, got {head[:40]!r}", path)
+        n = int(head)
+        if i + 2 + n > len(lines):
+            raise GlassmlError(f"line {len(lines)}: file ends early (truncated?): frame at line {i + 1} needs {n} atom lines", path)
+        frames.append(_frame(lines, i, n, parse_comment(lines[i + 1]), dimension, path))
+        i += 2 + n
+    return frames
+
+
+def read_extxyz(paths: Sequence[Path], **kw: Any) -> tuple[list[Record], dict]:
+    """Read extended XYZ files (one sample per file; see :mod:`glassml.store.formats.frames`)."""
+    return read_frame_files("extxyz", paths, read_extxyz_frames, **kw)
+
+
+def write_extxyz(dst: Path, records: Sequence[Record], meta: Mapping[str, Any], *, replica: int = 0, **_: Any) -> list[Path]:
+    """Write each sample as extended XYZ (species names from the recorded species map)."""
+    out = []
+    for path, (name, arrays) in zip(output_paths(dst, records, ".xyz"), records):
+        box = np.asarray(arrays["box"], dtype=float)
+        d = box.size
+        types = np.asarray(arrays["types"])
+        names = np.asarray(species_names(meta, int(types.max()) + 1))[types]
+        lattice = np.diag(np.concatenate([box, [1.0]]) if d == 2 else box)
+        pbc = "T T F" if d == 2 else "T T T"
+        lines = []
+        for t, x in sample_frames(arrays, replica):
+            xyz = np.zeros((x.shape[0], 3))
+            xyz[:, :d] = x
+            lattice_text = " ".join(repr(float(v)) for v in lattice.reshape(-1))
+            lines += [str(x.shape[0]), f'Lattice="{lattice_text}" Properties=species:S:1:pos:R:3 Time={t!r} pbc="{pbc}"']
+            lines += [f"{s} {a!r} {b!r} {c!r}" for s, (a, b, c) in zip(names, xyz.tolist())]
+        atomic_write_bytes(path, ("\n".join(lines) + "\n").encode())
+        out.append(path)
+    return out
+
