@@ -1,0 +1,212 @@
+"""Numba Monte Carlo kernels shared by the cage-state and swap Monte Carlo samplers.
+
+Pair energies follow :class:`glassml.systems.Model` exactly: ``eps * (base(x) + C0 + C2 x^2 + C4 x^4)``
+with x = r / sigma_ab, ``base`` = 4 (x^-12 - x^-6) (Lennard-Jones) or x^-12 (soft spheres), zero
+beyond the cutoff; sigma_ab from the species table or, for polydisperse models, the non-additive
+rule ``(s_i + s_j)/2 (1 - a |s_i - s_j|)`` on per-particle diameters.
+Neighbour lists are Verlet lists (radius cutoff + skin) rebuilt when any particle has moved
+more than skin/2 since the last build; minimum images, so the box must exceed 2 (r_c + skin).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+def model_params(model):
+    """Flat parameter tuple of a model for the kernels."""
+    c0, c2, c4 = model.smoothing
+    return (
+        np.ascontiguousarray(model.epsilon, dtype=np.float64),
+        np.ascontiguousarray(model.sigma, dtype=np.float64),
+        bool(model.polydisperse),
+        0.2,
+        float(model.cutoff_ratio) ** 2,
+        float(c0),
+        float(c2),
+        float(c4),
+        model.base == "lj",
+    )
+
+
+@njit(cache=True, inline="always")
+def _pair(i, j, r2, types, diam, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj):
+    if poly:
+        si = diam[i]
+        sj = diam[j]
+        s = 0.5 * (si + sj) * (1.0 - nonadd * abs(si - sj))
+        e = 1.0
+    else:
+        s = sig[types[i], types[j]]
+        e = eps[types[i], types[j]]
+    x2 = r2 / (s * s)
+    if x2 >= rc2:
+        return 0.0
+    i2 = 1.0 / x2
+    i6 = i2 * i2 * i2
+    if lj:
+        a = 4.0 * (i6 * i6 - i6)
+    else:
+        a = i6 * i6
+    return e * (a + c0 + c2 * x2 + c4 * x2 * x2)
+
+
+@njit(cache=True)
+def build_list(x, box, rlist):
+    """Full Verlet list (CSR: start (N+1,), neighbours) of pairs closer than ``rlist`` (minimum image)."""
+    n, d = x.shape
+    r2max = rlist * rlist
+    counts = np.zeros(n + 1, np.int64)
+    for i in range(n):
+        for j in range(i + 1, n):
+            r2 = 0.0
+            for k in range(d):
+                dx = x[j, k] - x[i, k]
+                dx -= box[k] * np.round(dx / box[k])
+                r2 += dx * dx
+            if r2 < r2max:
+                counts[i + 1] += 1
+                counts[j + 1] += 1
+    start = np.cumsum(counts)
+    fill = start[:-1].copy()
+    nbr = np.empty(start[-1], np.int64)
+    for i in range(n):
+        for j in range(i + 1, n):
+            r2 = 0.0
+            for k in range(d):
+                dx = x[j, k] - x[i, k]
+                dx -= box[k] * np.round(dx / box[k])
+                r2 += dx * dx
+            if r2 < r2max:
+                nbr[fill[i]] = j
+                fill[i] += 1
+                nbr[fill[j]] = i
+                fill[j] += 1
+    return start, nbr
+
+
+@njit(cache=True)
+def _energy_of(i, xi, x, box, start, nbr, skip, types, diam, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj):
+    d = x.shape[1]
+    u = 0.0
+    for m in range(start[i], start[i + 1]):
+        j = nbr[m]
+        if j == skip:
+            continue
+        r2 = 0.0
+        for k in range(d):
+            dx = x[j, k] - xi[k]
+            dx -= box[k] * np.round(dx / box[k])
+            r2 += dx * dx
+        u += _pair(i, j, r2, types, diam, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj)
+    return u
+
+
+@njit(cache=True)
+def _max_disp2(x, xref, box):
+    n, d = x.shape
+    best = 0.0
+    for i in range(n):
+        r2 = 0.0
+        for k in range(d):
+            dx = x[i, k] - xref[i, k]
+            r2 += dx * dx
+        if r2 > best:
+            best = r2
+    return best
+
+
+@njit(cache=True)
+def mc_sweeps(x, types, diam, box, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj, rcut, skin,
+              beta, delta, p_swap, n_sweeps, record_every, seed,
+              confine, x0, gen_start, gen_nbr, rmax):
+    """Metropolis sweeps (N attempts each) of displacement moves and, with probability ``p_swap``,
+    diameter swaps.  ``confine`` restricts each particle to the Voronoi cell of its initial position
+    ``x0`` (and within ``rmax`` of it).  Positions stay unwrapped.  Returns (positions recorded every
+    ``record_every`` sweeps, sum of positions over all sweeps, accepted moves, accepted swaps)."""
+    np.random.seed(seed)
+    n, d = x.shape
+    start, nbr = build_list(x, box, rcut + skin)
+    xref = x.copy()
+    n_rec = n_sweeps // record_every if record_every > 0 else 0
+    traj = np.empty((n_rec, n, d))
+    xsum = np.zeros((n, d))
+    acc_move = 0
+    acc_swap = 0
+    trial = np.empty(d)
+    half_skin2 = 0.25 * skin * skin
+    for sweep in range(n_sweeps):
+        for _ in range(n):
+            if p_swap > 0.0 and np.random.random() < p_swap:
+                i = np.random.randint(n)
+                j = np.random.randint(n)
+                if i == j:
+                    continue
+                di = diam[i]
+                dj = diam[j]
+                if di == dj:
+                    continue
+                old = _energy_of(i, x[i], x, box, start, nbr, j, types, diam, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj)
+                old += _energy_of(j, x[j], x, box, start, nbr, i, types, diam, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj)
+                diam[i] = dj
+                diam[j] = di
+                new = _energy_of(i, x[i], x, box, start, nbr, j, types, diam, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj)
+                new += _energy_of(j, x[j], x, box, start, nbr, i, types, diam, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj)
+                du = new - old
+                if du <= 0.0 or np.random.random() < np.exp(-beta * du):
+                    acc_swap += 1
+                else:
+                    diam[i] = di
+                    diam[j] = dj
+                continue
+            i = np.random.randint(n)
+            for k in range(d):
+                trial[k] = x[i, k] + delta * (2.0 * np.random.random() - 1.0)
+            if confine:
+                own = 0.0
+                for k in range(d):
+                    dx = trial[k] - x0[i, k]
+                    own += dx * dx
+                if own > rmax * rmax:
+                    continue
+                outside = False
+                for m in range(gen_start[i], gen_start[i + 1]):
+                    j = gen_nbr[m]
+                    r2 = 0.0
+                    for k in range(d):
+                        dx = trial[k] - x0[j, k]
+                        dx -= box[k] * np.round(dx / box[k])
+                        r2 += dx * dx
+                    if r2 < own:
+                        outside = True
+                        break
+                if outside:
+                    continue
+            old = _energy_of(i, x[i], x, box, start, nbr, -1, types, diam, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj)
+            new = _energy_of(i, trial, x, box, start, nbr, -1, types, diam, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj)
+            du = new - old
+            if du <= 0.0 or np.random.random() < np.exp(-beta * du):
+                for k in range(d):
+                    x[i, k] = trial[k]
+                acc_move += 1
+                r2 = 0.0
+                for k in range(d):
+                    dx = x[i, k] - xref[i, k]
+                    r2 += dx * dx
+                if r2 > half_skin2:
+                    start, nbr = build_list(x, box, rcut + skin)
+                    xref[:, :] = x
+        xsum += x
+        if record_every > 0 and (sweep + 1) % record_every == 0 and (sweep + 1) // record_every <= n_rec:
+            traj[(sweep + 1) // record_every - 1] = x
+    return traj, xsum, acc_move, acc_swap
+
+
+@njit(cache=True)
+def total_energy(x, types, diam, box, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj, rcut):
+    start, nbr = build_list(x, box, rcut)
+    u = 0.0
+    for i in range(x.shape[0]):
+        u += _energy_of(i, x[i], x, box, start, nbr, -1, types, diam, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj)
+    return 0.5 * u
