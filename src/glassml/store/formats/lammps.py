@@ -197,7 +197,7 @@ def write_lammps_dump(dst: Path, records: Sequence[Record], meta: Mapping[str, A
         d = box.size
         labels = unmap_species(arrays["types"], meta)
         ids = np.arange(1, labels.size + 1)
-        bounds = [(-L / 2, L / 2) for L in box] + ([(-0.5, 0.5)] if d == 2 else [])
+        bounds = [(-float(L) / 2, float(L) / 2) for L in box] + ([(-0.5, 0.5)] if d == 2 else [])
         lines = []
         for k, (t, x) in enumerate(sample_frames(arrays, replica)):
             xyz = np.zeros((x.shape[0], 3))
