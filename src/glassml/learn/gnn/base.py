@@ -62,7 +62,7 @@ class GraphEstimator(Estimator):
 
     #: (name, default) of the parameters every graph learner takes
     common_defaults: dict[str, Any] = {
-        "epochs": 30,
+        "epochs": 20,
         "batch_size": 2,
         "lr": 1e-3,
         "grad_clip": 1.0,

@@ -28,36 +28,9 @@ def neighbour_graph(positions: np.ndarray, box: np.ndarray, cutoff: float, *, se
     Returns ``edge_index`` (2, E) int64 with rows (i, j) and ``edge_vectors`` (E, d) =
     ``x_j - x_i`` under the minimum image; both directions of each pair are present.
     """
-    try:
-        from glassml.structure.graph import build_graph
-    except ImportError:  # until glassml.structure.graph lands; TODO remove this fallback
-        build_graph = _vesin_graph
+    from glassml.structure.graph import build_graph
+
     return build_graph(positions, box, cutoff, self_edges=self_edges)
-
-
-def _vesin_graph(positions: np.ndarray, box: np.ndarray, cutoff: float, *, self_edges: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    import vesin
-
-    x = np.asarray(positions, dtype=np.float64)
-    d = x.shape[1]
-    box = np.asarray(box, dtype=np.float64).reshape(d)
-    if d == 2:  # embed in 3D with a long non-periodic third axis
-        x = np.concatenate([x, np.zeros((len(x), 1))], axis=1)
-        cell = np.diag(np.append(box, 1.0))
-        periodic = [True, True, False]
-    else:
-        cell = np.diag(box)
-        periodic = True
-    x = np.mod(x, np.diag(cell))
-    i, j, vec = vesin.NeighborList(cutoff=float(cutoff), full_list=True).compute(x, cell, periodic, quantities="ijD")
-    ei = np.stack([i, j]).astype(np.int64)
-    vec = vec[:, :d]
-    if self_edges:
-        n = len(x)
-        ei = np.concatenate([ei, np.stack([np.arange(n), np.arange(n)])], axis=1)
-        vec = np.concatenate([vec, np.zeros((n, d))])
-    order = np.lexsort((ei[1], ei[0]))
-    return ei[:, order], vec[order]
 
 
 def sample_box(sample: Sample, dimension: int) -> np.ndarray:

@@ -34,12 +34,13 @@ class EquivariantGNN(GraphEstimator):
 
     self_edges = False
     model_defaults = {
-        "lmax": 2, "scalars": 16, "vectors": 8, "n_layers": 3, "n_basis": 10, "radial_hidden": 16,
+        "lmax": 1, "scalars": 16, "vectors": 8, "n_layers": 3, "n_basis": 10, "radial_hidden": 16,
         "head_sizes": [32], "cutoff": 2.0, "augment": False,
     }
     size_presets = {
         "small": {},
-        "paper": {"lmax": 3, "scalars": 24, "vectors": 12, "n_layers": 6, "n_basis": 12, "radial_hidden": 24, "head_sizes": [48, 48], "epochs": 300, "lr": 1e-3},
+        # paper-scale (depth 8, l up to 3, ~54k parameters, below Bapst's ~70k); widths are ours
+        "paper": {"lmax": 3, "scalars": 16, "vectors": 8, "n_layers": 8, "head_sizes": [32, 32], "epochs": 300},
     }
 
     def build_network(self) -> torch.nn.Module:
