@@ -1,0 +1,170 @@
+"""Relaxation phenomenology: fits of tau_alpha(T), fragility, diffusion constant, Stokes-Einstein.
+
+* Arrhenius: tau = tau0 exp(E / T) (strong liquids; high-T behaviour).
+* Vogel-Fulcher-Tammann: tau = tau0 exp(D T0 / (T - T0)); D is the fragility parameter
+  (small D = fragile; Angell, Science 267, 1924, 1995).
+* Parabolic law: tau = tau0 exp(J² (1/T - 1/To)²) below the onset To (Elmatad, Chandler &
+  Garrahan, J. Phys. Chem. B 113, 5563, 2009).
+* Kinetic fragility (steepness) m = d log10 tau / d(Tg/T) at Tg, where tau(Tg) = tau_g
+  (Böhmer, Ngai, Angell & Plazek, JCP 99, 4201, 1993).  tau_g is a convention; in
+  Lennard-Jones units glassml's default is 1e12 (with ~1 ps per unit, about 1 s).
+* Diffusion constant: MSD(t) = 2 d D t at long times (slope of MSD against t over the points
+  with MSD >= min_msd).
+* Stokes-Einstein: D tau_alpha / T-independent if it holds; the fitted exponent xi of
+  D ∝ tau_alpha^(-xi) drops below 1 where it breaks down (Berthier, Chandler & Garrahan,
+  EPL 69, 320, 2005).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import brentq, curve_fit
+
+from glassml.errors import GlassmlError
+
+
+@dataclass
+class TauFit:
+    """A fitted law log tau(T); ``params`` by name, ``rms`` of the residual of ln tau."""
+
+    law: str
+    params: dict
+    rms: float
+
+    def log_tau(self, T):
+        T = np.asarray(T, float)
+        p = self.params
+        if self.law == "arrhenius":
+            return np.log(p["tau0"]) + p["E"] / T
+        if self.law == "vft":
+            return np.log(p["tau0"]) + p["D"] * p["T0"] / (T - p["T0"])
+        if self.law == "parabolic":
+            return np.log(p["tau0"]) + p["J"] ** 2 * (1 / T - 1 / p["To"]) ** 2
+        raise GlassmlError(f"unknown law {self.law!r}")
+
+    def tau(self, T):
+        return np.exp(self.log_tau(T))
+
+    def as_dict(self) -> dict:
+        return {"law": self.law, **{k: float(v) for k, v in self.params.items()}, "rms_ln_tau": float(self.rms)}
+
+
+def _check(T, tau, need: int):
+    T = np.asarray(T, float)
+    tau = np.asarray(tau, float)
+    ok = np.isfinite(T) & np.isfinite(tau) & (tau > 0) & (T > 0)
+    if ok.sum() < need:
+        raise GlassmlError(f"this fit needs at least {need} temperatures with a finite tau_alpha, got {int(ok.sum())}")
+    return T[ok], np.log(tau[ok])
+
+
+def fit_arrhenius(T, tau) -> TauFit:
+    """Least squares of ln tau = ln tau0 + E / T."""
+    T, lt = _check(T, tau, 2)
+    E, c = np.polyfit(1 / T, lt, 1)
+    rms = float(np.sqrt(np.mean((c + E / T - lt) ** 2)))
+    return TauFit("arrhenius", {"tau0": float(np.exp(c)), "E": float(E)}, rms)
+
+
+def fit_vft(T, tau) -> TauFit:
+    """Least squares of ln tau = ln tau0 + D T0 / (T - T0), 0 < T0 < min T."""
+    T, lt = _check(T, tau, 3)
+
+    def f(T, c, D, T0):
+        return c + D * T0 / (T - T0)
+
+    best = None
+    for frac in np.linspace(0.05, 0.95, 19):  # grid start over T0
+        T0 = frac * T.min()
+        x = T0 / (T - T0)
+        A = np.stack([np.ones_like(x), x], axis=1)
+        (c, D), *_ = np.linalg.lstsq(A, lt, rcond=None)
+        err = np.sum((c + D * x - lt) ** 2)
+        if best is None or err < best[0]:
+            best = (err, c, D, T0)
+    p0 = best[1:]
+    try:
+        (c, D, T0), _ = curve_fit(f, T, lt, p0=p0, bounds=([-np.inf, 0, 0], [np.inf, np.inf, T.min() * (1 - 1e-9)]), maxfev=20000)
+    except Exception:
+        c, D, T0 = p0
+    rms = float(np.sqrt(np.mean((f(T, c, D, T0) - lt) ** 2)))
+    return TauFit("vft", {"tau0": float(np.exp(c)), "D": float(D), "T0": float(T0)}, rms)
+
+
+def fit_parabolic(T, tau) -> TauFit:
+    """Least squares of ln tau = ln tau0 + J² (1/T - 1/To)² (To above every fitted T)."""
+    T, lt = _check(T, tau, 3)
+
+    def f(T, c, J, To):
+        return c + J**2 * (1 / T - 1 / To) ** 2
+
+    best = None
+    for factor in np.linspace(1.05, 4.0, 30):
+        To = factor * T.max()
+        x = (1 / T - 1 / To) ** 2
+        A = np.stack([np.ones_like(x), x], axis=1)
+        (c, J2), *_ = np.linalg.lstsq(A, lt, rcond=None)
+        err = np.sum((c + J2 * x - lt) ** 2)
+        if J2 > 0 and (best is None or err < best[0]):
+            best = (err, c, np.sqrt(J2), To)
+    if best is None:
+        raise GlassmlError("the parabolic law does not fit: tau_alpha does not grow on cooling")
+    p0 = best[1:]
+    try:
+        (c, J, To), _ = curve_fit(f, T, lt, p0=p0, bounds=([-np.inf, 0, T.max()], [np.inf, np.inf, np.inf]), maxfev=20000)
+    except Exception:
+        c, J, To = p0
+    rms = float(np.sqrt(np.mean((f(T, c, J, To) - lt) ** 2)))
+    return TauFit("parabolic", {"tau0": float(np.exp(c)), "J": float(abs(J)), "To": float(To)}, rms)
+
+
+def glass_temperature(fit: TauFit, tau_g: float = 1e12) -> float:
+    """T at which the fitted tau reaches tau_g (NaN if it never does above the divergence)."""
+    lo = fit.params.get("T0", 0.0) * (1 + 1e-9) + 1e-9
+    g = lambda T: float(fit.log_tau(T) - np.log(tau_g))  # noqa: E731
+    hi = 10.0 * max(1.0, lo)
+    if fit.law == "parabolic":
+        hi = fit.params["To"]
+    try:
+        return float(brentq(g, lo, hi))
+    except ValueError:
+        return float("nan")
+
+
+def fragility(fit: TauFit, tau_g: float = 1e12) -> dict:
+    """Kinetic fragility m = d log10 tau / d(Tg/T) at Tg (tau(Tg) = tau_g), with Tg."""
+    Tg = glass_temperature(fit, tau_g)
+    if not np.isfinite(Tg):
+        return {"Tg": None, "m": None, "tau_g": tau_g}
+    h = 1e-6
+    f = lambda x: float(fit.log_tau(Tg / x)) / np.log(10)  # noqa: E731
+    m = (f(1 + h) - f(1 - h)) / (2 * h)
+    return {"Tg": Tg, "m": float(m), "tau_g": tau_g}
+
+
+def diffusion_constant(times, msd, dimension: int, min_msd: float = 1.0) -> float | None:
+    """D from MSD = 2 d D t over the diffusive points (MSD >= min_msd): the least-squares slope
+    through them (one point: MSD / (2 d t)).  None if no point is diffusive."""
+    t = np.asarray(times, float)
+    m = np.asarray(msd, float)
+    sel = m >= min_msd
+    if not sel.any():
+        return None
+    if sel.sum() == 1:
+        return float(m[sel][0] / (2 * dimension * t[sel][0]))
+    slope = np.polyfit(t[sel], m[sel], 1)[0]
+    return float(slope / (2 * dimension))
+
+
+def stokes_einstein(T, D, tau) -> dict:
+    """D tau_alpha per temperature and the exponent xi of D ∝ tau_alpha^(-xi) (1 = SE holds)."""
+    T = np.asarray(T, float)
+    D = np.asarray(D, float)
+    tau = np.asarray(tau, float)
+    ok = np.isfinite(D) & np.isfinite(tau) & (D > 0) & (tau > 0)
+    out = {"T": T.tolist(), "D_tau": (D * tau).tolist(), "xi": None}
+    if ok.sum() >= 2:
+        out["xi"] = float(-np.polyfit(np.log(tau[ok]), np.log(D[ok]), 1)[0])
+    return out
