@@ -107,7 +107,7 @@ FORMAT_HELP = "Input format (default: detected): glassml, glassbench, glassbench
 
 @app.command()
 def info(
-    path: str = typer.Argument(..., help="A glassml dataset directory, a foreign file, or a glob of files."),
+    path: list[str] = typer.Argument(..., help="A glassml dataset directory, foreign file(s), a directory or a glob of files."),
     json_: bool = typer.Option(False, "--json", help="Machine-readable output on stdout."),
     fmt: Optional[str] = typer.Option(None, "--format", "--from", help=FORMAT_HELP),
     temperature: Optional[float] = typer.Option(None, help="Temperature, when the files do not say."),
@@ -122,8 +122,8 @@ def info(
     """Summarise a dataset or foreign file: model, N, dimension, species, temperature, times, replicas, split, verified."""
     from glassml.store.formats import read_any, resolve_format
 
-    if Dataset.is_dataset(path) and (fmt is None or resolve_format(fmt) == "glassml"):
-        summary = dataset_summary(Dataset.open(path), verify=not no_verify)
+    if len(path) == 1 and Dataset.is_dataset(path[0]) and (fmt is None or resolve_format(fmt) == "glassml"):
+        summary = dataset_summary(Dataset.open(path[0]), verify=not no_verify)
     else:
         records, meta = read_any(path, fmt, **_reader_options(temperature, density, times, dt, frames, dimension, allow_pickle))
         summary = records_summary(records, meta)

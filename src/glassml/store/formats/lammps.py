@@ -83,7 +83,7 @@ def _atom_table(cur: _Lines, columns: list[str], n: int) -> dict[str, np.ndarray
             bad = [k for k in range(n) if not _INT_RE.match(table[k, j])]
             if bad:
                 cur.i = start + bad[0] + 1
-                raise cur.error(f"column '{col}' must hold integers, got {table[bad[0], j]!r}")
+                raise cur.error(f"column '{col}' must hold integers, got {str(table[bad[0], j])!r}")
             out[col] = table[:, j].astype(np.int64)
         elif col in sum(COLUMN_SETS, ()):
             try:
@@ -91,7 +91,7 @@ def _atom_table(cur: _Lines, columns: list[str], n: int) -> dict[str, np.ndarray
             except ValueError:
                 bad = next(k for k in range(n) if not _is_float(table[k, j]))
                 cur.i = start + bad + 1
-                raise cur.error(f"column '{col}' must hold numbers, got {table[bad, j]!r}") from None
+                raise cur.error(f"column '{col}' must hold numbers, got {str(table[bad, j])!r}") from None
     return out
 
 
@@ -116,7 +116,7 @@ def _positions(table: dict[str, np.ndarray], lo: np.ndarray, hi: np.ndarray, cur
                 x = x + np.stack([table.get(c, np.zeros_like(table["ix"])) for c in ("ix", "iy", "iz")], axis=1) * length
                 unwrapped = True
             return x - (lo + hi) / 2, unwrapped
-    raise cur.error("the ATOMS columns hold no positions (need xu yu [zu], x y [z], xs ys [zs] or xsu ysu [zsu])")
+    raise cur.error("the ATOMS columns hold no positions (need xu/yu/zu, x/y/z, xs/ys/zs or xsu/ysu/zsu)")
 
 
 def read_dump_frames(path: Path, dimension: int | None = None) -> list[Frame]:
