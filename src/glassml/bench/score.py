@@ -43,6 +43,8 @@ NOT_PREDICTIONS = {"types", "initial_positions", "initial_positions_inherent", "
 
 # --------------------------------------------------------------------------- metrics
 def _pearson(a: np.ndarray, b: np.ndarray) -> float:
+    if np.ptp(a) == 0 or np.ptp(b) == 0:
+        return float("nan")  # a constant field has no correlation (not a round-off value)
     a = a - a.mean()
     b = b - b.mean()
     den = np.sqrt((a @ a) * (b @ b))

@@ -1,0 +1,104 @@
+"""Benchmark commands: ``glassml bench score``, ``glassml bench run`` and ``glassml demo``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from glassml.cli.app import app, console, print_json
+
+bench_app = typer.Typer(help="Score predictions GlassBench's way; run the whole benchmark.", no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
+
+
+@bench_app.command("score")
+def score(
+    path: Path = typer.Argument(..., help="A GlassBench *_models root, a T*/test folder or one test .npz file."),
+    target: str = typer.Option("md_prop", help="Target the predictions are scored against (md_prop or bb_prop)."),
+    json_: bool = typer.Option(False, "--json", help="Print every score as JSON on stdout."),
+) -> None:
+    """Score the predictions stored in GlassBench files (BOTAN, CAGE, GlassMLP, SE3, descriptors)."""
+    from glassml.bench.score import score_models_path
+
+    result = score_models_path(path, target=target)
+    if json_:
+        print_json(result)
+        return
+    from rich.table import Table
+
+    for g in result["groups"]:
+        tau = g.get("tau_index")
+        table = Table(title=f"{g['system']} T={g['temperature']} ({g['n_files']} test files): pooled Pearson, type A, {target}")
+        n_times = len(next(iter({**g["models"], **g["descriptors"]}.values()))["pearson"]["A"])
+        table.add_column("predictor")
+        for k in range(n_times):
+            table.add_column(f"t{k}" + ("*" if k == tau else ""), justify="right")
+        if g.get("ceiling"):
+            c = g["ceiling"]
+            table.add_row("ceiling", *[f"{c[k]:.3f}" if k < len(c) else "" for k in range(n_times)])
+        for kind in ("models", "descriptors"):
+            for name, sc in g[kind].items():
+                table.add_row(name + (" (descriptor)" if kind == "descriptors" else ""),
+                              *["–" if v is None else f"{v:.3f}" for v in sc["pearson"]["A"]])
+        from rich.console import Console
+
+        Console().print(table)
+        if tau is not None:
+            console.print(f"* = tau_alpha (time index {tau})")
+    for s in result["skipped"]:
+        console.print(f"skipped {s}", highlight=False)
+
+
+def _run(preset: Optional[str], out: Path, seed: int, workers: int, models: Optional[str], dataset: Optional[list[Path]],
+         target: str, force: bool, quiet: bool) -> dict:
+    import sys
+
+    from glassml.bench.run import run_benchmark
+
+    names = None if models is None else [m for m in models.split(",")]
+    return run_benchmark(preset, out, seed=seed, workers=workers, models=names, datasets=dataset or None, target=target,
+                         show_progress=not quiet, force=force, argv=["glassml", *sys.argv[1:]])
+
+
+def _summarise(summary: dict, out: Path) -> None:
+    from glassml.bench.report import leaderboard_rows
+
+    rows = [r for r in leaderboard_rows(summary) if r["status"] == "ok"]
+    for r in rows[:1]:
+        frac = "" if r["fraction_of_ceiling"] is None else f" = {r['fraction_of_ceiling']:.2f} of the ceiling {r['ceiling_tau']:.3f}"
+        console.print(f"best model: {r['model']} ({r['dataset']}), Pearson(A) at tau_alpha {r['pearson_A_tau']:.3f}{frac}", highlight=False)
+    console.print(f"total {summary['timings'].get('total', 0):.0f} s; report: {(out / 'report.html').resolve()}", highlight=False)
+
+
+@bench_app.command("run")
+def run(
+    preset: str = typer.Option("quick", help="Simulation preset (glassml.simulate)."),
+    out: Path = typer.Option(..., "--out", help="Output directory (resumable: run again to continue)."),
+    seed: int = typer.Option(0, help="Seed for simulation and training."),
+    workers: int = typer.Option(1, help="Parallel simulation workers."),
+    models: Optional[str] = typer.Option(None, help="Comma-separated model names (default: every registered model)."),
+    dataset: Optional[list[Path]] = typer.Option(None, help="Use existing dataset(s) with targets instead of simulating; repeat for several temperatures."),
+    target: str = typer.Option("md_prop", help="Target to learn and score."),
+    force: bool = typer.Option(False, help="Redo the simulation from scratch."),
+    quiet: bool = typer.Option(False, help="No progress output."),
+    json_: bool = typer.Option(False, "--json", help="Print the scores as JSON on stdout."),
+) -> None:
+    """Simulate, compute targets and descriptors, train every model, score on the test split, write the report."""
+    summary = _run(preset, out, seed, workers, models, dataset, target, force, quiet)
+    if json_:
+        print_json(summary)
+    _summarise(summary, out)
+
+
+@app.command()
+def demo(
+    out: Path = typer.Option(Path("demo-out"), "--out", help="Output directory."),
+    seed: int = typer.Option(0, help="Seed."),
+    workers: int = typer.Option(2, help="Parallel simulation workers."),
+) -> None:
+    """The quick benchmark end to end (what `make demo` runs): simulate, learn, score, report."""
+    summary = _run("quick", out, seed, workers, None, None, "md_prop", False, False)
+    _summarise(summary, out)
+    console.print(f"open {(out / 'report.html').resolve()} in a browser", highlight=False)
