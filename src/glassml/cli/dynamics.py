@@ -44,3 +44,114 @@ def targets(
             row.append("-" if c is None else f"{c:.3f}")
         table.add_row(*row)
     console.print(table)
+
+
+@app.command()
+def dynamics(
+    paths: list[Path] = typer.Argument(..., help="One or more glassml datasets (one per temperature for the fits)."),
+    json_: bool = typer.Option(False, "--json", help="Print all results as JSON on stdout."),
+    out: Path = typer.Option(None, "--out", help="Folder for PNG plots and observables.json (default DATASET/dynamics)."),
+    k: float = typer.Option(None, "--k", help="Wave number of Fs (default: first peak of S(k))."),
+    a: float = typer.Option(0.3, "--a", help="Overlap length of Q, chi4, S4, G4."),
+    species: int = typer.Option(None, "--species", help="Only this species in MSD, Fs, Q, chi4, S4 (default all)."),
+    no_plots: bool = typer.Option(False, "--no-plots", help="Do not write PNG plots."),
+) -> None:
+    """MSD, Fs, Q, alpha2, chi4, S4, xi4, tau_alpha and D; tau_alpha(T) fits across datasets."""
+    import json
+
+    from glassml.dynamics.compute import dataset_observables
+
+    results = []
+    for path in paths:
+        ds = Dataset.open(path)
+        res = dataset_observables(ds, k=k, a=a, species=species)
+        results.append(res)
+        folder = Path(out) if out is not None else Path(path) / "dynamics"
+        if len(paths) > 1 and out is not None:
+            folder = folder / Path(path).name
+        if not no_plots:
+            folder.mkdir(parents=True, exist_ok=True)
+            _plots(res, folder)
+            (folder / "observables.json").write_text(json.dumps(res, indent=1, default=str) + "\n")
+            res["plots"] = str(folder)
+    summary = {"datasets": results}
+    if len(results) > 1:
+        summary["temperature_fits"] = _temperature_fits(results)
+    if json_:
+        print_json(summary)
+        return
+    for res in results:
+        _print_table(res)
+    if "temperature_fits" in summary:
+        console.print_json(data=summary["temperature_fits"])
+
+
+def _print_table(res: dict) -> None:
+    from rich.table import Table
+
+    title = f"{res['dataset']}  T = {res['temperature']}  k = {res['k']:.3f}  ({res['n_samples']} samples x {res['n_replicas']} replicas)"
+    table = Table(title=title)
+    for col in ("t", "MSD", "Fs(k,t)", "Q(t)", "alpha2", "chi4 iso", "chi4 total", "xi4"):
+        table.add_column(col, justify="right")
+    for i, t in enumerate(res["times"]):
+        row = [t, res["msd"][i], res["fs"][i], res["overlap"][i], res["alpha2"][i], res["chi4_iso"][i], res["chi4_total"][i], res["xi4"][i]]
+        table.add_row(*[("-" if v is None or v != v else f"{v:.4g}") for v in row])
+    console.print(table)
+    taus = ", ".join(f"species {s}: {('-' if v is None else f'{v:.4g}')}" for s, v in res["tau_alpha"].items())
+    D = res["diffusion_constant"]
+    console.print(f"tau_alpha (Fs = 1/e): {taus};  D = {('-' if D is None else f'{D:.4g}')}" + (f";  plots in {res['plots']}" if "plots" in res else ""))
+
+
+def _temperature_fits(results: list[dict]) -> dict:
+    import numpy as np
+
+    from glassml.dynamics.relaxation import fit_arrhenius, fit_parabolic, fit_vft, fragility, stokes_einstein
+    from glassml.errors import GlassmlError
+
+    T = np.array([r["temperature"] if r["temperature"] is not None else np.nan for r in results], float)
+    tau = np.array([r["tau_alpha"].get("0") if r["tau_alpha"].get("0") is not None else np.nan for r in results], float)
+    D = np.array([r["diffusion_constant_species"].get("0") or np.nan for r in results], float)
+    out = {"T": T.tolist(), "tau_alpha_A": tau.tolist(), "D_A": D.tolist(), "fits": {}}
+    for name, fit in (("arrhenius", fit_arrhenius), ("vft", fit_vft), ("parabolic", fit_parabolic)):
+        try:
+            f = fit(T, tau)
+            out["fits"][name] = {**f.as_dict(), **({"fragility": fragility(f)} if name != "arrhenius" else {})}
+        except GlassmlError as exc:
+            out["fits"][name] = {"error": str(exc)}
+    out["stokes_einstein"] = stokes_einstein(T, D, tau)
+    return out
+
+
+def _plots(res: dict, folder: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    t = np.asarray(res["times"])
+    specs = [
+        ("msd.png", "MSD", [("all", res["msd"])] + [(f"species {s}", v) for s, v in res["msd_species"].items()], "loglog"),
+        ("fs.png", f"Fs(k={res['k']:.2f}, t)", [("selected", res["fs"])] + [(f"species {s}", v) for s, v in res["fs_species"].items()], "semilogx"),
+        ("chi4.png", "chi4(t)", [("isoconfigurational", res["chi4_iso"]), ("total", res["chi4_total"])], "semilogx"),
+    ]
+    for fname, ylabel, curves, scale in specs:
+        fig, ax = plt.subplots(figsize=(4.5, 3.5))
+        for label, y in curves:
+            getattr(ax, scale)(t, y, "o-", label=label, ms=3)
+        ax.set_xlabel("t")
+        ax.set_ylabel(ylabel)
+        ax.legend(fontsize=7)
+        fig.tight_layout()
+        fig.savefig(folder / fname, dpi=110)
+        plt.close(fig)
+    fig, ax = plt.subplots(figsize=(4.5, 3.5))
+    s4 = np.asarray(res["s4_total"])
+    for i in range(len(t)):
+        ax.plot(res["q"], s4[i], "o-", ms=3, label=f"t = {t[i]:.3g}")
+    ax.set_xlabel("q")
+    ax.set_ylabel("S4(q, t)")
+    ax.legend(fontsize=6)
+    fig.tight_layout()
+    fig.savefig(folder / "s4.png", dpi=110)
+    plt.close(fig)

@@ -167,3 +167,34 @@ def compute_targets(dataset, *, show_progress: bool = True, force: bool = False,
 
 def _mismatch(name, path):
     raise GlassmlError(f"sample {name!r} has a different number of replicas or times from the others; targets cannot be pooled", path)
+
+
+def iter_isoconfigurational(dataset, *, need_times: int = 1):
+    """Yield each sample of ``dataset`` as an :class:`~glassml.dynamics.trajectory.Isoconfigurational`."""
+    names = dataset.sample_names()
+    if not names:
+        raise GlassmlError("the dataset has no samples", dataset.path)
+    for name in names:
+        sample = dataset[name]
+        yield from_arrays(sample, times=dataset.manifest.get("times"), path=sample.path, need_times=need_times)
+
+
+def dataset_observables(dataset, **options) -> dict:
+    """Collective observables, tau_alpha per species and the diffusion constant of a dataset.
+
+    ``options`` go to :class:`~glassml.dynamics.observables.Observables`.  Needs at least two
+    time points.  Returns a JSON-ready dict.
+    """
+    from glassml.dynamics.observables import Observables
+    from glassml.dynamics.relaxation import diffusion_constant
+
+    obs = Observables(**options).compute(iter_isoconfigurational(dataset, need_times=2))
+    out = obs.as_dict()
+    d = int(dataset.manifest.get("dimension") or len(obs.kvectors[0]))
+    out["dimension"] = d
+    out["temperature"] = dataset.manifest.get("temperature")
+    out["diffusion_constant"] = diffusion_constant(obs.times, obs.msd, d)
+    out["diffusion_constant_species"] = {str(s): diffusion_constant(obs.times, m, d) for s, m in obs.msd_species.items()}
+    out["dataset"] = str(dataset.path)
+    out.pop("kvectors", None)
+    return out

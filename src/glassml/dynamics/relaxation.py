@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -86,7 +87,9 @@ def fit_vft(T, tau) -> TauFit:
             best = (err, c, D, T0)
     p0 = best[1:]
     try:
-        (c, D, T0), _ = curve_fit(f, T, lt, p0=p0, bounds=([-np.inf, 0, 0], [np.inf, np.inf, T.min() * (1 - 1e-9)]), maxfev=20000)
+        with warnings.catch_warnings():  # an exact fit (3 points, 3 parameters) has no covariance
+            warnings.simplefilter("ignore")
+            (c, D, T0), _ = curve_fit(f, T, lt, p0=p0, bounds=([-np.inf, 0, 0], [np.inf, np.inf, T.min() * (1 - 1e-9)]), maxfev=20000)
     except Exception:
         c, D, T0 = p0
     rms = float(np.sqrt(np.mean((f(T, c, D, T0) - lt) ** 2)))
@@ -113,7 +116,9 @@ def fit_parabolic(T, tau) -> TauFit:
         raise GlassmlError("the parabolic law does not fit: tau_alpha does not grow on cooling")
     p0 = best[1:]
     try:
-        (c, J, To), _ = curve_fit(f, T, lt, p0=p0, bounds=([-np.inf, 0, T.max()], [np.inf, np.inf, np.inf]), maxfev=20000)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            (c, J, To), _ = curve_fit(f, T, lt, p0=p0, bounds=([-np.inf, 0, T.max()], [np.inf, np.inf, np.inf]), maxfev=20000)
     except Exception:
         c, J, To = p0
     rms = float(np.sqrt(np.mean((f(T, c, J, To) - lt) ** 2)))

@@ -1,0 +1,59 @@
+"""``glassml targets`` and ``glassml dynamics`` end to end on small random-walk datasets."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from glassml.cli import main
+from glassml.store import Dataset
+
+
+def walk_dataset(path, temperature=0.5, n_times=4, scale=0.3, n_samples=2, seed=0):
+    rng = np.random.default_rng(seed)
+    n, box = 64, np.array([8.0, 8.0])
+    times = np.logspace(0, n_times - 1, n_times)
+    ds = Dataset.create(path, model="ka2d", dimension=2, temperature=temperature, times=times, n_replicas=4)
+    for s in range(n_samples):
+        x0 = rng.uniform(0, 8, (n, 2))
+        steps = rng.normal(0, 1, (n_times, 4, n, 2)) * np.sqrt(np.diff(np.concatenate([[0], times])))[:, None, None, None] * scale
+        types = rng.integers(0, 3, n)
+        ds.write_sample(f"s{s}", {"types": types, "box": box, "initial_positions": x0, "positions": x0 + np.cumsum(steps, axis=0), "times": times})
+    return ds
+
+
+def test_targets_and_dynamics_commands(tmp_path, capsys):
+    walk_dataset(tmp_path / "ds")
+    assert main(["targets", str(tmp_path / "ds")]) == 0
+    capsys.readouterr()
+    assert main(["targets", str(tmp_path / "ds"), "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert len(record["md_prop"]["ceiling"]) == 4
+    assert main(["dynamics", str(tmp_path / "ds"), "--json", "--out", str(tmp_path / "plots")]) == 0
+    res = json.loads(capsys.readouterr().out)["datasets"][0]
+    assert len(res["msd"]) == 4 and res["n_samples"] == 2 and res["n_replicas"] == 4
+    for name in ("msd.png", "fs.png", "chi4.png", "s4.png", "observables.json"):
+        assert (tmp_path / "plots" / name).stat().st_size > 0
+    # a random walk: MSD = 2 d D t with D = scale^2 / 2 per unit time -> MSD = 4 * 0.045 t in 2D
+    assert abs(res["msd"][-1] / (0.18 * res["times"][-1]) - 1) < 0.1
+
+
+def test_fits_across_temperatures(tmp_path, capsys):
+    paths = []
+    for i, (T, scale) in enumerate(((0.5, 0.05), (0.6, 0.1), (0.8, 0.2))):
+        walk_dataset(tmp_path / f"T{T}", temperature=T, n_times=5, scale=scale, n_samples=1, seed=i)
+        paths.append(str(tmp_path / f"T{T}"))
+    assert main(["dynamics", *paths, "--json", "--no-plots", "--k", "3.0"]) == 0
+    fits = json.loads(capsys.readouterr().out)["temperature_fits"]
+    assert set(fits["fits"]) == {"arrhenius", "vft", "parabolic"}
+    assert fits["T"] == [0.5, 0.6, 0.8]
+    assert fits["stokes_einstein"]["xi"] is not None
+
+
+def test_bad_input_one_line_exit_2(tmp_path, capsys):
+    ds = walk_dataset(tmp_path / "one", n_times=1, n_samples=1)
+    assert main(["dynamics", str(ds.path), "--no-plots"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "at least 2" in err and err.count("\n") == 0
+    assert main(["targets", str(tmp_path / "missing")]) == 2
