@@ -47,3 +47,20 @@ def csr_symmetrise(i, j, n):
         for x in range(lo, hi):
             out_i[x] = a
     return out_i, out_j
+
+
+@nb.njit(cache=True, parallel=True)
+def species_gaussians(offsets, j, distances, types, n_species, centers, delta):
+    """g[i, s, c] = sum over neighbours j of species s of exp(-(r_ij - centers[c])^2 / (2 delta^2))."""
+    n = offsets.shape[0] - 1
+    nc = centers.shape[0]
+    out = np.zeros((n, n_species, nc))
+    inv = 1.0 / (2.0 * delta * delta)
+    for i in nb.prange(n):
+        for k in range(offsets[i], offsets[i + 1]):
+            s = types[j[k]]
+            r = distances[k]
+            for c in range(nc):
+                x = r - centers[c]
+                out[i, s, c] += np.exp(-x * x * inv)
+    return out

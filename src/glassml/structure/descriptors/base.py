@@ -1,0 +1,175 @@
+"""The compute-object protocol every descriptor follows, and the configuration it reads.
+
+A descriptor is configured once (its parameters are plain JSON values, recorded with the
+features), then :meth:`Descriptor.compute` turns a :class:`Configuration` into an (N, F)
+float64 array whose columns are named by :attr:`Descriptor.names`::
+
+    conf = Configuration(positions, box, types)
+    rbo = RadialBondOrder(orders=range(1, 9))
+    X = rbo.compute(conf)          # (N, F)
+    rbo.names                      # F feature names
+
+One :class:`Configuration` holds one :class:`~glassml.structure.neighbors.NeighborQuery`, so
+descriptors computed on the same configuration share neighbour lists (cached per cutoff).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from glassml.errors import GlassmlError
+from glassml.structure.neighbors import NeighborQuery, Neighbors
+
+
+class Configuration:
+    """Positions, box and species of one configuration, with a shared neighbour query.
+
+    Parameters
+    ----------
+    positions:
+        (N, d) coordinates, d = 2 or 3.
+    box:
+        Orthorhombic box edge lengths (scalar or (d,)).
+    types:
+        (N,) integer species 0..K-1 (default: all 0).
+    n_species:
+        K; default ``types.max() + 1``.  Fix it when features must line up across samples.
+    periodic:
+        A bool or d bools.
+    model:
+        A :class:`glassml.systems.Model` (or its registry name), needed by energy descriptors.
+    diameters:
+        (N,) particle diameters for polydisperse models.
+    """
+
+    def __init__(self, positions, box, types=None, *, n_species: int | None = None, periodic=True, model=None, diameters=None):
+        self.query = NeighborQuery(positions, box, periodic=periodic)
+        self.positions = self.query.positions
+        self.box = self.query.box
+        self.periodic = self.query.periodic
+        self.dimension = self.query.dimension
+        n = self.query.n_particles
+        if types is None:
+            types = np.zeros(n, dtype=np.int64)
+        t = np.asarray(types)
+        if t.shape != (n,):
+            raise GlassmlError(f"types must have shape ({n},), got {t.shape}")
+        if t.size and not np.issubdtype(t.dtype, np.integer):
+            if not np.all(t == np.round(t)):
+                raise GlassmlError("types must be integer species 0..K-1")
+        t = t.astype(np.int64)
+        if t.size and t.min() < 0:
+            raise GlassmlError(f"unknown species {int(t.min())}: species are integers 0..K-1")
+        k = int(t.max()) + 1 if t.size else 1
+        if n_species is None:
+            n_species = k
+        elif k > n_species:
+            raise GlassmlError(f"unknown species {k - 1}: this configuration has species 0..{n_species - 1}")
+        self.types = t
+        self.n_species = int(n_species)
+        if isinstance(model, str):
+            from glassml.systems import get_model
+
+            model = get_model(model)
+        if model is not None:
+            if model.dimension != self.dimension:
+                raise GlassmlError(f"model {model.name} is {model.dimension}-D but positions are {self.dimension}-D")
+            if self.n_species > model.n_species:
+                raise GlassmlError(f"unknown species {self.n_species - 1}: model {model.name} has species 0..{model.n_species - 1}")
+        self.model = model
+        self.diameters = None if diameters is None else np.asarray(diameters, dtype=np.float64)
+        self._energies: np.ndarray | None = None
+
+    @property
+    def n_particles(self) -> int:
+        return self.query.n_particles
+
+    def neighbors(self, cutoff: float) -> Neighbors:
+        """Full sorted neighbour list within ``cutoff`` (shared, cached)."""
+        return self.query.neighbors(cutoff)
+
+    def vectors3(self, nb: Neighbors) -> np.ndarray:
+        """Pair vectors as (P, 3) (2D vectors get z = 0)."""
+        if nb.vectors.shape[1] == 3:
+            return np.ascontiguousarray(nb.vectors)
+        return np.ascontiguousarray(np.c_[nb.vectors, np.zeros(nb.vectors.shape[0])])
+
+    def energies(self) -> np.ndarray:
+        """Per-particle potential energy ``e_i = 1/2 sum_j V(r_ij)`` from the model (cached).
+
+        The pair potential is the one of :mod:`glassml.systems` (the single source of truth);
+        this is what LAMMPS' ``compute pe/atom`` reports for pair interactions.
+        """
+        if self._energies is None:
+            if self.model is None:
+                raise GlassmlError("energy descriptors need a model: pass model=... (e.g. 'ka3d', 'ka2d')")
+            m = self.model
+            cutoff = m.max_cutoff(self.diameters)
+            i, j, d = self.query.half_pairs(cutoff)
+            if m.polydisperse:
+                if self.diameters is None:
+                    raise GlassmlError(f"model {m.name} is polydisperse: the sample needs 'diameters'")
+                v = m.pair_energy(d, self.types[i], self.types[j], self.diameters[i], self.diameters[j])
+            else:
+                v = m.pair_energy(d, self.types[i], self.types[j])
+            n = self.n_particles
+            e = 0.5 * (np.bincount(i, v, minlength=n) + np.bincount(j, v, minlength=n))
+            self._energies = e
+        return self._energies
+
+
+class Descriptor:
+    """Base class: parameters in, (N, F) features and F names out."""
+
+    #: short symbol used in feature names and set names
+    symbol = "descriptor"
+    #: long, human name
+    long_name = "descriptor"
+
+    def __init__(self, **params: Any):
+        self.params: dict[str, Any] = params
+        self.features: np.ndarray | None = None
+        self.names: list[str] = []
+
+    def compute(self, conf: Configuration) -> np.ndarray:
+        """Compute the features of ``conf``; store them in ``features``/``names``; return them."""
+        features, names = self._compute(conf)
+        features = np.ascontiguousarray(features, dtype=np.float64)
+        if features.shape != (conf.n_particles, len(names)):
+            raise AssertionError(f"{type(self).__name__}: {features.shape} vs {len(names)} names")
+        self.features, self.names = features, list(names)
+        return features
+
+    def _compute(self, conf: Configuration) -> tuple[np.ndarray, list[str]]:  # pragma: no cover
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
+        return f"{type(self).__name__}({args})"
+
+
+def coarse_grain(conf: Configuration, x: np.ndarray, length: float, *, cutoff: float | None = None) -> np.ndarray:
+    """Neighbour average ``xbar_i = sum_j w_ij x_j / sum_j w_ij`` with ``w_ij = exp(-r_ij/length)``
+    over ``j = i`` and every j with ``r_ij < cutoff`` (default ``cutoff = length``).
+
+    This is the recursive averaging of Boattini, Smallenburg & Filion, PRL 127, 088007 (2021).
+    """
+    from scipy import sparse
+
+    cutoff = float(length if cutoff is None else cutoff)
+    nb = conf.neighbors(cutoff)
+    n = conf.n_particles
+    w = np.exp(-nb.distances / length)
+    rows = np.concatenate([nb.i, np.arange(n)])
+    cols = np.concatenate([nb.j, np.arange(n)])
+    vals = np.concatenate([w, np.ones(n)])
+    mat = sparse.csr_matrix((vals, (rows, cols)), shape=(n, n))
+    norm = np.asarray(mat.sum(axis=1)).ravel()
+    return (mat @ x) / norm[:, None]
+
+
+def fmt(x: float) -> str:
+    """Compact number for feature names (1.0 -> '1', 0.25 -> '0.25')."""
+    return f"{float(x):g}"
