@@ -143,7 +143,7 @@ def verify(path: Path = typer.Argument(..., help="A glassml dataset directory.")
     else:
         console.print(f"{len(report.ok)} samples ok" + ("" if report.complete else f"; problems: {report.as_dict()}"))
     if not report.complete:
-        raise typer.Exit(1)
+        raise SystemExit(1)  # glassml.cli.main returns it as the exit status
 
 
 @app.command()

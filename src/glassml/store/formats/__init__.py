@@ -208,7 +208,8 @@ def write_any(dst: str | os.PathLike, records: Sequence[Record], meta: Mapping[s
         if dst.exists() and not force:
             raise GlassmlError("already exists; pass --force to overwrite it", dst)
         return spec.write(dst, records, meta, **kw)
-    return build_then_publish(dst, force, lambda tmp: spec.write(tmp, records, meta, **kw))
+    written = build_then_publish(dst, force, lambda tmp: [Path(p).relative_to(tmp) for p in spec.write(tmp, records, meta, **kw)])
+    return [dst / p for p in written]
 
 
 def convert(src, dst: str | os.PathLike, fmt: str | None = None, *, to: str = "glassml", force: bool = False, **kw: Any) -> Any:
