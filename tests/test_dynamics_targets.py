@@ -211,3 +211,19 @@ def test_glassbench_cage_relative_differs_from_plain():
     assert r_cr[1] > r_md[1]
     # neighbours: about six per particle in 2D
     assert 5.0 < out["neighbour_count"].mean() < 7.5
+
+
+@pytest.mark.parametrize("dim", [2, 3])
+def test_pairs_within_matches_brute_force(dim):
+    from glassml.dynamics.neighbours import pairs_within
+
+    rng = np.random.default_rng(dim)
+    box = np.array([5.0, 6.5, 7.0])[:dim]
+    x = rng.uniform(-10, 10, (120, dim))  # unwrapped, outside the box
+    i, j, rij = pairs_within(x, box, 1.6)
+    diff = x[None] - x[:, None]
+    diff -= box * np.round(diff / box)
+    dist = np.linalg.norm(diff, axis=-1)
+    bi, bj = np.nonzero(np.triu(dist < 1.6, k=1))
+    assert list(zip(i.tolist(), j.tolist())) == list(zip(bi.tolist(), bj.tolist()))
+    np.testing.assert_allclose(rij, diff[bi, bj], atol=1e-12)

@@ -1,6 +1,6 @@
 """Pair lists of the initial configuration (periodic, 2D and 3D) and pair diameters.
 
-Neighbour lists come from vesin (a cell list in C++); the pair vectors are recomputed here
+Neighbour lists come from a periodic k-d tree (scipy); the pair vectors are recomputed here
 with the minimum-image convention, so every cutoff must stay below half the shortest box
 length (checked).
 """
@@ -93,8 +93,10 @@ def pairs_within(positions: np.ndarray, box: np.ndarray, cutoff: float) -> tuple
     """All unordered pairs i < j with minimum-image distance below ``cutoff``.
 
     Returns ``(i, j, rij)`` with ``rij = x_j - x_i`` (minimum image), sorted by (i, j).
+    A periodic k-d tree (scipy ``cKDTree`` with ``boxsize``) finds the pairs; vesin gives
+    the same pairs but its import pulls in torch (seconds), too slow for a CLI.
     """
-    from vesin import NeighborList
+    from scipy.spatial import cKDTree
 
     x = np.asarray(positions, dtype=float)
     box = np.asarray(box, dtype=float)
@@ -105,18 +107,11 @@ def pairs_within(positions: np.ndarray, box: np.ndarray, cutoff: float) -> tuple
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, np.zeros((0, dim))
     folded = x - box * np.floor(x / box)
-    if dim == 2:
-        pts = np.concatenate([folded, np.zeros((n, 1))], axis=1)
-        cell = np.diag([box[0], box[1], 4.0 * cutoff + 1.0])
-        periodic = [True, True, False]
-    else:
-        pts, cell, periodic = folded, np.diag(box), True
-    i, j = NeighborList(cutoff=float(cutoff), full_list=False).compute(points=pts, box=cell, periodic=periodic, quantities="ij")
-    i = np.asarray(i, dtype=np.int64)
-    j = np.asarray(j, dtype=np.int64)
-    lo, hi = np.minimum(i, j), np.maximum(i, j)
-    keep = lo != hi
-    lo, hi = lo[keep], hi[keep]
+    folded = np.where(folded >= box, folded - box, folded)
+    folded = np.where(folded < 0, 0.0, folded)
+    pairs = cKDTree(folded, boxsize=box).query_pairs(float(cutoff), output_type="ndarray")
+    lo = np.minimum(pairs[:, 0], pairs[:, 1]).astype(np.int64)
+    hi = np.maximum(pairs[:, 0], pairs[:, 1]).astype(np.int64)
     order = np.lexsort((hi, lo))
     lo, hi = lo[order], hi[order]
     rij = minimum_image(x[hi] - x[lo], box)
