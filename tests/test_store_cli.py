@@ -94,3 +94,11 @@ def test_convert_many_samples_with_a_progress_bar(tmp_path, capsys):
     ds = Dataset.open(tmp_path / "ds")
     assert len(ds) == 25 and ds.manifest["species_map"] == {"1": 0, "2": 1, "3": 2}
     np.testing.assert_allclose(ds["N9T0.5_3"]["box"], np.sqrt(9 / 0.5))
+
+
+def test_species_map_option_keeps_absent_species(tmp_path, capsys):
+    (tmp_path / "a.dump").write_text("ITEM: TIMESTEP\n0\nITEM: NUMBER OF ATOMS\n2\nITEM: BOX BOUNDS pp pp pp\n0 5\n0 5\n0 5\n"
+                                     "ITEM: ATOMS id type xu yu zu\n1 3 1 1 1\n2 3 2 2 2\n")
+    assert _json(capsys, ["info", str(tmp_path / "a.dump"), "--json"])["species_counts"] == {"0": 2}
+    info = _json(capsys, ["info", str(tmp_path / "a.dump"), "--json", "--species-map", "1=0,2=1,3=2"])
+    assert info["species_counts"] == {"2": 2} and info["species_map"] == {"1": 0, "2": 1, "3": 2}

@@ -237,3 +237,26 @@ def test_real_glassbench_files_load_with_documented_shapes(tmp_path):
     with np.load(tmp_path / "again" / "N1290T0.23_151_tc05.npz") as new, np.load(KA2D_TC05) as old:
         for key in old.files:
             np.testing.assert_array_equal(new[key], old[key], err_msg=key)
+
+
+# ---------------------------------------------------------------------------- property-based round trips
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(n=st.integers(1, 12), d=st.sampled_from([2, 3]), n_times=st.integers(1, 4), seed=st.integers(0, 2**16),
+       scale=st.floats(0.01, 1e4), fmt=st.sampled_from(["lammps-dump", "extxyz", "glassbench-trajectories", "glassml"]))
+def test_round_trip_property(tmp_path_factory, n, d, n_times, seed, scale, fmt):
+    """Any valid sample (any N, d, box size, particles far outside the box) survives a round trip."""
+    rng = np.random.default_rng(seed)
+    box = rng.uniform(0.5, 2.0, d) * scale
+    x0 = rng.uniform(-box / 2, box / 2, (n, d))
+    arrays = {"types": rng.integers(0, 3, n), "box": box, "initial_positions": x0, "times": np.cumsum(rng.uniform(0.1, 10, n_times)),
+              "positions": x0 + rng.normal(scale=3 * scale, size=(n_times, 1, n, d)).cumsum(axis=0)}
+    meta = _meta(arrays, species_map={"1": 0, "2": 1, "3": 2}, temperature=0.7)
+    out = tmp_path_factory.mktemp("rt") / ("one.dump" if fmt == "lammps-dump" else "one.xyz" if fmt == "extxyz" else "out")
+    write_any(out, [("N5T0.7_1", arrays)], meta, fmt)
+    (name, back), = read_any(out, fmt, species_map=meta["species_map"])[0]
+    for key in ("types", "box", "initial_positions", "positions", "times"):
+        np.testing.assert_array_equal(back[key], arrays[key], err_msg=key)

@@ -162,6 +162,8 @@ CASES: dict[str, Case] = {
     "convert to a read-only format": lambda t: ["convert", str(tc_file(t)), str(t / "out"), "--to", "bapst"],
     "bad --frames value": lambda t: ["info", str(dump_file(t)), "--frames", "sideways"],
     "bad --dimension": lambda t: ["info", str(dump_file(t)), "--dimension", "4"],
+    "malformed --species-map": lambda t: ["info", str(dump_file(t)), "--species-map", "1:0"],
+    "--species-map missing a label": lambda t: ["info", str(dump_file(t)), "--species-map", "1=0"],
 }
 
 
@@ -197,6 +199,7 @@ EXPECT: dict[str, str] = {
     "inputs of mixed formats": "inputs mix formats", "convert onto an existing dataset": "old: a glassml dataset already exists",
     "convert onto a foreign directory": "not a glassml dataset; choose another", "convert to a read-only format": "'bapst' cannot be written",
     "bad --frames value": "frames must be", "bad --dimension": "dimension must be 2 or 3",
+    "malformed --species-map": "--species-map must look like", "--species-map missing a label": "a.dump: species label '2' is not in",
 }
 
 

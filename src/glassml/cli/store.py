@@ -73,8 +73,23 @@ def records_summary(records: list, meta: dict[str, Any]) -> dict:
     }
 
 
-def _reader_options(temperature, density, times, dt, frames, dimension, allow_pickle) -> dict[str, Any]:
+def parse_species_map(text: str) -> dict[str, int]:
+    """``"1=0,2=1,3=2"`` -> ``{"1": 0, "2": 1, "3": 2}`` (foreign label = glassml species)."""
+    out: dict[str, int] = {}
+    for item in text.split(","):
+        label, _, species = item.partition("=")
+        if not label.strip() or not species.strip().isdigit():
+            raise GlassmlError(f"--species-map must look like '1=0,2=1,3=2', got {text!r}")
+        out[label.strip()] = int(species)
+    if sorted(out.values()) != list(range(len(out))):
+        raise GlassmlError(f"--species-map must map onto 0..K-1 once each, got {text!r}")
+    return out
+
+
+def _reader_options(temperature, density, times, dt, frames, dimension, allow_pickle, species_map=None) -> dict[str, Any]:
     opts: dict[str, Any] = {"allow_pickle": allow_pickle}
+    if species_map:
+        opts["species_map"] = parse_species_map(species_map)
     if temperature is not None:
         opts["temperature"] = temperature
     if density is not None:
@@ -117,6 +132,7 @@ def info(
     frames: Optional[str] = typer.Option(None, help="Dump/xyz/GSD frames: 'trajectory' (one sample per file) or 'samples'."),
     dimension: Optional[int] = typer.Option(None, help="Force the dimension of dump/xyz/GSD files."),
     allow_pickle: bool = typer.Option(False, "--allow-pickle", help="Allow reading pickles (runs code from the file)."),
+    species_map: Optional[str] = typer.Option(None, "--species-map", help="Foreign label to species, e.g. '1=0,2=1,3=2' (default: sorted labels)."),
     no_verify: bool = typer.Option(False, "--no-verify", help="Skip checksum verification of a dataset."),
 ) -> None:
     """Summarise a dataset or foreign file: model, N, dimension, species, temperature, times, replicas, split, verified."""
@@ -125,7 +141,8 @@ def info(
     if len(path) == 1 and Dataset.is_dataset(path[0]) and (fmt is None or resolve_format(fmt) == "glassml"):
         summary = dataset_summary(Dataset.open(path[0]), verify=not no_verify)
     else:
-        records, meta = read_any(path, fmt, **_reader_options(temperature, density, times, dt, frames, dimension, allow_pickle))
+        opts = _reader_options(temperature, density, times, dt, frames, dimension, allow_pickle, species_map)
+        records, meta = read_any(path, fmt, **opts)
         summary = records_summary(records, meta)
     if json_:
         print_json(summary)
@@ -160,6 +177,7 @@ def convert(
     dimension: Optional[int] = typer.Option(None, help="Force the dimension of dump/xyz/GSD files."),
     replica: int = typer.Option(0, help="Replica written by dump/xyz/GSD writers."),
     allow_pickle: bool = typer.Option(False, "--allow-pickle", help="Allow reading pickles (runs code from the file)."),
+    species_map: Optional[str] = typer.Option(None, "--species-map", help="Foreign label to species, e.g. '1=0,2=1,3=2' (default: sorted labels)."),
     force: bool = typer.Option(False, "--force", help="Replace an existing dataset at DST."),
     json_: bool = typer.Option(False, "--json", help="Print the new dataset's summary as JSON."),
 ) -> None:
@@ -167,7 +185,7 @@ def convert(
     from glassml.store.formats import read_any, write_any
     from glassml.store.formats.dataset_io import check_destination
 
-    opts = _reader_options(temperature, density, times, dt, frames, dimension, allow_pickle)
+    opts = _reader_options(temperature, density, times, dt, frames, dimension, allow_pickle, species_map)
     check_destination(dst, force)  # refuse before reading anything
     records, meta = read_any(src, fmt, **opts)
     if to != "glassml":

@@ -52,7 +52,9 @@ def _array(data: dict, key: str, path: Path, dtype=None) -> np.ndarray:
     return a
 
 
-def read_bapst(paths: Sequence[Path], *, allow_pickle: bool = False, temperature: float | None = None, **_: Any) -> tuple[list[Record], dict]:
+def read_bapst(
+    paths: Sequence[Path], *, allow_pickle: bool = False, temperature: float | None = None, species_map: dict[str, int] | None = None, **_: Any
+) -> tuple[list[Record], dict]:
     """Read Bapst et al. pickles (one sample each); needs ``allow_pickle=True``."""
     if not allow_pickle:
         raise GlassmlError(
@@ -89,7 +91,7 @@ def read_bapst(paths: Sequence[Path], *, allow_pickle: bool = False, temperature
         raw.append((path.stem, arrays))
         where[path.stem] = path
         split_of[path.stem] = split_from_path(path)
-    smap = species_map_for(a["types"] for _, a in raw)
+    smap = dict(species_map) if species_map else species_map_for(a["types"] for _, a in raw)
     for name, arrays in raw:
         arrays["types"] = apply_species_map(arrays["types"], smap, where[name])
     meta["species_map"] = smap

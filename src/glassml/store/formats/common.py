@@ -90,7 +90,7 @@ def apply_species_map(labels: np.ndarray, species_map: Mapping[str, int], path) 
     out = np.empty(keys.shape, dtype=np.int64)
     for label in np.unique(keys):
         if label not in species_map:
-            raise GlassmlError(f"species label {label!r} is not in the species map {dict(species_map)}", path)
+            raise GlassmlError(f"species label {str(label)!r} is not in the species map {dict(species_map)}", path)
         out[keys == label] = species_map[label]
     return out
 

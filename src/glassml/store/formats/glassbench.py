@@ -78,7 +78,9 @@ def _table_times(temperature: float | None, n_times: int) -> list[float] | None:
 
 
 # ---------------------------------------------------------------------------- models
-def read_models(paths: Sequence[Path], *, temperature: float | None = None, density: float | None = None, **_: Any) -> tuple[list[Record], dict]:
+def read_models(
+    paths: Sequence[Path], *, temperature: float | None = None, density: float | None = None, species_map: Mapping[str, int] | None = None, **_: Any
+) -> tuple[list[Record], dict]:
     """Read GlassBench ``*_models`` npz files, one sample per file."""
     meta = new_meta("glassbench-models", sources=[str(p) for p in paths])
     raw: list[tuple[Path, dict[str, np.ndarray]]] = []
@@ -90,7 +92,7 @@ def read_models(paths: Sequence[Path], *, temperature: float | None = None, dens
         _numeric(arrays, path)
         as_int_labels(arrays["types"], path)
         raw.append((path, arrays))
-    smap = species_map_for(a["types"] for _, a in raw)
+    smap = dict(species_map) if species_map else species_map_for(a["types"] for _, a in raw)
     records, where, split_of = [], {}, {}
     for path, arrays in raw:
         name = path.stem
@@ -208,7 +210,7 @@ def _read_time_code_group(stem: str, files: list[tuple[int, Path]], *, need_box:
     return sample, temp, source, [c for c, _ in files]
 
 
-def _read_time_codes(fmt: str, paths: Sequence[Path], strip: str, need_box: bool, temperature, density, times) -> tuple[list[Record], dict]:
+def _read_time_codes(fmt: str, paths: Sequence[Path], strip: str, need_box: bool, temperature, density, times, species_map) -> tuple[list[Record], dict]:
     meta = new_meta(fmt, sources=[str(p) for p in paths])
     groups = _group_time_codes(paths, strip)
     samples, where, split_of = {}, {}, {}
@@ -222,7 +224,7 @@ def _read_time_codes(fmt: str, paths: Sequence[Path], strip: str, need_box: bool
         samples[stem] = arrays
         where[stem] = files[0][1]
         split_of[stem] = split_from_path(files[0][1])
-    smap = species_map_for(a["types"] for a in samples.values())
+    smap = dict(species_map) if species_map else species_map_for(a["types"] for a in samples.values())
     records = []
     for stem, arrays in samples.items():
         arrays["types"] = apply_species_map(arrays["types"], smap, where[stem])
@@ -234,14 +236,14 @@ def _read_time_codes(fmt: str, paths: Sequence[Path], strip: str, need_box: bool
     return finish(records, meta, where)
 
 
-def read_trajectories(paths: Sequence[Path], *, temperature: float | None = None, density: float | None = None, times=None, **_: Any):
+def read_trajectories(paths: Sequence[Path], *, temperature: float | None = None, density: float | None = None, times=None, species_map=None, **_: Any):
     """Read GlassBench KA2D ``*_tcXX.npz`` files, one sample per configuration."""
-    return _read_time_codes("glassbench-trajectories", paths, "", False, temperature, density, times)
+    return _read_time_codes("glassbench-trajectories", paths, "", False, temperature, density, times, species_map)
 
 
-def read_botan(paths: Sequence[Path], *, temperature: float | None = None, density: float | None = None, times=None, **_: Any):
+def read_botan(paths: Sequence[Path], *, temperature: float | None = None, density: float | None = None, times=None, species_map=None, **_: Any):
     """Read BOTAN ``isoconfig_*_tcXX.npz`` files (box from N and ``density``)."""
-    return _read_time_codes("botan", paths, "isoconfig_", False, temperature, density, times)
+    return _read_time_codes("botan", paths, "isoconfig_", False, temperature, density, times, species_map)
 
 
 def _codes_for(times: Sequence[float], temperature: float | None) -> tuple[list[int], bool]:
