@@ -69,7 +69,33 @@ def _read_box(cur: _Lines, header: str) -> tuple[np.ndarray, np.ndarray]:
     return lo, hi
 
 
+INT_COLUMNS = ("id", "type", "ix", "iy", "iz", "mol")
+
+
 def _atom_table(cur: _Lines, columns: list[str], n: int) -> dict[str, np.ndarray]:
+    """The numeric ATOMS columns glassml uses, parsed in C; a slow pass names the bad line."""
+    start = cur.i
+    if start + n > len(cur.lines):
+        cur.i = len(cur.lines)
+        raise cur.error(f"file ends early (truncated?): frame needs {n} atom lines from line {start + 1}")
+    lines = cur.lines[start:start + n]
+    ints = [j for j, c in enumerate(columns) if c in INT_COLUMNS]
+    floats = [j for j, c in enumerate(columns) if c in sum(COLUMN_SETS, ())]
+    try:
+        if any(len(line.split()) != len(columns) for line in lines):
+            raise ValueError("column count")
+        int_table = np.loadtxt(lines, dtype=np.int64, usecols=ints, ndmin=2, comments=None)
+        float_table = np.loadtxt(lines, dtype=float, usecols=floats, ndmin=2, comments=None) if floats else np.zeros((n, 0))
+    except ValueError:
+        return _atom_table_checked(cur, columns, n)
+    cur.i = start + n
+    out = {columns[j]: int_table[:, k] for k, j in enumerate(ints)}
+    out.update({columns[j]: float_table[:, k] for k, j in enumerate(floats)})
+    return out
+
+
+def _atom_table_checked(cur: _Lines, columns: list[str], n: int) -> dict[str, np.ndarray]:
+    """Row-by-row parse that reports the first bad line (only run when the fast parse fails)."""
     start = cur.i
     rows = [cur.next(f"atom line {k + 1} of {n}").split() for k in range(n)]
     for k, row in enumerate(rows):
@@ -79,12 +105,13 @@ def _atom_table(cur: _Lines, columns: list[str], n: int) -> dict[str, np.ndarray
     table = np.asarray(rows, dtype=str).reshape(n, len(columns))
     out: dict[str, np.ndarray] = {}
     for j, col in enumerate(columns):
-        if col in ("id", "type", "ix", "iy", "iz", "mol"):
-            bad = [k for k in range(n) if not _INT_RE.match(table[k, j])]
-            if bad:
-                cur.i = start + bad[0] + 1
-                raise cur.error(f"column '{col}' must hold integers, got {str(table[bad[0], j])!r}")
-            out[col] = table[:, j].astype(np.int64)
+        if col in INT_COLUMNS:
+            try:
+                out[col] = table[:, j].astype(np.int64)
+            except ValueError:
+                bad = next(k for k in range(n) if not _INT_RE.match(table[k, j]))
+                cur.i = start + bad + 1
+                raise cur.error(f"column '{col}' must hold integers, got {str(table[bad, j])!r}") from None
         elif col in sum(COLUMN_SETS, ()):
             try:
                 out[col] = table[:, j].astype(float)
