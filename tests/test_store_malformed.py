@@ -188,7 +188,7 @@ EXPECT: dict[str, str] = {
     "verify on a directory that is not a dataset": "not a glassml dataset", "verify on a file": "is a file, not a glassml dataset",
     "bad JSON manifest": "glassml.json: manifest is not valid JSON", "manifest of another format": "is not a glassml-dataset manifest",
     "manifest from a newer glassml": "newer glassml", "manifest lacking samples": "lacks 'samples'", "empty dump": "e.dump: file is empty",
-    "truncated dump": "a.dump: line 13: file ends early", "non-numeric dump column": "line 10: column 'zu' must hold numbers, got 'abc'",
+    "truncated dump": r"a.dump: line 12: file ends early .*needs 5 atom lines from line 10", "non-numeric dump column": "line 10: column 'zu' must hold numbers, got 'abc'",
     "float species in dump": "column 'type' must hold integers, got '1.5'", "dump without positions": "hold no positions",
     "dump with a triclinic box": "triclinic", "dump with inverted box": "'box' lengths must be positive", "dump with duplicate ids": "not unique",
     "dump with a short row": "line 10: expected 5 columns", "not a dump at all": "n.dump: line 1: expected 'ITEM: TIMESTEP'",
