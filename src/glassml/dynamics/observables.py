@@ -113,14 +113,20 @@ def shell_vectors(box: np.ndarray, k: float, *, width: float | None = None, max_
     return vecs
 
 
+def self_intermediate_scattering_per_particle(disp: np.ndarray, kvectors: np.ndarray) -> np.ndarray:
+    """(T, N): <cos(k·Δr_i)> over replicas and the given wave vectors, per particle."""
+    kv = np.asarray(kvectors, dtype=float).T  # (d, K)
+    t_, r_, n, d = disp.shape
+    out = np.empty((t_, n))
+    for t in range(t_):
+        c = np.cos(disp[t].reshape(-1, d) @ kv)  # 2-D matmul: BLAS
+        out[t] = c.reshape(r_, n, -1).mean(axis=(0, 2))
+    return out
+
+
 def self_intermediate_scattering(disp: np.ndarray, kvectors: np.ndarray, mask=None) -> np.ndarray:
     """Fs(k, t) (T,) = <cos(k·Δr_i)> over replicas, selected particles and the given wave vectors."""
-    x = _select(disp, mask)
-    out = np.empty(x.shape[0])
-    for t in range(x.shape[0]):
-        phase = x[t] @ np.asarray(kvectors).T  # (R, N, K)
-        out[t] = np.cos(phase).mean()
-    return out
+    return self_intermediate_scattering_per_particle(_select(disp, mask), kvectors).mean(axis=1)
 
 
 def static_structure_factor(positions: np.ndarray, box: np.ndarray, *, k_max: float = 12.0, mask=None, max_per_bin: int = 64, seed: int = 0):
@@ -169,10 +175,34 @@ def ornstein_zernike_fit(q: np.ndarray, s4: np.ndarray, q_fit: float = 2.0) -> t
     a0 = 1.0 / intercept if intercept > 0 else ss.max()
     xi0 = np.sqrt(max(slope * a0, 1e-6))
     try:
-        (a, xi), _ = curve_fit(lambda q, a, xi: a / (1.0 + (q * xi) ** 2), qs, ss, p0=[a0, xi0], maxfev=10000)
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            (a, xi), _ = curve_fit(lambda q, a, xi: a / (1.0 + (q * xi) ** 2), qs, ss, p0=[a0, xi0], maxfev=10000)
     except Exception:
         return float("nan"), float("nan")
     return float(a), float(abs(xi))
+
+
+def _binned_pair_products_py(w, i, j, b, n_bins):
+    """out[t, b] = Σ_{pairs p in bin b} Σ_r w[t, i_p, r] w[t, j_p, r]; w is (T, N, R)."""
+    out = np.zeros((w.shape[0], n_bins))
+    for t in range(w.shape[0]):
+        for p in range(i.shape[0]):
+            acc = 0.0
+            for r in range(w.shape[2]):
+                acc += w[t, i[p], r] * w[t, j[p], r]
+            out[t, b[p]] += acc
+    return out
+
+
+try:
+    from numba import njit
+
+    _binned_pair_products = njit(cache=True, nogil=True)(_binned_pair_products_py)
+except ImportError:  # pragma: no cover - numba is a dependency
+    _binned_pair_products = _binned_pair_products_py
 
 
 # ---------------------------------------------------------------------------- pooled results
@@ -276,25 +306,27 @@ class Observables:
             raise GlassmlError("samples have different time grids")
         if n != acc["n"] or not np.allclose(iso.box, acc["box"]):
             raise GlassmlError(f"mismatched particle numbers or boxes between samples ({n} vs {acc['n']} selected particles)")
-        x = disp[:, :, mask]
-        r2 = _sq(x)
-        reps = x.shape[1]
+        r2_all = _sq(disp)  # (T, R, N)
+        fs_all = self_intermediate_scattering_per_particle(disp, acc["kvectors"])  # (T, N)
+        r2 = r2_all[:, :, mask]
+        reps = disp.shape[1]
         acc["replicas"].append(reps)
         acc["count"] += reps * n
         acc["sum_r2"] = acc["sum_r2"] + r2.sum(axis=(1, 2))
         acc["sum_r4"] = acc["sum_r4"] + (r2**2).sum(axis=(1, 2))
-        acc["sum_fs"] = acc["sum_fs"] + self_intermediate_scattering(x, acc["kvectors"]) * reps * n
+        acc["sum_fs"] = acc["sum_fs"] + fs_all[:, mask].sum(axis=1) * reps
         for s in acc["species"]:
             m = types == s
             ns = int(m.sum()) * reps
-            acc["fs_species"][int(s)] = acc["fs_species"].get(int(s), 0.0) + self_intermediate_scattering(disp, acc["kvectors"], m) * ns
-            acc["msd_species"][int(s)] = acc["msd_species"].get(int(s), 0.0) + mean_square_displacement(disp, m) * ns
+            acc["fs_species"][int(s)] = acc["fs_species"].get(int(s), 0.0) + fs_all[:, m].sum(axis=1) * reps
+            acc["msd_species"][int(s)] = acc["msd_species"].get(int(s), 0.0) + r2_all[:, :, m].sum(axis=(1, 2))
             acc["n_species"][int(s)] = acc["n_species"].get(int(s), 0) + ns
         w = (r2 < self.a * self.a).astype(float)  # (T, R, n)
         acc["Q"].append(w.mean(axis=2))
         # S4: W(q) = Σ_i w_i exp(i q·r_i(0)), phases from the initial configuration
-        expo = np.exp(1j * (iso.initial_positions[mask] @ acc["qv"].T))  # (n, n_q)
-        W = w @ expo  # (T, R, n_q)
+        phase = iso.initial_positions[mask] @ acc["qv"].T  # (n, n_q)
+        w2d = w.reshape(-1, n)
+        W = (w2d @ np.cos(phase) + 1j * (w2d @ np.sin(phase))).reshape(w.shape[0], reps, -1)  # (T, R, n_q)
         acc["sum_W"] = acc["sum_W"] + W.sum(axis=1)
         acc["sum_W2"] = acc["sum_W2"] + (np.abs(W) ** 2).sum(axis=1)
         acc["sum_W2_iso"] = acc["sum_W2_iso"] + reps * W.var(axis=1)  # Σ_r |W - <W>_r|²
@@ -307,10 +339,7 @@ class Observables:
         i, j, rij = pairs_within(iso.initial_positions[mask], iso.box, edges[-1])
         if i.size:
             b = np.minimum((np.linalg.norm(rij, axis=1) / self.dr).astype(int), len(edges) - 2)
-            prod = (w[:, :, i] * w[:, :, j]).sum(axis=1)  # (T, P) summed over replicas
-            ww = np.zeros((w.shape[0], len(edges) - 1))
-            for t in range(w.shape[0]):
-                ww[t] = np.bincount(b, weights=prod[t], minlength=len(edges) - 1)
+            ww = _binned_pair_products(np.ascontiguousarray(np.swapaxes(w, 1, 2)), i, j, b, len(edges) - 1)
             acc["ww_pairs"] = acc["ww_pairs"] + 2.0 * ww  # ordered pairs i != j
             acc["n_pairs"] = acc["n_pairs"] + 2.0 * reps * np.bincount(b, minlength=len(edges) - 1)
         return acc
