@@ -164,6 +164,10 @@ CASES: dict[str, Case] = {
     "bad --dimension": lambda t: ["info", str(dump_file(t)), "--dimension", "4"],
     "malformed --species-map": lambda t: ["info", str(dump_file(t)), "--species-map", "1:0"],
     "--species-map missing a label": lambda t: ["info", str(dump_file(t)), "--species-map", "1=0"],
+    "--density not a number": lambda t: ["info", str(dump_file(t)), "--density", "abc"],
+    "unknown option": lambda t: ["info", str(dump_file(t)), "--no-such-option"],
+    "missing argument": lambda t: ["convert", str(dump_file(t))],
+    "brackets in a path are not markup": lambda t: ["info", str(t / "[red]x[/red].dump")],
 }
 
 
@@ -199,7 +203,9 @@ EXPECT: dict[str, str] = {
     "inputs of mixed formats": "inputs mix formats", "convert onto an existing dataset": "old: a glassml dataset already exists",
     "convert onto a foreign directory": "not a glassml dataset; choose another", "convert to a read-only format": "'bapst' cannot be written",
     "bad --frames value": "frames must be", "bad --dimension": "dimension must be 2 or 3",
-    "malformed --species-map": "--species-map must look like", "--species-map missing a label": "a.dump: species label '2' is not in",
+    "malformed --species-map": "--species-map must look like", "--density not a number": "Invalid value for '--density'",
+    "unknown option": "--no-such-option", "missing argument": "(?i)missing argument",
+    "brackets in a path are not markup": r"\[red\]x\[/red\]\.dump: no files match", "--species-map missing a label": "a.dump: species label '2' is not in",
 }
 
 

@@ -20,25 +20,30 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     verbose = "--verbose" in args or "-v" in args[:1]
     try:
-        app(args=args, standalone_mode=False)
+        status = app(args=args, standalone_mode=False)  # typer.Exit(n) comes back as n here
     except GlassmlError as exc:
         if verbose or STATE.get("verbose"):
             raise
-        console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
-        return (2)
+        _error_line(str(exc))
+        return 2
     except KeyboardInterrupt:
         console.print("interrupted; run the same command again to resume", highlight=False)
-        return (130)
-    except SystemExit as exc:  # typer.Exit / click usage errors
-        return (exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2))
-    except Exception as exc:  # click's own usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.exceptions.Abort):
-            return (130)
-        if isinstance(exc, click.ClickException):
-            console.print(f"[red]error:[/red] {exc.format_message()}", highlight=False, soft_wrap=True)
-            return (2)
+        return 130
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    except Exception as exc:  # usage errors (typer vendors its own click, so match by shape)
+        if type(exc).__name__ == "Abort":
+            return 130
+        if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
+            _error_line(exc.format_message())
+            return 2
         raise
-    return (0)
+    return status if isinstance(status, int) else 0
+
+
+def _error_line(message: str) -> None:
+    """Print ``error: message`` on one line of stderr, brackets shown literally (no rich markup)."""
+    from rich.markup import escape
+
+    console.print(f"[red]error:[/red] {escape(' '.join(message.split()))}", highlight=False, soft_wrap=True)
 
