@@ -4,4 +4,16 @@ from glassml.store.dataset import ARRAY_DOC, MANIFEST, Dataset, Sample, VerifyRe
 from glassml.store.npzio import load_arrays, write_npz
 from glassml.store.validate import validate_sample
 
-__all__ = ["ARRAY_DOC", "MANIFEST", "Dataset", "Sample", "VerifyReport", "load_arrays", "write_npz", "validate_sample"]
+__all__ = [
+    "ARRAY_DOC", "MANIFEST", "Dataset", "Sample", "VerifyReport", "load_arrays", "write_npz", "validate_sample",
+    "read_any", "write_any", "convert",
+]
+
+
+def __getattr__(name: str):
+    """``glassml.store.read_any`` / ``write_any`` / ``convert``, imported on first use."""
+    if name in ("read_any", "write_any", "convert"):
+        from glassml.store import formats
+
+        return getattr(formats, name)
+    raise AttributeError(f"module 'glassml.store' has no attribute {name!r}")
