@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import shutil
 
 import numpy as np
 import pytest
@@ -260,3 +261,15 @@ def test_round_trip_property(tmp_path_factory, n, d, n_times, seed, scale, fmt):
     (name, back), = read_any(out, fmt, species_map=meta["species_map"])[0]
     for key in ("types", "box", "initial_positions", "positions", "times"):
         np.testing.assert_array_equal(back[key], arrays[key], err_msg=key)
+
+
+def test_directory_of_datasets_merges_and_skips_hidden_builds(tmp_path):
+    a = make_dataset(tmp_path / "runs" / "a", n_samples=2)
+    shutil.copytree(a.path, tmp_path / "runs" / ".a.tmp-123")  # a killed build lying aside: ignored
+    b = Dataset.create(tmp_path / "runs" / "b", model="test", dimension=2, temperature=0.5, times=a.manifest["times"], n_replicas=2)
+    b.write_sample("t0", make_sample(seed=9))
+    records, meta = read_any(tmp_path / "runs")
+    assert [n for n, _ in records] == ["s0", "s1", "t0"] and meta["format"] == "glassml"
+    b.write_sample("s1", make_sample(seed=10))
+    with pytest.raises(GlassmlError, match="same sample name 's1'"):
+        read_any(tmp_path / "runs")

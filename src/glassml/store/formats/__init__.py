@@ -120,12 +120,26 @@ def expand_paths(src: str | os.PathLike | Sequence[str | os.PathLike]) -> list[P
     if path.is_dir():
         if Dataset.is_dataset(path):
             return [path]
-        suffixes = {s for f in FORMATS.values() for s in f.suffixes}
-        files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in suffixes and not p.name.startswith("."))
+        files = _files_under(path)
         if not files:
             raise GlassmlError("is a directory but neither a glassml dataset (no glassml.json) nor holds files of a known format", path)
         return files
     return [path]
+
+
+def _files_under(folder: Path) -> list[Path]:
+    """Known-format files and glassml datasets under ``folder`` (hidden entries skipped)."""
+    suffixes = {s for f in FORMATS.values() for s in f.suffixes}
+    datasets = sorted(m.parent for m in folder.rglob("glassml.json") if not _hidden(m.parent, folder))
+    found = list(datasets)
+    for p in folder.rglob("*"):
+        if p.is_file() and p.suffix.lower() in suffixes and not _hidden(p, folder) and not any(d in p.parents for d in datasets):
+            found.append(p)
+    return sorted(found)
+
+
+def _hidden(path: Path, root: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(root).parts)
 
 
 def _sniff(path: Path) -> str:

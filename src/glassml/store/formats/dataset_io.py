@@ -20,7 +20,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from glassml.errors import GlassmlError
 from glassml.store.dataset import Dataset
-from glassml.store.formats.common import Record, agree, new_meta
+from glassml.store.formats.common import Record, agree, finish, new_meta
 from glassml.store.npzio import fsync_dir
 
 TMP_DIR_TAG = ".tmp-"
@@ -32,6 +32,7 @@ def read_glassml(paths: Sequence[Path], **_: Any) -> tuple[list[Record], dict]:
     """Read glassml datasets (all arrays of every sample) into records and metadata."""
     meta = new_meta("glassml", sources=[str(p) for p in paths])
     records: list[Record] = []
+    where: dict[str, Path] = {}
     for path in paths:
         ds = Dataset.open(path)
         m = ds.manifest
@@ -41,8 +42,10 @@ def read_glassml(paths: Sequence[Path], **_: Any) -> tuple[list[Record], dict]:
         split = ds.split
         if any(split.values()):
             meta["split"] = {k: (meta.get("split") or {}).get(k, []) + v for k, v in split.items()}
-        records += [(s.name, s.arrays()) for s in ds]
-    return records, meta
+        for sample in ds:
+            records.append((sample.name, sample.arrays()))
+            where.setdefault(sample.name, sample.path)
+    return finish(records, meta, where)
 
 
 def check_destination(dst: Path, force: bool) -> None:
