@@ -46,7 +46,7 @@ def _check_same(frames: Sequence[Frame], path) -> None:
     first = frames[0]
     for i, f in enumerate(frames[1:], 1):
         if f.positions.shape != first.positions.shape:
-            raise GlassmlError(f"frame {i} has {f.positions.shape[0]} particles but frame 0 has {first.positions.shape[0]}", path)
+            raise GlassmlError(f"frame {i} has positions of shape {f.positions.shape} but frame 0 has {first.positions.shape}", path)
         if not np.array_equal(f.labels, first.labels):
             raise GlassmlError(f"species of frame {i} differ from frame 0", path)
         if not np.allclose(f.box, first.box, rtol=1e-9, atol=0):

@@ -156,7 +156,7 @@ def read_dump_frames(path: Path, dimension: int | None = None) -> list[Frame]:
         raise GlassmlError("is not a text file (LAMMPS dump expected)", path) from None
     if not text.strip():
         raise GlassmlError("file is empty", path)
-    cur, frames, unwrapped_all = _Lines(path, text), [], True
+    cur, frames, unwrapped_all, flat = _Lines(path, text), [], True, True
     while not cur.done():
         time = None
         header = cur.next("ITEM: TIMESTEP")
@@ -191,10 +191,13 @@ def read_dump_frames(path: Path, dimension: int | None = None) -> list[Frame]:
             raise cur.error("atom ids are not unique")
         x, unwrapped = _positions(table, lo, hi, cur)
         unwrapped_all &= unwrapped
-        d = dimension or (2 if ("z" not in columns and "zu" not in columns and "zs" not in columns and "zsu" not in columns) or not np.any(x[:, 2] + (lo[2] + hi[2]) / 2) else 3)
-        frames.append(Frame(labels=table["type"][order], positions=x[order, :d], box=(hi - lo)[:d], step=step, time=time))
+        flat &= not any(c in columns for c in ("z", "zu", "zs", "zsu")) or not np.any(x[:, 2] + (lo[2] + hi[2]) / 2)
+        frames.append(Frame(labels=table["type"][order], positions=x[order], box=hi - lo, step=step, time=time))
     if not frames:
         raise GlassmlError("holds no frames", path)
+    d = dimension or (2 if flat else 3)  # 2-D: no z column, or z = 0 in every frame
+    for f in frames:
+        f.positions, f.box = f.positions[:, :d], f.box[:d]
     if not unwrapped_all and len(frames) > 1:
         _unwrap_nearest_image(frames)
     return frames
