@@ -1,8 +1,9 @@
 """Extended XYZ: ``N``, a comment line of ``key=value`` pairs, ``N`` atom lines; several frames.
 
 Needed keys: ``Lattice="a1 a2 a3 b1 b2 b3 c1 c2 c3"`` (orthogonal only) and
-``Properties=species:S:1:pos:R:3[:...]`` (species may also be integers, ``species:I:1``).
-``pbc="T T F"`` marks a 2-D system (z is dropped); ``Time=`` gives the frame's time.  Positions
+``Properties=species:S:1:pos:R:3[:...]`` (species may also be integers, ``species:I:1``; the
+positions may be called ``pos`` or ``position``, as atooms writes them).  ``pbc="T T F"`` marks
+a 2-D system (z is dropped); ``Time=`` gives the frame's time, else ``Step=`` × ``Timestep=``.  Positions
 are read as they are (taken as unwrapped); writers keep glassml's centred coordinates.
 """
 
@@ -21,6 +22,7 @@ from glassml.store.npzio import atomic_write_bytes
 
 _KV_RE = re.compile(r'(\w+)\s*=\s*("[^"]*"|\S+)')
 _WIDTH = {"S": str, "R": float, "I": int, "L": str}
+POSITION_NAMES = ("pos", "position", "positions")
 
 
 def parse_comment(line: str) -> dict[str, str]:
@@ -61,6 +63,7 @@ def _is_2d(info: dict[str, str]) -> bool:
 
 def _frame(lines: list[str], start: int, n: int, info: dict[str, str], dimension: int | None, path: Path) -> Frame:
     props, width = _properties(info.get("properties", "species:S:1:pos:R:3"), start + 2, path)
+    props = [("pos" if name.lower() in POSITION_NAMES else name.lower(), kind, count) for name, kind, count in props]
     names = [p[0] for p in props]
     if "species" not in names or "pos" not in names:
         raise GlassmlError(f"line {start + 2}: Properties must include species and pos", path)
@@ -89,12 +92,14 @@ def _frame(lines: list[str], start: int, n: int, info: dict[str, str], dimension
                 bad = next(k for k in range(n) if not all(_num(v) for v in block[k]))
                 raise GlassmlError(f"line {start + 3 + bad}: positions must be numbers, got {' '.join(block[bad])!r}", path) from None
     d = dimension or (2 if _is_2d(info) else 3)
-    time = None
-    if "time" in info:
-        if not _num(info["time"]):
-            raise GlassmlError(f"line {start + 2}: Time must be a number, got {info['time']!r}", path)
-        time = float(info["time"])
-    return Frame(labels=species, positions=pos[:, :d], box=box[:d], time=time)  # type: ignore[index]
+    for key in ("time", "step", "timestep"):
+        if key in info and not _num(info[key]):
+            raise GlassmlError(f"line {start + 2}: {key} must be a number, got {info[key]!r}", path)
+    step = int(float(info["step"])) if "step" in info else None
+    time = float(info["time"]) if "time" in info else None
+    if time is None and step is not None and "timestep" in info:  # atooms: Step= and Timestep= (dt)
+        time = step * float(info["timestep"])
+    return Frame(labels=species, positions=pos[:, :d], box=box[:d], step=step, time=time)  # type: ignore[index]
 
 
 def _num(text: str) -> bool:
