@@ -8,7 +8,7 @@ import sys
 
 import numpy as np
 import pytest
-from test_store_data import KA2D_TC05, KA2D_TC40, make_dataset, make_sample
+from test_store_data import KA2D_TC05, make_dataset, make_sample
 
 from glassml.cli import main
 from glassml.store import Dataset

@@ -40,7 +40,6 @@ class Format:
     read: Callable[..., tuple[list[Record], dict]]
     write: Callable[..., Any] | None
     suffixes: tuple[str, ...]
-    writes_directory: bool = True
 
 
 FORMATS: dict[str, Format] = {
