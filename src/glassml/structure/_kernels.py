@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
+import math
+
 import numba as nb
 import numpy as np
+
+
+@nb.njit(cache=True, inline="always")
+def _ipow(x, k):
+    """x ** k for a non-negative integer k by repeated squaring."""
+    result = 1.0
+    while k > 0:
+        if k & 1:
+            result *= x
+        x *= x
+        k >>= 1
+    return result
 
 
 @nb.njit(cache=True, inline="always")
@@ -56,11 +70,77 @@ def species_gaussians(offsets, j, distances, types, n_species, centers, delta):
     nc = centers.shape[0]
     out = np.zeros((n, n_species, nc))
     inv = 1.0 / (2.0 * delta * delta)
+    # terms below exp(-40) ~ 4e-18 are skipped (they cannot change a float64 sum of O(1) terms)
+    far = math.sqrt(40.0) * math.sqrt(2.0) * delta
     for i in nb.prange(n):
         for k in range(offsets[i], offsets[i + 1]):
             s = types[j[k]]
             r = distances[k]
             for c in range(nc):
                 x = r - centers[c]
-                out[i, s, c] += np.exp(-x * x * inv)
+                if abs(x) < far:
+                    out[i, s, c] += math.exp(-x * x * inv)
     return out
+
+
+@nb.njit(cache=True, parallel=True)
+def angular_symmetry(offsets, j, vectors, distances, types, n_species, xis, lambdas, zetas):
+    """Cubuk/Behler angular functions summed over unordered neighbour pairs (j, k) of i:
+    out[i, p, a, b, c] = sum exp(-(r_ij^2 + r_ik^2 + r_jk^2) / xi_a^2) (1 + lambda_b cos theta_jik)^zeta_c
+    where p indexes the unordered species pair (s_j, s_k) as s_lo * K - s_lo (s_lo - 1) / 2 + (s_hi - s_lo).
+    """
+    n = offsets.shape[0] - 1
+    n_pairs = n_species * (n_species + 1) // 2
+    na, nbb, nc = xis.shape[0], lambdas.shape[0], zetas.shape[0]
+    out = np.zeros((n, n_pairs, na, nbb, nc))
+    d = vectors.shape[1]
+    for i in nb.prange(n):
+        powers = np.empty((nbb, nc))
+        lo = offsets[i]
+        hi = offsets[i + 1]
+        for a in range(lo, hi):
+            ra = distances[a]
+            sa = types[j[a]]
+            for b in range(a + 1, hi):
+                rb = distances[b]
+                sb = types[j[b]]
+                dot = 0.0
+                rjk2 = 0.0
+                for x in range(d):
+                    dot += vectors[a, x] * vectors[b, x]
+                    t = vectors[a, x] - vectors[b, x]
+                    rjk2 += t * t
+                cos = dot / (ra * rb)
+                s1 = sa if sa < sb else sb
+                s2 = sb if sa < sb else sa
+                p = s1 * n_species - (s1 * (s1 - 1)) // 2 + (s2 - s1)
+                r2 = ra * ra + rb * rb + rjk2
+                for v in range(nbb):
+                    base = 1.0 + lambdas[v] * cos
+                    for w in range(nc):
+                        powers[v, w] = _ipow(base, zetas[w])
+                for u in range(na):
+                    g = math.exp(-r2 / (xis[u] * xis[u]))
+                    for v in range(nbb):
+                        for w in range(nc):
+                            out[i, p, u, v, w] += g * powers[v, w]
+    return out
+
+
+@nb.njit(cache=True, parallel=True)
+def pair_vectors(positions, i, j, box, periodic):
+    """Minimum-image vectors r_j - r_i and their lengths for pairs (i, j)."""
+    p = i.shape[0]
+    d = positions.shape[1]
+    vec = np.empty((p, d))
+    dist = np.empty(p)
+    for k in nb.prange(p):
+        s = 0.0
+        for a in range(d):
+            x = positions[j[k], a] - positions[i[k], a]
+            if periodic[a]:
+                x -= box[a] * np.round(x / box[a])
+            vec[k, a] = x
+            s += x * x
+        dist[k] = math.sqrt(s)
+    return vec, dist

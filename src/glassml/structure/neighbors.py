@@ -262,9 +262,9 @@ class NeighborQuery:
         # symmetrise the half list, order it by (i, j), then recompute vectors from the
         # caller's coordinates
         ii, jj = _sorted_full_list(i, j, self.n_particles)
-        vec = self.positions[jj] - self.positions[ii]
-        minimum_image(vec, self.box, self.periodic)
-        dist = np.sqrt(np.einsum("ij,ij->i", vec, vec))
+        from glassml.structure._kernels import pair_vectors
+
+        vec, dist = pair_vectors(self.positions, ii, jj, self.box, self.periodic)
         keep = dist < cutoff  # vesin includes r == cutoff within rounding; make it strict
         if not keep.all():
             ii, jj, vec, dist = ii[keep], jj[keep], vec[keep], dist[keep]
