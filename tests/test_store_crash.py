@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from test_store_data import make_dataset
 
-from glassml.store import Dataset, load_arrays, validate_sample
+from glassml.store import Dataset, convert, load_arrays, validate_sample
 from glassml.store.npzio import TMP_PREFIX, sha256_file
 
 WRITER = textwrap.dedent(
@@ -98,8 +98,10 @@ def test_killed_convert_leaves_the_old_dataset_in_place(tmp_path):
     assert again.verify().complete and {n: sha256_file(again.sample_path(n)) for n in again.sample_names()} == before
     leftovers = [p for p in tmp_path.iterdir() if p.name.startswith(".dst.tmp-")]
     assert leftovers  # the unfinished build lies aside under a hidden temporary name
-    for p in leftovers:
-        shutil.rmtree(p)
+    # the next write to the same destination clears builds of dead processes
+    convert(old.path, tmp_path / "dst", force=True)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".dst.tmp-")]
+    assert Dataset.open(tmp_path / "dst").verify().complete
 
 
 def _dataset_of_500(path: Path) -> Dataset:

@@ -273,3 +273,29 @@ def test_directory_of_datasets_merges_and_skips_hidden_builds(tmp_path):
     b.write_sample("s1", make_sample(seed=10))
     with pytest.raises(GlassmlError, match="same sample name 's1'"):
         read_any(tmp_path / "runs")
+
+
+def test_only_builds_of_dead_processes_are_cleared(tmp_path):
+    import os
+    import socket
+
+    from glassml.store.formats.dataset_io import remove_stale_builds
+
+    host = socket.gethostname()
+    dead = subprocess_pid_that_exited()
+    live = tmp_path / f".ds.tmp-{host}-{os.getpid()}-abc"
+    stale = tmp_path / f".ds.tmp-{host}-{dead}-abc"
+    other_host = tmp_path / f".ds.tmp-elsewhere-{dead}-abc"
+    for p in (live, stale, other_host):
+        p.mkdir()
+    assert remove_stale_builds(tmp_path / "ds") == [stale]
+    assert live.exists() and other_host.exists() and not stale.exists()
+
+
+def subprocess_pid_that_exited() -> int:
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid

@@ -4,7 +4,9 @@
 directory next to the destination and renames it into place at the end.  An existing dataset
 is replaced only with ``force=True``, and then by an atomic directory exchange (Linux
 ``renameat2(RENAME_EXCHANGE)``), so a crash at any moment leaves either the old dataset or the
-new one at the destination.
+new one at the destination.  The build directory is named after the host and process that
+own it (``.NAME.tmp-HOST-PID-RANDOM``); builds left by killed processes of this host are removed
+the next time something is written to the same destination.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import ctypes
 import ctypes.util
 import os
 import secrets
+import socket
 import shutil
 import tempfile
 from pathlib import Path
@@ -89,12 +92,36 @@ def publish(tmp: Path, dst: Path) -> None:
     fsync_dir(dst.parent)
 
 
+def remove_stale_builds(dst: Path) -> list[Path]:
+    """Delete build directories of ``dst`` left by killed processes of this host; return them."""
+    removed = []
+    host = socket.gethostname()
+    for p in dst.parent.glob(f".{dst.name}{TMP_DIR_TAG}*"):
+        owner_host, _, rest = p.name[len(f".{dst.name}{TMP_DIR_TAG}"):].rpartition("-")[0].rpartition("-")
+        if owner_host != host or not rest.isdigit() or _alive(int(rest)):
+            continue
+        shutil.rmtree(p, ignore_errors=True)
+        removed.append(p)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def build_then_publish(dst: Path, force: bool, build: Callable[[Path], Any]) -> Any:
     """Run ``build(tmp_dir)`` in a temporary directory next to ``dst``, then publish it."""
     dst = Path(dst)
     check_destination(dst, force)
     dst.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dst.parent / f".{dst.name}{TMP_DIR_TAG}{secrets.token_hex(6)}"
+    remove_stale_builds(dst)
+    tmp = dst.parent / f".{dst.name}{TMP_DIR_TAG}{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(6)}"
     tmp.mkdir()  # unlike mkdtemp, honours the umask (a dataset is readable by others)
     try:
         result = build(tmp)
