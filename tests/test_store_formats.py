@@ -299,3 +299,12 @@ def subprocess_pid_that_exited() -> int:
     proc = subprocess.Popen([sys.executable, "-c", "pass"])
     proc.wait()
     return proc.pid
+
+
+def test_empty_inherent_state_is_dropped(tmp_path):
+    a = make_sample(n=6, n_times=1, n_replicas=2, props=False)
+    np.savez(tmp_path / "N6T0.23_9_tc05.npz", box=np.asarray(4.0), types=a["types"] + 1, initial_positions=a["initial_positions"],
+             initial_positions_inherent=np.zeros(0), positions=a["positions"][0])
+    (name, arrays), = read_any(tmp_path / "N6T0.23_9_tc05.npz")[0]
+    assert "initial_positions_inherent" not in arrays and arrays["positions"].shape == (1, 2, 6, 2)
+    np.testing.assert_allclose(arrays["times"], [0.1])
