@@ -308,3 +308,16 @@ def test_empty_inherent_state_is_dropped(tmp_path):
     (name, arrays), = read_any(tmp_path / "N6T0.23_9_tc05.npz")[0]
     assert "initial_positions_inherent" not in arrays and arrays["positions"].shape == (1, 2, 6, 2)
     np.testing.assert_allclose(arrays["times"], [0.1])
+
+
+def test_failed_write_leaves_nothing(tmp_path):
+    good = make_sample()
+    records = [("a", good), ("b", make_sample(seed=1)), ("bad name!", make_sample(seed=2))]
+    meta = _meta(good)
+    with pytest.raises(GlassmlError, match="invalid sample name"):
+        write_any(tmp_path / "ds", records, meta)
+    assert list(tmp_path.iterdir()) == []  # neither the dataset nor its build directory
+    make_dataset(tmp_path / "old", n_samples=1)
+    with pytest.raises(GlassmlError, match="invalid sample name"):
+        write_any(tmp_path / "old", records, meta, force=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["old"] and Dataset.open(tmp_path / "old").sample_names() == ["s0"]
