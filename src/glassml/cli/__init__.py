@@ -9,6 +9,7 @@ from glassml.errors import GlassmlError
 
 # Command modules attach themselves to ``app`` on import.  Add new modules here.
 from glassml.cli import store as _store  # noqa: F401,E402
+from glassml.cli import simulate as _simulate  # noqa: F401,E402
 from glassml.cli import bench as _bench  # noqa: F401,E402
 from glassml.cli import dynamics as _dynamics  # noqa: F401,E402
 

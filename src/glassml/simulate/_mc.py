@@ -63,7 +63,7 @@ def build_list(x, box, rlist):
             r2 = 0.0
             for k in range(d):
                 dx = x[j, k] - x[i, k]
-                dx -= box[k] * np.round(dx / box[k])
+                dx -= box[k] * np.floor(dx / box[k] + 0.5)
                 r2 += dx * dx
             if r2 < r2max:
                 counts[i + 1] += 1
@@ -76,7 +76,7 @@ def build_list(x, box, rlist):
             r2 = 0.0
             for k in range(d):
                 dx = x[j, k] - x[i, k]
-                dx -= box[k] * np.round(dx / box[k])
+                dx -= box[k] * np.floor(dx / box[k] + 0.5)
                 r2 += dx * dx
             if r2 < r2max:
                 nbr[fill[i]] = j
@@ -97,7 +97,7 @@ def _energy_of(i, xi, x, box, start, nbr, skip, types, diam, eps, sig, poly, non
         r2 = 0.0
         for k in range(d):
             dx = x[j, k] - xi[k]
-            dx -= box[k] * np.round(dx / box[k])
+            dx -= box[k] * np.floor(dx / box[k] + 0.5)
             r2 += dx * dx
         u += _pair(i, j, r2, types, diam, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj)
     return u
@@ -176,7 +176,7 @@ def mc_sweeps(x, types, diam, box, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj, 
                     r2 = 0.0
                     for k in range(d):
                         dx = trial[k] - x0[j, k]
-                        dx -= box[k] * np.round(dx / box[k])
+                        dx -= box[k] * np.floor(dx / box[k] + 0.5)
                         r2 += dx * dx
                     if r2 < own:
                         outside = True
@@ -210,3 +210,62 @@ def total_energy(x, types, diam, box, eps, sig, poly, nonadd, rc2, c0, c2, c4, l
     for i in range(x.shape[0]):
         u += _energy_of(i, x[i], x, box, start, nbr, -1, types, diam, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj)
     return 0.5 * u
+
+
+@njit(cache=True)
+def _energy_shift(i, xi, x, start, nbr, shift, types, diam, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj):
+    d = x.shape[1]
+    u = 0.0
+    for m in range(start[i], start[i + 1]):
+        j = nbr[m]
+        r2 = 0.0
+        for k in range(d):
+            dx = x[j, k] + shift[m, k] - xi[k]
+            r2 += dx * dx
+        u += _pair(i, j, r2, types, diam, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj)
+    return u
+
+
+@njit(cache=True)
+def cage_sweeps(x, x0, types, diam, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj,
+                start, nbr, shift, gstart, gnbr, gshift, rmax, beta, delta, n_sweeps, seed):
+    """Metropolis sweeps with every particle confined to the Voronoi cell of its position in ``x0``.
+
+    Pairs come as fixed lists with explicit periodic shift vectors (built once around ``x0`` with
+    radius cutoff + 2 rmax), so any box size works and no list is ever rebuilt.  Returns the sum
+    of positions over sweeps and the number of accepted moves."""
+    np.random.seed(seed)
+    n, d = x.shape
+    xsum = np.zeros((n, d))
+    trial = np.empty(d)
+    acc = 0
+    for _ in range(n_sweeps):
+        for _ in range(n):
+            i = np.random.randint(n)
+            own = 0.0
+            for k in range(d):
+                trial[k] = x[i, k] + delta * (2.0 * np.random.random() - 1.0)
+                dx = trial[k] - x0[i, k]
+                own += dx * dx
+            if own > rmax * rmax:
+                continue
+            outside = False
+            for m in range(gstart[i], gstart[i + 1]):
+                j = gnbr[m]
+                r2 = 0.0
+                for k in range(d):
+                    dx = x0[j, k] + gshift[m, k] - trial[k]
+                    r2 += dx * dx
+                if r2 < own:
+                    outside = True
+                    break
+            if outside:
+                continue
+            du = _energy_shift(i, trial, x, start, nbr, shift, types, diam, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj)
+            du -= _energy_shift(i, x[i], x, start, nbr, shift, types, diam, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj)
+            if du <= 0.0 or np.random.random() < np.exp(-beta * du):
+                for k in range(d):
+                    x[i, k] = trial[k]
+                acc += 1
+        xsum += x
+    return xsum, acc

@@ -20,9 +20,25 @@ from glassml.errors import GlassmlError
 from glassml.simulate import _mc
 
 
+def _shift_list(y, box, radius):
+    """Full neighbour list (CSR) with explicit periodic shift vectors, from vesin (any box size)."""
+    import vesin
+
+    n, d = y.shape
+    pts = y if d == 3 else np.column_stack([y, np.zeros(n)])
+    lengths = box if d == 3 else np.array([box[0], box[1], 2.0 * radius + 1.0])
+    i, j, s = vesin.NeighborList(cutoff=float(radius), full_list=True).compute(
+        points=pts, box=np.diag(lengths), periodic=True, quantities="ijS")
+    order = np.lexsort((j, i))
+    i, j, s = i[order].astype(np.int64), j[order].astype(np.int64), s[order][:, :d]
+    start = np.zeros(n + 1, np.int64)
+    np.add.at(start, i + 1, 1)
+    return np.cumsum(start), np.ascontiguousarray(j), np.ascontiguousarray(s * box)
+
+
 def cage_state(model, positions, types, box, temperature: float, *, seed: int = 0, diameters=None,
                n_equilibration: int = 200, n_production: int = 1000, step: float = 0.08,
-               max_excursion: float = 1.0, return_info: bool = False):
+               max_excursion: float = 0.6, return_info: bool = False):
     """Cage state (N, d) of ``positions`` (unwrapped, continuous with ``positions``).
 
     Parameters
@@ -31,7 +47,7 @@ def cage_state(model, positions, types, box, temperature: float, *, seed: int = 
     n_equilibration, n_production: Monte Carlo sweeps (N attempted moves each) before and during averaging.
     step: maximum displacement per attempted move.
     max_excursion: a particle never moves farther than this from its initial position (bounds the
-        Voronoi generator list; larger than any Voronoi cell of a dense liquid).
+        neighbour lists; cage rattling amplitudes are ~0.1-0.2 in dense liquids).
     """
     x0 = np.array(positions, dtype=np.float64)
     n, d = x0.shape
@@ -39,20 +55,19 @@ def cage_state(model, positions, types, box, temperature: float, *, seed: int = 
     types = np.ascontiguousarray(types, dtype=np.int64)
     if not (np.isfinite(temperature) and temperature > 0):
         raise GlassmlError(f"temperature must be positive, got {temperature}")
-    skin = 0.4
-    rcut = model.max_cutoff(diameters)
-    if np.any(box < 2 * (rcut + skin)) or np.any(box < 4 * max_excursion):
-        raise GlassmlError(f"box {box.tolist()} too small for the cage-state sampler (needs > {2 * (rcut + skin):g})")
     diam = np.ones(n) if diameters is None else np.array(diameters, dtype=np.float64)
     params = _mc.model_params(model)
-    gen_start, gen_nbr = _mc.build_list(x0, box, 2.0 * max_excursion)
-    x = x0.copy()
+    y0 = np.mod(x0, box)  # work in the wrapped frame; shift back at the end
+    start, nbr, shift = _shift_list(y0, box, model.max_cutoff(diameters) + 2.0 * max_excursion)
+    gstart, gnbr, gshift = _shift_list(y0, box, 2.0 * max_excursion)
+    y = y0.copy()
     rng = np.random.default_rng(seed)
     seeds = rng.integers(1, 2**31 - 1, size=2)
-    _mc.mc_sweeps(x, types, diam, box, *params, rcut, skin, 1.0 / temperature, step, 0.0, n_equilibration, 0,
-                  int(seeds[0]), True, x0, gen_start, gen_nbr, max_excursion)
-    _, xsum, acc, _ = _mc.mc_sweeps(x, types, diam, box, *params, rcut, skin, 1.0 / temperature, step, 0.0,
-                                     n_production, 0, int(seeds[1]), True, x0, gen_start, gen_nbr, max_excursion)
+    beta = 1.0 / temperature
+    common = (types, diam, *params, start, nbr, shift, gstart, gnbr, gshift, float(max_excursion), beta, float(step))
+    _mc.cage_sweeps(y, y0, *common, int(n_equilibration), int(seeds[0]))
+    xsum, acc = _mc.cage_sweeps(y, y0, *common, int(n_production), int(seeds[1]))
+    xsum = xsum + n_production * (x0 - y0)
     xc = xsum / n_production
     if return_info:
         return xc, {"acceptance": acc / (n * n_production), "sweeps": n_production, "equilibration_sweeps": n_equilibration,

@@ -1,0 +1,41 @@
+"""``glassml simulate``: run a simulation campaign into a dataset directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from glassml.cli.app import app, console
+
+
+@app.command()
+def simulate(
+    preset: str = typer.Option("quick", "--preset", "-p", help="Preset name (quick, small, glassbench-ka3d-T0.44, ...)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Dataset directory to write (resumed if it holds this campaign)."),
+    seed: int = typer.Option(0, "--seed", help="Campaign seed: same seed, same bytes."),
+    workers: int = typer.Option(1, "--workers", "-w", help="Local Dask worker processes (one LAMMPS thread each)."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Address of an existing Dask scheduler to join."),
+    config: Optional[Path] = typer.Option(None, "--config", help="TOML/JSON file overriding preset settings."),
+    force: bool = typer.Option(False, "--force", help="Overwrite a dataset from another campaign."),
+    list_: bool = typer.Option(False, "--list", help="List presets and exit."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> None:
+    """Simulate equilibrated configurations and their isoconfigurational replicas (LAMMPS)."""
+    from glassml.simulate import get_preset, list_presets, load_config, run_campaign
+
+    if list_:
+        for name in list_presets():
+            p = get_preset(name)
+            console.print(f"{name:24s} {p.description}", highlight=False)
+        return
+    p = load_config(config, base=preset) if config is not None else get_preset(preset)
+    ds = run_campaign(p, out, seed=seed, workers=workers, scheduler=scheduler, force=force, show_progress=not quiet)
+    run = getattr(ds, "last_run", {})
+    rate = run.get("atom_steps", 0) / run["elapsed"] if run.get("elapsed") else 0.0
+    console.print(
+        f"{ds.path}: {len(ds)} samples ({run.get('simulated', 0)} simulated now) of {p.name}; "
+        f"{rate / 1e6:.2f} M atom-steps/s overall",
+        highlight=False,
+    )
