@@ -137,14 +137,24 @@ def ceiling_of(ds: Dataset, target: str) -> list[float] | None:
     return [float(v) for v in c.ravel()] if c.ndim == 1 else None
 
 
-def fingerprint(ds: Dataset, name: str, est_cls: type, seed: int, target: str) -> str:
-    """What a trained model depends on: the split samples' checksums, model name, seed, target."""
+def campaign_preset(ds: Dataset) -> str | None:
+    """Name of the simulation preset a dataset was made with (None for foreign datasets)."""
+    for key in ("campaign", "simulate"):
+        rec = ds.manifest.get(key)
+        if isinstance(rec, dict) and isinstance(rec.get("preset"), dict):
+            return rec["preset"].get("name")
+    return None
+
+
+def fingerprint(ds: Dataset, name: str, est_cls: type, seed: int, target: str, params: dict | None = None) -> str:
+    """What a trained model depends on: the split samples' checksums, model, parameters, seed, target."""
     h = hashlib.sha256()
     samples = ds.manifest["samples"]
     for part in ("train", "val"):
         for n in ds.split[part]:
             h.update(f"{part}:{n}:{samples[n].get('sha256')}".encode())
     h.update(f"{name}:{est_cls.__module__}.{est_cls.__qualname__}:{seed}:{target}:{__version__}".encode())
+    h.update(json.dumps(params or {}, sort_keys=True, default=str).encode())
     return h.hexdigest()
 
 
@@ -232,9 +242,13 @@ def select_models(models: Iterable[str] | None) -> dict[str, type]:
 
 def train_and_score(
     ds: Dataset, classes: dict[str, type], out: Path, *, seed: int, target: str = DEFAULT_TARGET,
-    skip: dict[str, str] | None = None, show_progress: bool = True,
+    skip: dict[str, str] | None = None, show_progress: bool = True, preset: str | None = None,
+    params: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Fit (or reload) every model on train/val, predict the test split, score it."""
+    """Fit (or reload) every model on train/val, predict the test split, score it.
+
+    Each model is built with ``cls.preset_params[preset]`` updated by ``params[name]``.
+    """
     from glassml.bench.score import score_predictions
 
     check_split(ds)
@@ -263,7 +277,9 @@ def train_and_score(
             entry.update(status="skipped", reason=skip[name])
             _say(show_progress, f"  {name}: skipped ({skip[name]})")
             continue
-        fp = fingerprint(ds, name, cls, seed, target)
+        kw = {**getattr(cls, "preset_params", {}).get(preset, {}), **(params or {}).get(name, {})}
+        entry["params"] = kw
+        fp = fingerprint(ds, name, cls, seed, target, kw)
         model_path, meta_path = mdir / f"{name}.npz", mdir / f"{name}.json"
         est, resumed = None, False
         if model_path.exists() and meta_path.exists():
@@ -275,7 +291,7 @@ def train_and_score(
         if est is None:
             t0 = time.perf_counter()
             try:
-                est = cls(seed=seed).fit(train, val, target=target)
+                est = cls(seed=seed, **kw).fit(train, val, target=target)
             except GlassmlError as exc:
                 entry.update(status="failed", reason=str(exc))
                 _say(show_progress, f"  {name}: cannot run ({exc})")
@@ -303,6 +319,7 @@ def run_benchmark(
     preset: str | None = "quick", out: str | Path = "bench-out", *, seed: int = 0, workers: int = 1,
     models: Sequence[str] | None = None, datasets: Sequence[str | Path] | None = None, target: str = DEFAULT_TARGET,
     show_progress: bool = True, force: bool = False, argv: Sequence[str] | None = None,
+    params: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Run the whole benchmark into ``out``; returns the scores (also in ``out/scores.json``).
 
@@ -316,6 +333,9 @@ def run_benchmark(
     out.mkdir(parents=True, exist_ok=True)
     t_start = time.perf_counter()
     classes = select_models(models)  # unknown names fail before any work
+    for name in params or {}:
+        if name not in classes:
+            raise GlassmlError(f"--param names model {name!r}, which is not being run ({', '.join(classes)})")
     prov = provenance(preset if datasets is None else None, seed, workers, argv)
     timings: dict[str, float] = {}
     if datasets:
@@ -342,7 +362,8 @@ def run_benchmark(
     timings["descriptors"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     for ds, skip in zip(dss, skips):
-        results.append(train_and_score(ds, classes, out, seed=seed, target=target, skip=skip, show_progress=show_progress))
+        results.append(train_and_score(ds, classes, out, seed=seed, target=target, skip=skip, show_progress=show_progress,
+                                       preset=preset if not datasets else campaign_preset(ds), params=params))
     timings["train_and_score"] = time.perf_counter() - t0
     transfer = transferability_from_runs(dss, results, classes, out, target) if len(dss) > 1 else None
     summary = {"provenance": prov, "datasets": [_dataset_summary(ds) for ds in dss], "results": results,
@@ -362,7 +383,7 @@ def _dataset_summary(ds: Dataset) -> dict[str, Any]:
     return {"path": str(ds.path), "label": dataset_label(ds), "model": (m.get("model") or {}).get("name"),
             "dimension": m.get("dimension"), "temperature": m.get("temperature"), "times": m.get("times"),
             "n_replicas": m.get("n_replicas"), "n_particles": first.n_particles,
-            "split": {k: len(v) for k, v in ds.split.items()}, "preset": m.get("preset"),
+            "split": {k: len(v) for k, v in ds.split.items()}, "preset": campaign_preset(ds),
             "seeds": {n: e.get("seed") for n, e in m.get("samples", {}).items()}}
 
 

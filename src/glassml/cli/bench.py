@@ -51,15 +51,35 @@ def score(
         console.print(f"skipped {s}", highlight=False)
 
 
+def parse_params(items: Optional[list[str]]) -> dict[str, dict]:
+    """``["glassmlp.max_epochs=50", "bapst.epochs=3"]`` -> ``{"glassmlp": {"max_epochs": 50}, ...}`` (values JSON)."""
+    import json
+
+    from glassml.errors import GlassmlError
+
+    out: dict[str, dict] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        model, dot, name = key.partition(".")
+        if not (sep and dot and model and name):
+            raise GlassmlError(f"--param {item!r}: use MODEL.NAME=VALUE, e.g. glassmlp.max_epochs=50")
+        try:
+            val = json.loads(value)
+        except json.JSONDecodeError:
+            val = value
+        out.setdefault(model, {})[name] = val
+    return out
+
+
 def _run(preset: Optional[str], out: Path, seed: int, workers: int, models: Optional[str], dataset: Optional[list[Path]],
-         target: str, force: bool, quiet: bool) -> dict:
+         target: str, force: bool, quiet: bool, param: Optional[list[str]] = None) -> dict:
     import sys
 
     from glassml.bench.run import run_benchmark
 
     names = None if models is None else [m for m in models.split(",")]
     return run_benchmark(preset, out, seed=seed, workers=workers, models=names, datasets=dataset or None, target=target,
-                         show_progress=not quiet, force=force, argv=["glassml", *sys.argv[1:]])
+                         show_progress=not quiet, force=force, argv=["glassml", *sys.argv[1:]], params=parse_params(param))
 
 
 def _summarise(summary: dict, out: Path) -> None:
@@ -83,10 +103,11 @@ def run(
     target: str = typer.Option("md_prop", help="Target to learn and score."),
     force: bool = typer.Option(False, help="Redo the simulation from scratch."),
     quiet: bool = typer.Option(False, help="No progress output."),
+    param: Optional[list[str]] = typer.Option(None, help="Model parameter MODEL.NAME=VALUE (JSON value); repeatable."),
     json_: bool = typer.Option(False, "--json", help="Print the scores as JSON on stdout."),
 ) -> None:
     """Simulate, compute targets and descriptors, train every model, score on the test split, write the report."""
-    summary = _run(preset, out, seed, workers, models, dataset, target, force, quiet)
+    summary = _run(preset, out, seed, workers, models, dataset, target, force, quiet, param)
     if json_:
         print_json(summary)
     _summarise(summary, out)

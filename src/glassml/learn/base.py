@@ -62,6 +62,10 @@ class Estimator(abc.ABC):
     #: ``(set name, positions array or None for the set's default)``; their sample arrays are
     #: named by :func:`glassml.learn.features.descriptor_key` and count as required too.
     descriptor_sets: tuple[tuple[str, str | None], ...] = ()
+    #: Keyword parameters the benchmark runner passes when it runs a named simulation preset
+    #: (e.g. ``{"quick": {"epochs": 5}}`` to fit the quick job's time budget), so a model sizes
+    #: itself for a preset without the runner knowing about the model.
+    preset_params: dict[str, dict[str, Any]] = {}
 
     @classmethod
     def required_keys(cls) -> tuple[str, ...]:
