@@ -207,7 +207,7 @@ def _execute(p: Preset, todo: list[int], seed: int, workers: int, scheduler: str
         except Exception as exc:
             raise GlassmlError(f"cannot reach Dask scheduler {scheduler!r} ({exc})") from None
     else:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
                                silence_logs=40)
         client = Client(cluster)
     try:

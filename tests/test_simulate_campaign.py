@@ -1,0 +1,178 @@
+"""Campaigns: dataset contents, resume after SIGKILL (byte-identical), Dask workers, CLI errors."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from glassml.cli import main
+from glassml.errors import GlassmlError
+from glassml.simulate import get_preset, run_campaign
+from glassml.store import Dataset
+
+TINY = "tiny"
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """An uninterrupted serial run of the tiny preset."""
+    out = tmp_path_factory.mktemp("ref") / "ds"
+    ds = run_campaign(TINY, out, seed=7, show_progress=False)
+    return ds
+
+
+def _checksums(path) -> dict[str, str]:
+    ds = Dataset.open(path)
+    return {n: e["sha256"] for n, e in ds.manifest["samples"].items()}
+
+
+def test_campaign_writes_a_complete_dataset(reference):
+    p = get_preset(TINY)
+    ds = Dataset.open(reference.path)
+    assert ds.verify().complete
+    assert len(ds) == p.n_samples
+    split = ds.split
+    assert [len(split[s]) for s in ("train", "val", "test")] == list(p.split_counts())
+    s = ds[ds.sample_names()[0]]
+    n, d, r, t = p.n_particles, 2, p.n_replicas, len(p.times)
+    assert s["positions"].shape == (t, r, n, d)
+    assert s["initial_positions"].shape == (n, d) and s["initial_positions_inherent"].shape == (n, d)
+    assert s["initial_positions_cage"].shape == (n, d)
+    assert np.all((s["initial_positions"] >= 0) & (s["initial_positions"] < s["box"]))
+    np.testing.assert_allclose(s["times"], p.times)
+    assert sorted(np.unique(s["types"]).tolist()) == [0, 1, 2]
+    assert len(set(s["seeds"].tolist())) == r
+    entry = ds.manifest["samples"][s.name]
+    assert entry["equilibration"]["converged"] in (True, False) and "seed" in entry
+    assert ds.manifest["model"]["name"] == "ka2d" and ds.manifest["n_replicas"] == r
+    # distinct samples are distinct configurations with distinct seeds
+    s2 = ds[ds.sample_names()[1]]
+    assert not np.allclose(s["initial_positions"], s2["initial_positions"])
+    seeds = [e["seed"] for e in ds.manifest["samples"].values()]
+    assert len(set(seeds)) == len(seeds)
+
+
+def test_rerun_skips_finished_and_never_overwrites_another_campaign(reference, tmp_path):
+    before = _checksums(reference.path)
+    mtimes = {f.name: f.stat().st_mtime_ns for f in reference.sample_dir.iterdir()}
+    ds = run_campaign(TINY, reference.path, seed=7, show_progress=False)
+    assert ds.last_run["simulated"] == 0
+    assert _checksums(reference.path) == before
+    assert {f.name: f.stat().st_mtime_ns for f in reference.sample_dir.iterdir()} == mtimes
+    with pytest.raises(GlassmlError, match="--force"):
+        run_campaign(TINY, reference.path, seed=8, show_progress=False)
+    assert _checksums(reference.path) == before
+
+
+def test_corrupt_and_stale_files_are_redone_identically(reference, tmp_path):
+    import shutil
+
+    out = tmp_path / "copy"
+    shutil.copytree(reference.path, out)
+    names = sorted(_checksums(out))
+    (out / "samples" / f"{names[0]}.npz").write_bytes(b"garbage")
+    (out / "samples" / f"{names[1]}.npz").unlink()
+    (out / "samples" / ".tmp-half-written").write_bytes(b"partial")
+    ds = run_campaign(TINY, out, seed=7, show_progress=False)
+    assert ds.last_run["simulated"] == 2
+    assert _checksums(out) == _checksums(reference.path)
+    assert ds.verify().complete
+
+
+def test_dask_workers_give_the_same_bytes(reference, tmp_path):
+    """Samples depend only on (seed, index): two Dask workers reproduce the serial bytes."""
+    from dataclasses import replace
+
+    two = replace(get_preset(TINY), n_samples=2, split=(1, 1, 0))
+    ds = run_campaign(two, tmp_path / "dask", seed=7, workers=2, show_progress=False)
+    ref = _checksums(reference.path)
+    assert _checksums(ds.path) == {k: ref[k] for k in ds.sample_names()}
+
+
+def _cli(*args, **kw):
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    return subprocess.Popen([sys.executable, "-m", "glassml", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env, **kw)
+
+
+def test_sigkill_at_random_moments_then_resume_is_byte_identical(reference, tmp_path):
+    out = tmp_path / "killed"
+    rng = random.Random(2024)
+    kills = 0
+    for attempt in range(6):
+        proc = _cli("simulate", "--preset", TINY, "--out", str(out), "--seed", "7", "--quiet")
+        time.sleep(rng.uniform(2.5, 7.0))
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            kills += 1
+        proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
+        if kills >= 3:
+            break
+    assert kills >= 3
+    if Dataset.is_dataset(out):  # whatever a kill left: only complete, checksummed samples or stale files
+        ds = Dataset.open(out)
+        report = ds.verify()
+        assert not report.corrupt
+    proc = _cli("simulate", "--preset", TINY, "--out", str(out), "--seed", "7", "--quiet")
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err.decode()
+    ds = Dataset.open(out)
+    report = ds.verify()
+    assert report.complete, report.as_dict()
+    assert _checksums(out) == _checksums(reference.path)
+    for name in ds.sample_names():
+        a, b = ds[name].arrays(), Dataset.open(reference.path)[name].arrays()
+        assert a.keys() == b.keys()
+        for k in a:
+            np.testing.assert_array_equal(a[k], b[k])
+
+
+def _one_line_exit_2(capsys, *args) -> str:
+    code = main(list(args))
+    err = capsys.readouterr().err.strip()
+    assert code == 2, err
+    assert len(err.splitlines()) == 1, err
+    return err
+
+
+def test_cli_bad_input_is_one_line_exit_2(capsys, tmp_path, reference):
+    assert "unknown preset" in _one_line_exit_2(capsys, "simulate", "--preset", "nope", "--out", str(tmp_path / "a"))
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('preset = "tiny"\nn_replica = 3\n')
+    assert "n_replicas" in _one_line_exit_2(capsys, "simulate", "--config", str(cfg), "--out", str(tmp_path / "b"))
+    cfg.write_text('preset = "tiny"\ndensity = 4.0\n')
+    assert "impossible" in _one_line_exit_2(capsys, "simulate", "--config", str(cfg), "--out", str(tmp_path / "b"))
+    cfg.write_text('preset = "tiny"\nn_particles = 10\n')
+    assert "more particles" in _one_line_exit_2(capsys, "simulate", "--config", str(cfg), "--out", str(tmp_path / "b"))
+    # a directory holding another dataset (other seed) or unrelated files is never touched
+    before = _checksums(reference.path)
+    assert "--force" in _one_line_exit_2(capsys, "simulate", "--preset", TINY, "--seed", "1", "--out", str(reference.path))
+    assert _checksums(reference.path) == before
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "notes.txt").write_text("mine")
+    _one_line_exit_2(capsys, "simulate", "--preset", TINY, "--out", str(other))
+    assert (other / "notes.txt").read_text() == "mine"
+    assert "non-negative" in _one_line_exit_2(capsys, "simulate", "--preset", TINY, "--seed", "-1", "--out", str(tmp_path / "x"))
+
+
+def test_force_overwrites_another_campaign(tmp_path):
+    p = get_preset(TINY)
+    from dataclasses import replace
+
+    small = replace(p, n_samples=1, split=(1, 0, 0))
+    run_campaign(small, tmp_path / "f", seed=1, show_progress=False)
+    with pytest.raises(GlassmlError):
+        run_campaign(small, tmp_path / "f", seed=2, show_progress=False)
+    ds = run_campaign(small, tmp_path / "f", seed=2, force=True, show_progress=False)
+    assert ds.manifest["campaign"]["seed"] == 2 and ds.verify().complete
