@@ -144,3 +144,130 @@ def pair_vectors(positions, i, j, box, periodic):
             s += x * x
         dist[k] = math.sqrt(s)
     return vec, dist
+
+
+@nb.njit(cache=True, parallel=True)
+def exp_weighted_sums(i, j, d, types, n_species, lengths, values, nt):
+    """Per-thread accumulation over a half pair list of exponentially weighted sums.
+
+    out[a, l, g, 0] = sum_b w_ab, out[a, l, g, 1 + v] = sum_b w_ab values[b, v], with
+    w_ab = exp(-r_ab / lengths[l]) and g = species of b, or g = n_species for all species.
+    Each pair contributes to both of its particles; ``nt`` private accumulators (one per
+    thread) keep the result deterministic.  (Self terms are added by the caller.)
+    """
+    n = types.shape[0]
+    p = i.shape[0]
+    nl = lengths.shape[0]
+    nv = values.shape[1]
+    g_all = n_species
+    acc = np.zeros((nt, n, nl, n_species + 1, nv + 1))
+    chunk = (p + nt - 1) // nt
+    inv = 1.0 / lengths
+    for t in nb.prange(nt):
+        lo = t * chunk
+        hi = min(p, lo + chunk)
+        for k in range(lo, hi):
+            a = i[k]
+            b = j[k]
+            ta = types[a]
+            tb = types[b]
+            r = d[k]
+            for l in range(nl):
+                w = math.exp(-r * inv[l])
+                acc[t, a, l, tb, 0] += w
+                acc[t, a, l, g_all, 0] += w
+                acc[t, b, l, ta, 0] += w
+                acc[t, b, l, g_all, 0] += w
+                for v in range(nv):
+                    wa = w * values[b, v]
+                    wb = w * values[a, v]
+                    acc[t, a, l, tb, 1 + v] += wa
+                    acc[t, a, l, g_all, 1 + v] += wa
+                    acc[t, b, l, ta, 1 + v] += wb
+                    acc[t, b, l, g_all, 1 + v] += wb
+    out = np.zeros((n, nl, n_species + 1, nv + 1))
+    for t in range(nt):
+        out += acc[t]
+    return out
+
+
+@nb.njit(cache=True, inline="always")
+def _ideal_angle(a, b, c):
+    """Angle opposite to side c in a triangle of sides a, b, c (law of cosines, clipped)."""
+    x = (a * a + b * b - c * c) / (2.0 * a * b)
+    if x > 1.0:
+        x = 1.0
+    elif x < -1.0:
+        x = -1.0
+    return math.acos(x)
+
+
+@nb.njit(cache=True, inline="always")
+def _angle(u, v):
+    dot = 0.0
+    nu = 0.0
+    nv = 0.0
+    for a in range(u.shape[0]):
+        dot += u[a] * v[a]
+        nu += u[a] * u[a]
+        nv += v[a] * v[a]
+    x = dot / math.sqrt(nu * nv)
+    if x > 1.0:
+        x = 1.0
+    elif x < -1.0:
+        x = -1.0
+    return math.acos(x)
+
+
+@nb.njit(cache=True, parallel=True)
+def tanaka_theta(offsets, j, vectors, types, sigma, planar):
+    """Mean |theta1 - theta2| over the triangles (i, j, k) around each particle i."""
+    n = offsets.shape[0] - 1
+    out = np.zeros(n)
+    for i in nb.prange(n):
+        lo = offsets[i]
+        hi = offsets[i + 1]
+        m = hi - lo
+        if m < 2:
+            continue
+        ti = types[i]
+        total = 0.0
+        count = 0
+        if planar:
+            ang = np.empty(m)
+            for a in range(m):
+                ang[a] = math.atan2(vectors[lo + a, 1], vectors[lo + a, 0])
+            order = np.argsort(ang)
+            for q in range(m):
+                a = lo + order[q]
+                b = lo + order[(q + 1) % m]
+                if m == 2 and q == 1:
+                    break
+                t1 = _angle(vectors[a], vectors[b])
+                tj = types[j[a]]
+                tk = types[j[b]]
+                t2 = _ideal_angle(sigma[ti, tj], sigma[ti, tk], sigma[tj, tk])
+                total += abs(t1 - t2)
+                count += 1
+        else:
+            for a in range(lo, hi):
+                ja = j[a]
+                for b in range(a + 1, hi):
+                    jb = j[b]
+                    # are ja and jb Voronoi neighbours of each other?
+                    found = False
+                    for c in range(offsets[ja], offsets[ja + 1]):
+                        if j[c] == jb:
+                            found = True
+                            break
+                    if not found:
+                        continue
+                    t1 = _angle(vectors[a], vectors[b])
+                    tj = types[ja]
+                    tk = types[jb]
+                    t2 = _ideal_angle(sigma[ti, tj], sigma[ti, tk], sigma[tj, tk])
+                    total += abs(t1 - t2)
+                    count += 1
+        if count > 0:
+            out[i] = total / count
+    return out

@@ -1,0 +1,303 @@
+"""Physics-inspired descriptors: Jung, Biroli & Berthier's GlassMLP input set (PRL 130,
+238202 (2023); transferable version arXiv:2310.20252) and the simple baselines GlassBench
+reports (local density DEN, potential energy EPOT, hexatic order psi6 in 2D, Tanaka's theta).
+
+Energies come from :mod:`glassml.systems` (one source of truth for the potential):
+``e_i = 1/2 sum_j V(r_ij)``, what LAMMPS' ``compute pe/atom`` reports.  Voronoi cells and
+neighbours come from freud's Voronoi tessellation (voro++), periodic boxes only.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from glassml.errors import GlassmlError
+from glassml.structure.descriptors.base import Configuration, Descriptor, fmt
+
+
+# ---------------------------------------------------------------- Voronoi tessellation
+
+
+class VoronoiCells:
+    """Periodic Voronoi tessellation of a configuration (freud / voro++).
+
+    Attributes: ``volumes`` (N,) cell volumes (areas in 2D), ``surface`` (N,) cell surface
+    areas (perimeters in 2D), ``i``, ``j`` (neighbour pairs, both directions, sorted),
+    ``facets`` (facet areas, edge lengths in 2D) and ``vectors`` (float64 minimum-image
+    ``r_j - r_i`` computed from the configuration itself).
+    """
+
+    def __init__(self, conf: Configuration):
+        if not conf.periodic.all():
+            raise GlassmlError("Voronoi cells need a fully periodic box")
+        if _lammps_loaded():
+            # liblammps exports its own voro++ symbols, which clash with freud's copy and
+            # crash the process (segmentation fault): tessellate in a fresh interpreter
+            i, j, w, volumes = _freud_voronoi_subprocess(conf.box, conf.positions)
+        else:
+            i, j, w, volumes = _freud_voronoi(conf.box, conf.positions)
+        n = conf.n_particles
+        self.surface = np.bincount(i, w, minlength=n)
+        # a small box can make a particle its own Voronoi neighbour through an image, or list
+        # a pair twice through two images: merge by (i, j), summing the facets
+        keep = i != j
+        i, j, w = i[keep], j[keep], w[keep]
+        order = np.lexsort((j, i))
+        i, j, w = i[order], j[order], w[order]
+        first = np.ones(i.size, dtype=bool)
+        first[1:] = (i[1:] != i[:-1]) | (j[1:] != j[:-1])
+        starts = np.flatnonzero(first)
+        w = np.add.reduceat(w, starts) if w.size else w
+        i, j = i[starts], j[starts]
+        self.volumes = volumes
+        self.i, self.j, self.facets = i, j, w
+        vec = conf.positions[j] - conf.positions[i]
+        vec -= conf.box * np.round(vec / conf.box)
+        self.vectors = vec
+        self.offsets = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(i, minlength=n), out=self.offsets[1:])
+
+
+def _lammps_loaded() -> bool:
+    """Is the LAMMPS shared library mapped into this process?"""
+    import sys
+
+    if "lammps" not in sys.modules:
+        return False
+    try:
+        with open("/proc/self/maps") as fh:
+            return "liblammps" in fh.read()
+    except OSError:  # pragma: no cover - not Linux
+        return True
+
+
+def _freud_voronoi(box, positions):
+    """freud's periodic Voronoi: (i, j, facet sizes, cell volumes) as float64/int64 arrays."""
+    import freud
+
+    box = np.asarray(box, dtype=np.float64)
+    if box.size == 2:
+        fbox = freud.box.Box(Lx=box[0], Ly=box[1], is2D=True)
+        pts = np.c_[positions, np.zeros(len(positions))]
+    else:
+        fbox = freud.box.Box(Lx=box[0], Ly=box[1], Lz=box[2])
+        pts = positions
+    pts = fbox.wrap(np.asarray(pts, dtype=np.float64))
+    vor = freud.locality.Voronoi()
+    vor.compute((fbox, pts))
+    nl = vor.nlist
+    return (
+        np.asarray(nl.query_point_indices, dtype=np.int64),
+        np.asarray(nl.point_indices, dtype=np.int64),
+        np.asarray(nl.weights, dtype=np.float64),
+        np.asarray(vor.volumes, dtype=np.float64),
+    )
+
+
+def _freud_voronoi_subprocess(box, positions):
+    """:func:`_freud_voronoi` in a separate Python process (arrays through a temporary file)."""
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory(prefix="glassml-voronoi-") as tmp:
+        src, dst = Path(tmp) / "in.npz", Path(tmp) / "out.npz"
+        np.savez(src, box=np.asarray(box, dtype=np.float64), positions=np.asarray(positions, dtype=np.float64))
+        code = (
+            "import sys, numpy as np\n"
+            "from glassml.structure.descriptors.physics import _freud_voronoi\n"
+            "f = np.load(sys.argv[1])\n"
+            "i, j, w, v = _freud_voronoi(f['box'], f['positions'])\n"
+            "np.savez(sys.argv[2], i=i, j=j, w=w, v=v)\n"
+        )
+        run = subprocess.run([sys.executable, "-c", code, str(src), str(dst)], capture_output=True, text=True)
+        if run.returncode != 0:
+            raise RuntimeError(f"Voronoi subprocess failed: {run.stderr.strip()[-500:]}")
+        with np.load(dst) as out:
+            return out["i"], out["j"], out["w"], out["v"]
+
+
+def _voronoi(conf: Configuration) -> VoronoiCells:
+    cached = getattr(conf, "_voronoi", None)
+    if cached is None:
+        cached = VoronoiCells(conf)
+        conf._voronoi = cached
+    return cached
+
+
+# ---------------------------------------------------------------- Jung et al.
+
+
+class PhysicsInspired(Descriptor):
+    """Jung, Biroli & Berthier's physics-inspired descriptors (PRL 130, 238202 (2023)).
+
+    For every coarse-graining length L and every group g (each species, then all particles),
+    with ``w_ij = exp(-r_ij / L)`` over ``j = i`` and all j of group g closer than ``cutoff``
+    (``L = 0`` keeps only ``j = i``):
+
+    * ``DEN``  ``rho_i(L; g) = sum_j w_ij``
+    * ``EPOT`` ``E_i(L; g) = sum_j w_ij e_j / rho_i``        (e_j: potential energy of j)
+    * ``CELL`` ``C_i(L; g) = sum_j w_ij c_j / rho_i``        (c_j: Voronoi perimeter in 2D, surface in 3D)
+    * ``VAR``  ``sum_j w_ij (e_j - E_i)^2 / rho_i``          (local energy variance)
+
+    This is the definition of partycls' ``PhysicsInspiredDescriptor`` (jung-descriptor branch).
+    Where ``rho_i = 0`` (``L = 0`` and i not in g) the normalised observables are 0.
+    Names ``{DEN,EPOT,CELL,VAR}_L{L}_{s<k>|all}``, ordered by L, then group, then observable.
+    ``cutoff=None`` takes ``min(3 max(L), half the shortest box edge)``; the value used is
+    in ``cutoff_used``.  Compute it on inherent states (``positions="inherent"`` in
+    :func:`glassml.structure.describe`) as Jung et al. do.  Needs ``conf.model``.
+    """
+
+    symbol = "jung"
+    long_name = "physics-inspired descriptors (Jung, Biroli, Berthier 2023)"
+    observables = ("DEN", "EPOT", "CELL", "VAR")
+
+    def __init__(self, lengths: Sequence[float] = (0, 1, 2, 3, 4, 5), cutoff: float | None = None):
+        ls = sorted({float(x) for x in lengths})
+        if not ls or ls[0] < 0:
+            raise GlassmlError(f"coarse-graining lengths must be >= 0, got {list(lengths)}")
+        super().__init__(lengths=ls, cutoff=None if cutoff is None else float(cutoff))
+        self.cutoff_used: float | None = None
+
+    def resolve_cutoff(self, conf: Configuration) -> float:
+        c = self.params["cutoff"]
+        if c is None:
+            lmax = max(self.params["lengths"])
+            c = 3.0 * lmax if lmax > 0 else 1.0
+            if conf.periodic.any():
+                c = min(c, 0.5 * float(conf.box[conf.periodic].min()) * (1 - 1e-9))
+        return conf.query.check_cutoff(c)
+
+    def _compute(self, conf):
+        from glassml.structure._kernels import exp_weighted_sums
+
+        lengths = np.asarray(self.params["lengths"])
+        k = conf.n_species
+        e = conf.energies()
+        c = _voronoi(conf).surface
+        values = np.ascontiguousarray(np.c_[e, e * e, c])
+        cutoff = self.resolve_cutoff(conf)
+        self.cutoff_used = cutoff
+        n = conf.n_particles
+        sums = np.zeros((n, lengths.size, k + 1, 4))
+        pos = lengths > 0
+        if pos.any():
+            i, j, d = conf.query.half_pairs(cutoff)
+            import numba
+
+            sums[:, pos] = exp_weighted_sums(i, j, d, conf.types, k, lengths[pos], values, numba.get_num_threads())
+        # the particle itself: weight 1 at every L, in its own species and in "all"
+        own = np.c_[np.ones(n), values]
+        idx = np.arange(n)
+        sums[idx, :, conf.types, :] += own[:, None, :]
+        sums[:, :, k, :] += own[:, None, :]
+        rho = sums[..., 0]
+        safe = np.where(rho > 0, rho, 1.0)
+        mean_e = np.where(rho > 0, sums[..., 1] / safe, 0.0)
+        var_e = np.where(rho > 0, np.maximum(sums[..., 2] / safe - mean_e**2, 0.0), 0.0)
+        mean_c = np.where(rho > 0, sums[..., 3] / safe, 0.0)
+        feats = np.stack([rho, mean_e, mean_c, var_e], axis=-1)  # (N, L, G, 4)
+        groups = [f"s{s}" for s in range(k)] + ["all"]
+        names = [f"{o}_L{fmt(L)}_{g}" for L in lengths for g in groups for o in self.observables]
+        return feats.reshape(n, -1), names
+
+
+# ---------------------------------------------------------------- baselines
+
+
+class PotentialEnergy(Descriptor):
+    """Per-particle potential energy ``e_i = 1/2 sum_j V(r_ij)`` (GlassBench's EPOT), from the
+    model definitions of :mod:`glassml.systems`.  Name ``EPOT``."""
+
+    symbol = "epot"
+    long_name = "potential energy per particle"
+
+    def _compute(self, conf):
+        return conf.energies()[:, None], ["EPOT"]
+
+
+class LocalDensity(Descriptor):
+    """Local density ``DEN_i = sum_{j != i} exp(-r_ij / L)`` over neighbours closer than
+    ``cutoff`` (default L = 1, cutoff 5): Jung et al.'s coarse-grained density at one length,
+    without the self term.  (GlassBench's exact DEN definition is unverified here.)"""
+
+    symbol = "den"
+    long_name = "local density"
+
+    def __init__(self, length: float = 1.0, cutoff: float = 5.0):
+        super().__init__(length=float(length), cutoff=float(cutoff))
+
+    def _compute(self, conf):
+        p = self.params
+        i, j, d = conf.query.half_pairs(p["cutoff"])
+        w = np.exp(-d / p["length"])
+        n = conf.n_particles
+        return (np.bincount(i, w, minlength=n) + np.bincount(j, w, minlength=n))[:, None], ["DEN"]
+
+
+class Hexatic(Descriptor):
+    """Bond-orientational order ``psi_k(i) = |1/n_i sum_j exp(i k theta_ij)|`` over the Voronoi
+    neighbours j of i (2D only; k = 6 by default: GlassBench's PSI6; Nelson & Halperin 1979)."""
+
+    symbol = "psi"
+    long_name = "hexatic order (Voronoi neighbours)"
+
+    def __init__(self, k: int = 6):
+        super().__init__(k=int(k))
+
+    def _compute(self, conf):
+        if conf.dimension != 2:
+            raise GlassmlError("psi6 (hexatic order) is defined for two-dimensional systems only")
+        vor = _voronoi(conf)
+        theta = np.arctan2(vor.vectors[:, 1], vor.vectors[:, 0])
+        z = np.exp(1j * self.params["k"] * theta)
+        n = conf.n_particles
+        num = np.bincount(vor.i, z.real, minlength=n) + 1j * np.bincount(vor.i, z.imag, minlength=n)
+        cnt = np.bincount(vor.i, minlength=n)
+        psi = np.where(cnt > 0, np.abs(num) / np.maximum(cnt, 1), 0.0)
+        return psi[:, None], [f"PSI{self.params['k']}"]
+
+
+class TanakaTheta(Descriptor):
+    """Tanaka's structural order parameter Theta (Tong & Tanaka, PRX 8, 011041 (2018)).
+
+    For each triangle (i, j, k) of the Delaunay triangulation around i,
+    ``theta1`` is the angle jik of the configuration and ``theta2`` the angle the triangle
+    would have if i, j, k touched as spheres of pair sizes sigma_ij, sigma_ik, sigma_jk
+    (law of cosines); ``Theta_i = <|theta1 - theta2|>`` over the triangles around i.
+    In 2D the triangles are consecutive Voronoi neighbours of i; in 3D (our generalisation)
+    all pairs of Voronoi neighbours of i that are Voronoi neighbours of each other.
+    Pair sizes are the model's sigma_ab (``sigma`` overrides with a (K, K) matrix).  Name ``TT``.
+    """
+
+    symbol = "tt"
+    long_name = "Tanaka's theta"
+
+    def __init__(self, sigma=None):
+        super().__init__(sigma=None if sigma is None else np.asarray(sigma, dtype=float).tolist())
+
+    def _sigma(self, conf):
+        if self.params["sigma"] is not None:
+            s = np.asarray(self.params["sigma"], dtype=float)
+            if s.shape != (conf.n_species, conf.n_species):
+                raise GlassmlError(f"sigma must be a ({conf.n_species}, {conf.n_species}) matrix")
+            return s
+        if conf.model is None:
+            raise GlassmlError("Tanaka's theta needs pair sizes: pass model=... or sigma=...")
+        if conf.model.polydisperse:
+            raise GlassmlError("Tanaka's theta for polydisperse models needs per-particle sizes (not supported)")
+        k = conf.n_species
+        a, b = np.meshgrid(np.arange(k), np.arange(k), indexing="ij")
+        return np.asarray(conf.model.pair_sigma(a, b), dtype=float)
+
+    def _compute(self, conf):
+        from glassml.structure._kernels import tanaka_theta
+
+        sig = self._sigma(conf)
+        vor = _voronoi(conf)
+        theta = tanaka_theta(vor.offsets, vor.j, np.ascontiguousarray(vor.vectors), conf.types, sig,
+                             conf.dimension == 2)
+        return theta[:, None], ["TT"]

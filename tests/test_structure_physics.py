@@ -1,0 +1,236 @@
+"""Physics-inspired descriptors and baselines: energies against LAMMPS compute pe/atom, Jung's
+coarse-graining against a brute-force reference, Voronoi cells against scipy, lattices with
+answers known on paper."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from glassml.errors import GlassmlError
+from glassml.structure.descriptors.base import Configuration
+from glassml.structure.descriptors.physics import (
+    Hexatic,
+    LocalDensity,
+    PhysicsInspired,
+    PotentialEnergy,
+    TanakaTheta,
+    VoronoiCells,
+)
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "glassbench-ka2d" / "N1290T0.23_151_tc05.npz"
+
+
+@pytest.fixture(scope="module")
+def ka2d():
+    if not DATA.exists():
+        pytest.skip("GlassBench KA2D sample not available")
+    with np.load(DATA) as f:
+        return float(f["box"]), f["initial_positions_inherent"].astype(np.float64), f["types"].astype(np.int64) - 1
+
+
+def ka3d_config(n=300, seed=0):
+    from glassml.systems import get_model
+
+    m = get_model("ka3d")
+    box = m.box_for(n)
+    g = int(np.ceil(n ** (1 / 3)))
+    a = box[0] / g
+    grid = np.stack(np.meshgrid(*[np.arange(g)] * 3, indexing="ij"), -1).reshape(-1, 3)[:n] * a
+    rng = np.random.default_rng(seed)
+    pos = grid + rng.uniform(-0.15, 0.15, grid.shape) - box / 2
+    return box, pos, rng.permutation(m.types_for(n))
+
+
+def lammps_pe_atom(model, x, types, box):
+    """Per-atom energies from LAMMPS compute pe/atom (an independent engine)."""
+    from glassml.systems.lammps import load_lammps
+
+    lm = load_lammps()
+    d = model.dimension
+    lmp = lm.lammps(cmdargs=["-log", "none", "-screen", "none", "-nocite"])
+    try:
+        z = f"0 {box[2]}" if d == 3 else "-0.5 0.5"
+        lmp.commands_list(["units lj", f"dimension {d}", "atom_style atomic", "atom_modify map array",
+                           f"region b block 0 {box[0]} 0 {box[1]} {z}", f"create_box {model.n_species} b"])
+        xw = np.mod(x, box)
+        x3 = np.c_[xw, np.zeros(len(x))] if d == 2 else xw
+        lmp.create_atoms(len(x), list(range(1, len(x) + 1)), [int(t) + 1 for t in types], list(x3.ravel()))
+        with tempfile.TemporaryDirectory() as tmp:
+            lmp.commands_list(model.lammps_commands(tmp))
+            lmp.commands_list(["compute pe all pe/atom", "thermo_style custom step pe", "run 0"])
+        return np.array(lmp.gather("c_pe", 1, 1))
+    finally:
+        lmp.close()
+
+
+def test_epot_matches_lammps_pe_atom_ka3d():
+    from glassml.systems import get_model
+
+    box, pos, types = ka3d_config()
+    ours = PotentialEnergy().compute(Configuration(pos, box, types, model="ka3d"))[:, 0]
+    ref = lammps_pe_atom(get_model("ka3d"), pos, types, box)
+    np.testing.assert_allclose(ours, ref, atol=1e-8)
+
+
+def test_epot_matches_lammps_pe_atom_ka2d(ka2d):
+    from glassml.systems import get_model
+
+    L, pos, types = ka2d
+    ours = PotentialEnergy().compute(Configuration(pos, L, types, model="ka2d"))[:, 0]
+    ref = lammps_pe_atom(get_model("ka2d"), pos, types, np.array([L, L]))
+    # LAMMPS interpolates the smoothed KA2D potential from a 20000-point table
+    np.testing.assert_allclose(ours, ref, atol=2e-5)
+
+
+def slow_jung(pos, box, types, e, c, lengths, cutoff, k):
+    d = pos[None] - pos[:, None]
+    d -= box * np.round(d / box)
+    r = np.linalg.norm(d, axis=-1)
+    n = len(pos)
+    out = []
+    for L in lengths:
+        with np.errstate(divide="ignore", over="ignore"):
+            w = np.where(r < cutoff, np.exp(-r / L), 0.0) if L > 0 else np.zeros_like(r)
+        np.fill_diagonal(w, 1.0)
+        for g in list(range(k)) + ["all"]:
+            m = np.ones(n, bool) if g == "all" else types == g
+            wg = w * m[None, :]
+            rho = wg.sum(1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                E = np.where(rho > 0, wg @ e / rho, 0)
+                C = np.where(rho > 0, wg @ c / rho, 0)
+                V = np.where(rho > 0, (wg * (e[None, :] - E[:, None]) ** 2).sum(1) / rho, 0)
+            out += [rho, E, C, V]
+    return np.stack(out, 1)
+
+
+def test_jung_matches_brute_force_2d(ka2d):
+    L, pos, types = ka2d
+    sel = np.arange(len(pos))  # whole configuration, brute force is O(N^2) = 1.7M pairs
+    conf = Configuration(pos[sel], L, types[sel], model="ka2d")
+    desc = PhysicsInspired(lengths=[0, 1, 2.5], cutoff=6.0)
+    X = desc.compute(conf)
+    ref = slow_jung(conf.positions, conf.box, conf.types, conf.energies(), VoronoiCells(conf).surface, [0, 1, 2.5], 6.0, 3)
+    np.testing.assert_allclose(X, ref, rtol=1e-10, atol=1e-10)
+    assert X.shape[1] == 4 * 3 * 4 and desc.names[:4] == ["DEN_L0_s0", "EPOT_L0_s0", "CELL_L0_s0", "VAR_L0_s0"]
+    assert desc.names[-1] == "VAR_L2.5_all"
+
+
+def test_jung_3d_default_cutoff_is_capped_by_half_box():
+    box, pos, types = ka3d_config()
+    desc = PhysicsInspired()
+    X = desc.compute(Configuration(pos, box, types, model="ka3d"))
+    assert desc.cutoff_used <= box[0] / 2
+    assert np.all(np.isfinite(X)) and X.shape == (len(pos), 6 * 3 * 4)
+
+
+def test_jung_needs_a_model():
+    box, pos, types = ka3d_config()
+    with pytest.raises(GlassmlError, match="model"):
+        PhysicsInspired().compute(Configuration(pos, box, types))
+
+
+def test_voronoi_matches_scipy_2d(ka2d):
+    from scipy.spatial import Voronoi
+
+    L, pos, types = ka2d
+    conf = Configuration(pos, L, types)
+    cells = VoronoiCells(conf)
+    wrapped = np.mod(pos, L)
+    shifts = np.array([(a, b) for a in (-1, 0, 1) for b in (-1, 0, 1)]) * L
+    allpts = np.concatenate([wrapped + s for s in shifts])
+    vor = Voronoi(allpts)
+    centre = 4 * len(pos)  # shift (0, 0) block
+    perim = np.zeros(len(pos))
+    for (p, q), rv in zip(vor.ridge_points, vor.ridge_vertices):
+        for a in (p, q):
+            if centre <= a < centre + len(pos):
+                v = vor.vertices[rv]
+                perim[a - centre] += np.linalg.norm(v[0] - v[1])
+    np.testing.assert_allclose(cells.surface, perim, rtol=1e-5)
+    np.testing.assert_allclose(cells.volumes.sum(), L * L, rtol=1e-6)
+
+
+def test_lattices_known_on_paper():
+    # square lattice, spacing a: perimeter 4a; simple cubic: surface 6a^2
+    a, g = 1.1, 8
+    sq = np.stack(np.meshgrid(np.arange(g), np.arange(g), indexing="ij"), -1).reshape(-1, 2) * a
+    cells = VoronoiCells(Configuration(sq + 0.01, g * a))
+    np.testing.assert_allclose(cells.surface, 4 * a, rtol=1e-5)
+    sc = np.stack(np.meshgrid(*[np.arange(6)] * 3, indexing="ij"), -1).reshape(-1, 3) * a
+    cells = VoronoiCells(Configuration(sc + 0.01, 6 * a))
+    np.testing.assert_allclose(cells.surface, 6 * a * a, rtol=1e-5)
+    # triangular lattice: psi6 = 1 everywhere and, with sigma = spacing, Tanaka's theta = 0
+    nx, ny = 8, 8
+    pts = np.array([[(i + 0.5 * (j % 2)) * a, j * a * np.sqrt(3) / 2] for j in range(ny) for i in range(nx)])
+    box = np.array([nx * a, ny * a * np.sqrt(3) / 2])
+    conf = Configuration(pts + 0.01, box)
+    np.testing.assert_allclose(Hexatic().compute(conf)[:, 0], 1.0, atol=1e-9)
+    np.testing.assert_allclose(TanakaTheta(sigma=[[a]]).compute(conf)[:, 0], 0.0, atol=1e-9)
+    # fcc: every triangle of mutual Voronoi neighbours of touching spheres is equilateral
+    base = np.array([[0, 0, 0], [0.5, 0.5, 0], [0.5, 0, 0.5], [0, 0.5, 0.5]])
+    cube = np.stack(np.meshgrid(*[np.arange(4)] * 3, indexing="ij"), -1).reshape(-1, 3)
+    fcc = (cube[:, None, :] + base[None]).reshape(-1, 3) * a * np.sqrt(2)
+    conf = Configuration(fcc + 0.01, 4 * a * np.sqrt(2))
+    np.testing.assert_allclose(TanakaTheta(sigma=[[a]]).compute(conf)[:, 0], 0.0, atol=1e-6)
+
+
+def test_psi6_matches_scipy_delaunay_neighbours(ka2d):
+    from scipy.spatial import Delaunay
+
+    L, pos, types = ka2d
+    psi = Hexatic().compute(Configuration(pos, L, types))[:, 0]
+    wrapped = np.mod(pos, L)
+    shifts = np.array([(a, b) for a in (-1, 0, 1) for b in (-1, 0, 1)]) * L
+    allpts = np.concatenate([wrapped + s for s in shifts])
+    tri = Delaunay(allpts)
+    indptr, nbrs = tri.vertex_neighbor_vertices
+    n = len(pos)
+    ref = np.zeros(n)
+    for i in range(n):
+        a = 4 * n + i
+        nb = nbrs[indptr[a] : indptr[a + 1]]
+        v = allpts[nb] - allpts[a]
+        ref[i] = abs(np.exp(6j * np.arctan2(v[:, 1], v[:, 0])).mean())
+    np.testing.assert_allclose(psi, ref, atol=1e-6)
+
+
+def test_tanaka_theta_uses_model_sizes(ka2d):
+    L, pos, types = ka2d
+    tt = TanakaTheta().compute(Configuration(pos, L, types, model="ka2d"))[:, 0]
+    assert np.all(tt >= 0) and 0.02 < tt.mean() < 0.3
+    with pytest.raises(GlassmlError, match="model"):
+        TanakaTheta().compute(Configuration(pos, L, types))
+
+
+def test_density_baseline():
+    box, pos, types = ka3d_config()
+    X = LocalDensity(length=1.0, cutoff=3.0).compute(Configuration(pos, box, types))[:, 0]
+    d = pos[None] - pos[:, None]
+    d -= box * np.round(d / box)
+    r = np.linalg.norm(d, axis=-1)
+    np.fill_diagonal(r, np.inf)
+    np.testing.assert_allclose(X, np.where(r < 3.0, np.exp(-r), 0).sum(1), rtol=1e-12)
+
+
+def test_psi6_is_2d_only():
+    box, pos, types = ka3d_config()
+    with pytest.raises(GlassmlError, match="two-dimensional"):
+        Hexatic().compute(Configuration(pos, box, types))
+
+
+def test_voronoi_in_a_subprocess_matches_in_process():
+    """After LAMMPS is loaded, freud's voro++ clashes with liblammps' copy; glassml then
+    tessellates in a fresh interpreter. Both paths must agree."""
+    from glassml.structure.descriptors.physics import _freud_voronoi, _freud_voronoi_subprocess
+
+    box, pos, _ = ka3d_config(n=200)
+    a = _freud_voronoi(box, pos)
+    b = _freud_voronoi_subprocess(box, pos)
+    for x, y in zip(a, b):
+        np.testing.assert_array_equal(x, y)
