@@ -132,7 +132,7 @@ def _plots(res: dict, folder: Path) -> None:
     t = np.asarray(res["times"])
     specs = [
         ("msd.png", "MSD", [("all", res["msd"])] + [(f"species {s}", v) for s, v in res["msd_species"].items()], "loglog"),
-        ("fs.png", f"Fs(k={res['k']:.2f}, t)", [("selected", res["fs"])] + [(f"species {s}", v) for s, v in res["fs_species"].items()], "semilogx"),
+        ("fs.png", f"Fs(k={res['k']:.2f}, t)", [("all selected", res["fs"])] + [(f"species {s}", v) for s, v in res["fs_species"].items()], "semilogx"),
         ("chi4.png", "chi4(t)", [("isoconfigurational", res["chi4_iso"]), ("total", res["chi4_total"])], "semilogx"),
     ]
     for fname, ylabel, curves, scale in specs:
