@@ -185,3 +185,25 @@ def test_msd_agrees_with_freud():
         msd = freud.msd.MSD(mode="direct").compute(frames).msd
         per_rep.append(msd[1:])
     np.testing.assert_allclose(obs.msd, np.mean(per_rep, axis=0), rtol=RTOL)
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 1000), shift=st.floats(-20, 20))
+def test_observables_are_permutation_and_translation_invariant(seed, shift):
+    """Relabelling particles and translating the whole initial configuration (the phases of
+    W(q) change by a common factor) leave every pooled observable unchanged."""
+    rng = np.random.default_rng(seed)
+    box = np.array([6.0, 7.0])
+    x0 = rng.uniform(0, 6, (40, 2))
+    d = rng.normal(0, 0.3, (2, 3, 40, 2))
+    types = rng.integers(0, 2, 40)
+    opts = dict(k=6.0, q_max=2.0, r_max=2.5)
+    ref = Observables(**opts).compute([iso_of(x0, d, box, types)])
+    perm = rng.permutation(40)
+    out = Observables(**opts).compute([iso_of(x0[perm] + shift, d[:, :, perm], box, types[perm])])
+    for key in ("msd", "alpha2", "fs", "overlap", "chi4_total", "chi4_iso", "s4_total", "s4_iso", "g4"):
+        np.testing.assert_allclose(getattr(out, key), getattr(ref, key), rtol=1e-9, atol=1e-9, err_msg=key)

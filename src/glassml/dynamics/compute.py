@@ -95,7 +95,7 @@ def compute_targets(dataset, *, show_progress: bool = True, force: bool = False,
         raise GlassmlError("the dataset has no samples", dataset.path)
     manifest = dataset.manifest
     times = manifest.get("times")
-    n_species = 1 + max(int(np.max(dataset[n]["types"])) for n in names[:1])
+    n_species = 1 + max(int(np.max(dataset[n]["types"])) for n in names)
     sigma, sigma_source = pair_sigma(manifest.get("model"), n_species)
     key = _params_hash(params, sigma)
     todo = [n for n in names if force or not _up_to_date(dataset, n, key)]
