@@ -12,6 +12,7 @@ from glassml.cli import store as _store  # noqa: F401,E402
 from glassml.cli import simulate as _simulate  # noqa: F401,E402
 from glassml.cli import bench as _bench  # noqa: F401,E402
 from glassml.cli import dynamics as _dynamics  # noqa: F401,E402
+from glassml.cli import structure as _structure  # noqa: F401,E402
 
 __all__ = ["app", "main"]
 

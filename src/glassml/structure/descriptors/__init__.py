@@ -1,0 +1,1 @@
+"""Descriptor compute objects (see glassml.structure)."""
