@@ -99,6 +99,8 @@ def _print_table(res: dict) -> None:
     console.print(table)
     taus = ", ".join(f"species {s}: {('-' if v is None else f'{v:.4g}')}" for s, v in res["tau_alpha"].items())
     D = res["diffusion_constant"]
+    if len(res["times"]) < 4:
+        console.print(f"note: only {len(res['times'])} time points: tau_alpha and D are rough interpolations")
     console.print(f"tau_alpha (Fs = 1/e): {taus};  D = {('-' if D is None else f'{D:.4g}')}" + (f";  plots in {res['plots']}" if "plots" in res else ""))
 
 
