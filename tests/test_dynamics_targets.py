@@ -227,3 +227,26 @@ def test_pairs_within_matches_brute_force(dim):
     bi, bj = np.nonzero(np.triu(dist < 1.6, k=1))
     assert list(zip(i.tolist(), j.tolist())) == list(zip(bi.tolist(), bj.tolist()))
     np.testing.assert_allclose(rij, diff[bi, bj], atol=1e-12)
+
+
+def test_cage_relative_agrees_with_atooms_pp_helper():
+    """atooms-pp's cage-relative coordinates x_i - <x_j>_{j in N_i} (neighbours within a radius
+    in the initial frame, minimum image) give, frame to frame, the same cage-relative
+    displacement magnitude as cr_prop with sigma = 1 and shell = radius."""
+    cage = pytest.importorskip("atooms.postprocessing.cage_relative")
+    rng = np.random.default_rng(7)
+    box = np.array([8.0, 8.0])
+    g = (np.stack(np.meshgrid(np.arange(8), np.arange(8), indexing="ij"), -1).reshape(-1, 2) + 0.5).astype(float)
+    x0 = g + rng.normal(0, 0.1, g.shape)
+    types = np.zeros(len(x0), np.int64)
+    d = rng.normal(0, 0.15, (2, 3, len(x0), 2))
+    i, j, rij, s = initial_neighbours(x0, types, box, np.ones((1, 1)), 1.3)
+    mine = cage_relative_propensity(d, i, j)
+    nl, nb = cage.find_neighbors(x0, np.ones(len(x0), np.int32), 1.3, box)
+    c0 = cage.get_cage_relative_coord(x0, nb, nl, box)
+    ref = np.zeros_like(mine)
+    for t in range(d.shape[0]):
+        for r in range(d.shape[1]):
+            ct = cage.get_cage_relative_coord(x0 + d[t, r], nb, nl, box)
+            ref[t] += np.linalg.norm(ct - c0, axis=1) / d.shape[1]
+    np.testing.assert_allclose(mine, ref, rtol=1e-6, atol=1e-12)
