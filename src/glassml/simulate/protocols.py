@@ -81,7 +81,7 @@ def sample_thermo(engine, steps: int, every: int, *, ensemble: str, temperature:
 
 def melt(engine, *, temperature: float = 2.0, time: float = 10.0, seed: int = 1) -> None:
     """Remove overlaps of a fresh (lattice) start with a loose minimisation, then run hot NVT."""
-    engine.commands("min_style cg", "minimize 1.0e-4 1.0e-4 2000 20000")
+    engine.commands("min_style cg", "minimize 1.0e-2 1.0e-2 200 2000")
     engine.draw_velocities(temperature, seed)
     engine.run(int(round(time / engine.timestep)), ensemble="nvt", temperature=temperature)
 
