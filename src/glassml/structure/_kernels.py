@@ -147,13 +147,15 @@ def pair_vectors(positions, i, j, box, periodic):
 
 
 @nb.njit(cache=True, parallel=True)
-def exp_weighted_sums(i, j, d, types, n_species, lengths, values, nt):
+def exp_weighted_sums(i, j, d, types, n_species, lengths, values, nt, base_inv, powers):
     """Per-thread accumulation over a half pair list of exponentially weighted sums.
 
     out[a, l, g, 0] = sum_b w_ab, out[a, l, g, 1 + v] = sum_b w_ab values[b, v], with
     w_ab = exp(-r_ab / lengths[l]) and g = species of b, or g = n_species for all species.
     Each pair contributes to both of its particles; ``nt`` private accumulators (one per
     thread) keep the result deterministic.  (Self terms are added by the caller.)
+    When ``base_inv > 0`` every weight is an integer power of one exponential,
+    ``w_l = exp(-r base_inv) ** powers[l]`` (one exp per pair instead of one per length).
     """
     n = types.shape[0]
     p = i.shape[0]
@@ -172,8 +174,9 @@ def exp_weighted_sums(i, j, d, types, n_species, lengths, values, nt):
             ta = types[a]
             tb = types[b]
             r = d[k]
+            u = math.exp(-r * base_inv) if base_inv > 0.0 else 0.0
             for l in range(nl):
-                w = math.exp(-r * inv[l])
+                w = _ipow(u, powers[l]) if base_inv > 0.0 else math.exp(-r * inv[l])
                 acc[t, a, l, tb, 0] += w
                 acc[t, a, l, g_all, 0] += w
                 acc[t, b, l, ta, 0] += w

@@ -231,8 +231,9 @@ class NeighborQuery:
             return z, z, np.zeros(0)
         nl = vesin.NeighborList(cutoff=cutoff, full_list=False)
         i, j, d = nl.compute(pts, cell, periodic3, "ijd")
-        i = np.asarray(i, dtype=np.int64)
-        j = np.asarray(j, dtype=np.int64)
+        # indices are size_t (< 2^63): reinterpret without copying
+        i = i.view(np.int64) if i.dtype == np.uint64 else np.asarray(i, dtype=np.int64)
+        j = j.view(np.int64) if j.dtype == np.uint64 else np.asarray(j, dtype=np.int64)
         d = np.asarray(d, dtype=np.float64)
         keep = d < cutoff
         if not keep.all():

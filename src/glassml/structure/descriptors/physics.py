@@ -188,7 +188,9 @@ class PhysicsInspired(Descriptor):
             i, j, d = conf.query.half_pairs(cutoff)
             import numba
 
-            sums[:, pos] = exp_weighted_sums(i, j, d, conf.types, k, lengths[pos], values, numba.get_num_threads())
+            base_inv, powers = _common_base(lengths[pos])
+            sums[:, pos] = exp_weighted_sums(i, j, d, conf.types, k, lengths[pos], values, numba.get_num_threads(),
+                                             base_inv, powers)
         # the particle itself: weight 1 at every L, in its own species and in "all"
         own = np.c_[np.ones(n), values]
         idx = np.arange(n)
@@ -203,6 +205,27 @@ class PhysicsInspired(Descriptor):
         groups = [f"s{s}" for s in range(k)] + ["all"]
         names = [f"{o}_L{fmt(L)}_{g}" for L in lengths for g in groups for o in self.observables]
         return feats.reshape(n, -1), names
+
+
+def _common_base(lengths: np.ndarray) -> tuple[float, np.ndarray]:
+    """Write exp(-r/L_l) = exp(-r/M)^p_l with integer p_l <= 256 when the lengths allow it
+    (e.g. L = 1..5: M = 60); else (0, zeros): one exponential per length."""
+    from fractions import Fraction
+    from math import gcd, lcm
+
+    fr = [Fraction(float(x)).limit_denominator(1000) for x in lengths]
+    if any(abs(float(f) - float(x)) > 1e-12 * max(1.0, float(x)) for f, x in zip(fr, lengths)):
+        return 0.0, np.zeros(len(lengths), dtype=np.int64)
+    num = 1
+    den = 0
+    for f in fr:
+        num = lcm(num, f.numerator)
+        den = gcd(den, f.denominator)
+    m = Fraction(num, den)
+    powers = [m / f for f in fr]
+    if any(p.denominator != 1 or p > 256 for p in powers):
+        return 0.0, np.zeros(len(lengths), dtype=np.int64)
+    return 1.0 / float(m), np.array([int(p) for p in powers], dtype=np.int64)
 
 
 # ---------------------------------------------------------------- baselines
