@@ -54,7 +54,8 @@ class GraphEstimator(Estimator):
     patience: stop after this many epochs without a better validation loss (None: never).
     augment: apply a random cube rotation/reflection to each training graph (Bapst et al.).
     positions: input positions, ``thermal`` | ``inherent`` | ``cage``.
-    node_keys: extra per-particle input arrays of the sample (e.g. a local potential energy).
+    node_keys: extra per-particle input arrays of the sample, standardised with the training
+        statistics; ``"potential_energy"`` is computed from the dataset's model when not stored.
     device: ``auto`` | ``cpu`` | ``cuda`` | ``cuda:0`` ...; amp: mixed precision on CUDA (``auto`` = on when on CUDA).
     checkpoint_dir: if set, the full training state is written there after every epoch, and a
         later ``fit`` with the same directory resumes from it.
@@ -100,6 +101,8 @@ class GraphEstimator(Estimator):
         self.dimension: int | None = None
         self.target_mean: np.ndarray | None = None
         self.target_std: np.ndarray | None = None
+        self.node_mean: np.ndarray | None = None
+        self.node_std: np.ndarray | None = None
         self.history: list[dict[str, float]] = []
         #: statistics of the training graphs the network is built with (e.g. mean neighbour count)
         self.graph_stats: dict[str, float] = {}
@@ -120,9 +123,13 @@ class GraphEstimator(Estimator):
 
     # ------------------------------------------------------------------ graphs
     def sample_graph(self, sample: Sample, target: str | None) -> Graph:
-        return build_sample_graph(
+        """The sample's graph, with extra node inputs standardised by the training statistics."""
+        g = build_sample_graph(
             sample, cutoff=float(self.hp["cutoff"]), self_edges=self.self_edges, positions=self.hp["positions"], node_keys=tuple(self.hp["node_keys"]), target=target
         )
+        if self.node_mean is not None:
+            g.node_scalars = (g.node_scalars - self.node_mean) / self.node_std
+        return g
 
     def node_inputs(self, batch: Batch) -> torch.Tensor:
         if int(batch.types.max()) >= self.n_types:
@@ -143,8 +150,15 @@ class GraphEstimator(Estimator):
             g.target = (g.target - self.target_mean[:, None]) / self.target_std[:, None]
 
     def _prepare(self, samples: Sequence[Sample], target: str, train: bool) -> list[Graph]:
+        if train:
+            self.node_mean = self.node_std = None
         graphs = [self.sample_graph(s, target) for s in samples]
         if train:
+            xs = np.concatenate([g.node_scalars for g in graphs])
+            self.node_mean = xs.mean(axis=0)
+            self.node_std = np.where(xs.std(axis=0) > 0, xs.std(axis=0), 1.0)
+            for g in graphs:
+                g.node_scalars = (g.node_scalars - self.node_mean) / self.node_std
             self.n_times = graphs[0].target.shape[0]
             self.dimension = graphs[0].edge_vectors.shape[1]
             self.n_types = int(max(g.types.max() for g in graphs)) + 1
@@ -165,8 +179,11 @@ class GraphEstimator(Estimator):
         return graphs
 
     def _amp(self, device: torch.device) -> bool:
+        """Mixed precision (float16 autocast + gradient scaling) only ever on CUDA."""
         amp = self.hp["amp"]
-        return device.type == "cuda" and (amp == "auto" or bool(amp) is True and amp != "off")
+        if amp not in ("auto", "on", "off", True, False):
+            raise GlassmlError(f"amp must be 'auto', 'on' or 'off', got {amp!r}")
+        return device.type == "cuda" and amp in ("auto", "on", True)
 
     def fit(self, train: Sequence[Sample], val: Sequence[Sample], target: str = "md_prop") -> "GraphEstimator":
         if len(train) == 0:
@@ -349,6 +366,7 @@ class GraphEstimator(Estimator):
         state.update(
             hp=self.hp, graph_stats=self.graph_stats, n_types=self.n_types, n_times=self.n_times, dimension=self.dimension, target=self.target, history=self.history,
             target_mean=np.asarray(self.target_mean), target_std=np.asarray(self.target_std),
+            node_mean=np.asarray(self.node_mean), node_std=np.asarray(self.node_std),
         )
         return state
 
@@ -358,6 +376,7 @@ class GraphEstimator(Estimator):
         self.n_types, self.n_times, self.dimension = int(state["n_types"]), int(state["n_times"]), int(state["dimension"])
         self.target, self.history = state["target"], list(state["history"])
         self.target_mean, self.target_std = np.asarray(state["target_mean"]), np.asarray(state["target_std"])
+        self.node_mean, self.node_std = np.asarray(state["node_mean"]), np.asarray(state["node_std"])
         device = resolve_device(self.hp["device"])
         net = self.build_network()
         sd = {k[4:]: torch.as_tensor(np.asarray(v)) for k, v in state.items() if k.startswith("net.")}

@@ -48,6 +48,29 @@ def sample_positions(sample: Sample, positions: str) -> np.ndarray:
     return np.asarray(sample[key], dtype=np.float64)
 
 
+#: node key computed on the fly (from the dataset's interaction model) when a sample lacks it
+POTENTIAL_ENERGY = "potential_energy"
+
+
+def local_potential_energy(sample: Sample, positions: np.ndarray, box: np.ndarray) -> np.ndarray:
+    """Per-particle potential energy (half of each pair energy) of the input positions, with the
+    interaction model named in the sample's dataset manifest (an input of Pezzicoli et al. 2024)."""
+    import json
+
+    from glassml.systems.compute import energies_and_forces
+    from glassml.systems.models import get_model
+
+    manifest = sample.path.parent.parent / "glassml.json"
+    try:
+        name = json.loads(manifest.read_text())["model"]["name"]
+    except (OSError, KeyError, TypeError, ValueError):
+        raise GlassmlError("cannot tell the interaction model for 'potential_energy' (no dataset manifest); store the array in the sample", sample.path) from None
+    model = get_model(name)
+    diameters = sample["diameters"] if "diameters" in sample else None
+    energy, _, _ = energies_and_forces(model, positions, np.asarray(sample["types"]), box, diameters)
+    return energy
+
+
 @dataclass
 class Graph:
     """One configuration as a graph (numpy arrays, built once and reused every epoch)."""
@@ -84,6 +107,9 @@ def build_sample_graph(
     types = np.asarray(sample["types"], dtype=np.int64)
     cols = []
     for key in node_keys:
+        if key == POTENTIAL_ENERGY and key not in sample:
+            cols.append(local_potential_energy(sample, x, box))
+            continue
         if key not in sample:
             raise GlassmlError(f"sample lacks per-particle input '{key}'; compute it (e.g. the local potential energy) first", sample.path)
         v = np.asarray(sample[key], dtype=np.float64)
