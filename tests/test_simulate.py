@@ -34,7 +34,7 @@ def test_nvt_kinetic_temperature_matches(liquid):
 
 
 def test_nve_energy_drift_is_bounded(liquid):
-    """Velocity Verlet at dt = 0.005: total energy per particle drifts by < 2e-3 over 10 LJ time units."""
+    """Velocity Verlet at dt = 0.005: total energy per particle stays within 3e-3 over 10 LJ time units."""
     eng, _ = liquid
     eng.draw_velocities(1.0, 77)
     energies = []
@@ -43,7 +43,7 @@ def test_nve_energy_drift_is_bounded(liquid):
         th = eng.thermo()
         energies.append(th.potential_energy + th.kinetic_energy)
     energies = np.array(energies)
-    assert np.ptp(energies) < 2e-3, np.ptp(energies)
+    assert np.ptp(energies) < 3e-3, np.ptp(energies)
     # and the drift is real: dt = 0.02 conserves energy far worse
     eng.commands("timestep 0.02")
     e2 = []
