@@ -325,3 +325,18 @@ def test_inherent_positions_are_used_when_asked(data3d, tmp_path):
     thermal = quick_fit(EquivariantGNN, s, []).predict(s)[0]
     inherent = quick_fit(EquivariantGNN, s, [], positions="inherent").predict(s)[0]
     assert not np.allclose(thermal, inherent)
+
+
+def test_potential_energy_input_is_computed_from_the_dataset_model(data3d, tmp_path):
+    from glassml.systems.compute import energies_and_forces
+    from glassml.systems.models import get_model
+
+    arrays, _ = data3d
+    a = {k: arrays[0][k] for k in ("types", "box", "initial_positions", "md_prop")}
+    ds = Dataset.create(tmp_path / "ka", model="ka3d", dimension=3)
+    s = ds.write_sample("s0", a)
+    est = quick_fit(EquivariantGNN, [s], [], node_keys=["potential_energy"])
+    expected, _, _ = energies_and_forces(get_model("ka3d"), a["initial_positions"], a["types"], a["box"])
+    g = est.sample_graph(s, None)
+    np.testing.assert_allclose(g.node_scalars[:, 0] * est.node_std[0] + est.node_mean[0], expected, rtol=1e-7, atol=1e-6)
+    assert abs(g.node_scalars.mean()) < 1e-8 and abs(g.node_scalars.std() - 1) < 1e-8
