@@ -207,3 +207,15 @@ def test_ka3d_energy_and_pressure_match_an_independent_lammps_script(temperature
     assert abs(rep.pressure - m2) < 4 * np.hypot(e2, rep.pressure_error) + 2e-2, (rep.pressure, m2)
     # and the comparison has teeth: the other temperature is far outside these errors
     assert abs(rep.potential_energy - (m1 + 0.3)) > 4 * np.hypot(e1, rep.potential_energy_error)
+
+
+def test_drift_check_flags_an_unequilibrated_quench():
+    """Right after a quench from T=2 to T=0.45 the energy still falls: the drift test must say so."""
+    eng = LammpsEngine.from_model(get_model("ka3d"), 300, seed=21)
+    try:
+        melt(eng, time=1.0)
+        rep = equilibrate(eng, 0.45, 1.0, check_time=1.0, max_extensions=0, sample_every=10)
+    finally:
+        eng.close()
+    assert not rep.converged
+    assert rep.drift_potential_energy < -3.0
