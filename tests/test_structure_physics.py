@@ -188,16 +188,32 @@ def test_psi6_matches_scipy_delaunay_neighbours(ka2d):
     wrapped = np.mod(pos, L)
     shifts = np.array([(a, b) for a in (-1, 0, 1) for b in (-1, 0, 1)]) * L
     allpts = np.concatenate([wrapped + s for s in shifts])
-    tri = Delaunay(allpts)
-    indptr, nbrs = tri.vertex_neighbor_vertices
+    from scipy.spatial import Voronoi
+
+    vor = Voronoi(allpts)
     n = len(pos)
+    edges = {}
+    for (p, q), rv in zip(vor.ridge_points, vor.ridge_vertices):
+        if -1 in rv:
+            continue
+        length = np.linalg.norm(vor.vertices[rv[0]] - vor.vertices[rv[1]])
+        for a, b in ((p, q), (q, p)):
+            if 4 * n <= a < 5 * n:
+                edges.setdefault(a - 4 * n, []).append((b, length))
+    mean_edge = np.mean([length for lst in edges.values() for _, length in lst])
     ref = np.zeros(n)
     for i in range(n):
-        a = 4 * n + i
-        nb = nbrs[indptr[a] : indptr[a + 1]]
-        v = allpts[nb] - allpts[a]
+        nb = [b for b, length in edges[i] if length > 1e-3 * mean_edge]
+        v = allpts[nb] - allpts[4 * n + i]
         ref[i] = abs(np.exp(6j * np.arctan2(v[:, 1], v[:, 0])).mean())
     np.testing.assert_allclose(psi, ref, atol=1e-6)
+    # Delaunay neighbours are the Voronoi neighbours (with no threshold)
+    tri = Delaunay(allpts)
+    indptr, nbrs = tri.vertex_neighbor_vertices
+    full = Hexatic(min_facet=0.0).compute(Configuration(pos, L, types))[:, 0]
+    ref = np.array([abs(np.exp(6j * np.arctan2(*(allpts[nbrs[indptr[4 * n + i]:indptr[4 * n + i + 1]]]
+                                                  - allpts[4 * n + i]).T[::-1])).mean()) for i in range(n)])
+    np.testing.assert_allclose(full, ref, atol=1e-6)
 
 
 def test_tanaka_theta_uses_model_sizes(ka2d):
@@ -225,12 +241,16 @@ def test_psi6_is_2d_only():
 
 
 def test_voronoi_in_a_subprocess_matches_in_process():
-    """After LAMMPS is loaded, freud's voro++ clashes with liblammps' copy; glassml then
-    tessellates in a fresh interpreter. Both paths must agree."""
-    from glassml.structure.descriptors.physics import _freud_voronoi, _freud_voronoi_subprocess
+    """After LAMMPS is loaded, freud's voro++ clashes with liblammps' copy (segmentation
+    fault); glassml then tessellates in a fresh interpreter. Both paths must agree."""
+    from glassml.structure.descriptors.physics import _freud_voronoi, _freud_voronoi_subprocess, _lammps_loaded
 
-    box, pos, _ = ka3d_config(n=200)
-    a = _freud_voronoi(box, pos)
-    b = _freud_voronoi_subprocess(box, pos)
-    for x, y in zip(a, b):
-        np.testing.assert_array_equal(x, y)
+    a, g = 1.1, 5
+    sc = np.stack(np.meshgrid(*[np.arange(g)] * 3, indexing="ij"), -1).reshape(-1, 3) * a + 0.01
+    box = np.full(3, g * a)
+    i, j, w, vol = _freud_voronoi_subprocess(box, sc)
+    np.testing.assert_allclose(np.bincount(i, w), 6 * a * a, rtol=1e-5)
+    np.testing.assert_allclose(vol, a**3, rtol=1e-5)
+    if not _lammps_loaded():  # in-process freud is only safe without liblammps
+        for x, y in zip(_freud_voronoi(box, sc), (i, j, w, vol)):
+            np.testing.assert_array_equal(x, y)

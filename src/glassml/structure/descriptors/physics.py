@@ -59,6 +59,20 @@ class VoronoiCells:
         self.offsets = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(i, minlength=n), out=self.offsets[1:])
 
+    def neighbors(self, min_facet: float = 0.0):
+        """Voronoi neighbours sharing a facet larger than ``min_facet`` times the mean facet:
+        ``(offsets, j, vectors)`` in CSR form.  A small threshold drops the tiny facets of
+        nearly degenerate vertices, whose presence flips with rounding (freud works in
+        single precision), so that neighbour-based descriptors are stable."""
+        if min_facet <= 0 or self.facets.size == 0:
+            return self.offsets, self.j, self.vectors
+        keep = self.facets > min_facet * self.facets.mean()
+        i = self.i[keep]
+        n = self.offsets.size - 1
+        offsets = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(i, minlength=n), out=offsets[1:])
+        return offsets, self.j[keep], np.ascontiguousarray(self.vectors[keep])
+
 
 def _lammps_loaded() -> bool:
     """Is the LAMMPS shared library mapped into this process?"""
@@ -263,23 +277,25 @@ class LocalDensity(Descriptor):
 
 class Hexatic(Descriptor):
     """Bond-orientational order ``psi_k(i) = |1/n_i sum_j exp(i k theta_ij)|`` over the Voronoi
-    neighbours j of i (2D only; k = 6 by default: GlassBench's PSI6; Nelson & Halperin 1979)."""
+    neighbours j of i (2D only; k = 6 by default: GlassBench's PSI6; Nelson & Halperin 1979).
+    Neighbours share a Voronoi edge longer than ``min_facet`` times the mean edge."""
 
     symbol = "psi"
     long_name = "hexatic order (Voronoi neighbours)"
 
-    def __init__(self, k: int = 6):
-        super().__init__(k=int(k))
+    def __init__(self, k: int = 6, min_facet: float = 1e-3):
+        super().__init__(k=int(k), min_facet=float(min_facet))
 
     def _compute(self, conf):
         if conf.dimension != 2:
             raise GlassmlError("psi6 (hexatic order) is defined for two-dimensional systems only")
-        vor = _voronoi(conf)
-        theta = np.arctan2(vor.vectors[:, 1], vor.vectors[:, 0])
-        z = np.exp(1j * self.params["k"] * theta)
+        offsets, _, vectors = _voronoi(conf).neighbors(self.params["min_facet"])
         n = conf.n_particles
-        num = np.bincount(vor.i, z.real, minlength=n) + 1j * np.bincount(vor.i, z.imag, minlength=n)
-        cnt = np.bincount(vor.i, minlength=n)
+        owner = np.repeat(np.arange(n), np.diff(offsets))
+        theta = np.arctan2(vectors[:, 1], vectors[:, 0])
+        z = np.exp(1j * self.params["k"] * theta)
+        num = np.bincount(owner, z.real, minlength=n) + 1j * np.bincount(owner, z.imag, minlength=n)
+        cnt = np.bincount(owner, minlength=n)
         psi = np.where(cnt > 0, np.abs(num) / np.maximum(cnt, 1), 0.0)
         return psi[:, None], [f"PSI{self.params['k']}"]
 
@@ -293,14 +309,16 @@ class TanakaTheta(Descriptor):
     (law of cosines); ``Theta_i = <|theta1 - theta2|>`` over the triangles around i.
     In 2D the triangles are consecutive Voronoi neighbours of i; in 3D (our generalisation)
     all pairs of Voronoi neighbours of i that are Voronoi neighbours of each other.
-    Pair sizes are the model's sigma_ab (``sigma`` overrides with a (K, K) matrix).  Name ``TT``.
+    Pair sizes are the model's sigma_ab (``sigma`` overrides with a (K, K) matrix).
+    Voronoi neighbours share a facet larger than ``min_facet`` times the mean facet.  Name ``TT``.
     """
 
     symbol = "tt"
     long_name = "Tanaka's theta"
 
-    def __init__(self, sigma=None):
-        super().__init__(sigma=None if sigma is None else np.asarray(sigma, dtype=float).tolist())
+    def __init__(self, sigma=None, min_facet: float = 1e-3):
+        super().__init__(sigma=None if sigma is None else np.asarray(sigma, dtype=float).tolist(),
+                         min_facet=float(min_facet))
 
     def _sigma(self, conf):
         if self.params["sigma"] is not None:
@@ -320,7 +338,6 @@ class TanakaTheta(Descriptor):
         from glassml.structure._kernels import tanaka_theta
 
         sig = self._sigma(conf)
-        vor = _voronoi(conf)
-        theta = tanaka_theta(vor.offsets, vor.j, np.ascontiguousarray(vor.vectors), conf.types, sig,
-                             conf.dimension == 2)
+        offsets, j, vectors = _voronoi(conf).neighbors(self.params["min_facet"])
+        theta = tanaka_theta(offsets, j, vectors, conf.types, sig, conf.dimension == 2)
         return theta[:, None], ["TT"]
