@@ -30,7 +30,7 @@ def model_params(model):
     )
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _pair(i, j, r2, types, diam, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj):
     if poly:
         si = diam[i]
@@ -52,7 +52,7 @@ def _pair(i, j, r2, types, diam, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj):
     return e * (a + c0 + c2 * x2 + c4 * x2 * x2)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def build_list(x, box, rlist):
     """Full Verlet list (CSR: start (N+1,), neighbours) of pairs closer than ``rlist`` (minimum image)."""
     n, d = x.shape
@@ -86,7 +86,7 @@ def build_list(x, box, rlist):
     return start, nbr
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _energy_of(i, xi, x, box, start, nbr, skip, types, diam, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj):
     d = x.shape[1]
     u = 0.0
@@ -103,7 +103,7 @@ def _energy_of(i, xi, x, box, start, nbr, skip, types, diam, eps, sig, poly, non
     return u
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _max_disp2(x, xref, box):
     n, d = x.shape
     best = 0.0
@@ -117,7 +117,7 @@ def _max_disp2(x, xref, box):
     return best
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def mc_sweeps(x, types, diam, box, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj, rcut, skin,
               beta, delta, p_swap, n_sweeps, record_every, seed,
               confine, x0, gen_start, gen_nbr, rmax):
@@ -203,7 +203,7 @@ def mc_sweeps(x, types, diam, box, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj, 
     return traj, xsum, acc_move, acc_swap
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def total_energy(x, types, diam, box, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj, rcut):
     start, nbr = build_list(x, box, rcut)
     u = 0.0
@@ -212,7 +212,7 @@ def total_energy(x, types, diam, box, eps, sig, poly, nonadd, rc2, c0, c2, c4, l
     return 0.5 * u
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _energy_shift(i, xi, x, start, nbr, shift, types, diam, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj):
     d = x.shape[1]
     u = 0.0
@@ -226,7 +226,7 @@ def _energy_shift(i, xi, x, start, nbr, shift, types, diam, eps, sig, poly, nona
     return u
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def cage_sweeps(x, x0, types, diam, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj,
                 start, nbr, shift, gstart, gnbr, gshift, rmax, beta, delta, n_sweeps, seed):
     """Metropolis sweeps with every particle confined to the Voronoi cell of its position in ``x0``.

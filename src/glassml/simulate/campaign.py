@@ -156,7 +156,8 @@ def run_campaign(preset: str | Preset, out: str | os.PathLike, *, seed: int = 0,
     kept, everything else is redone, and the result is byte-identical to an uninterrupted run.
     A dataset from another campaign (other preset or seed) is never overwritten without ``force``.
 
-    ``workers > 1`` starts a local Dask cluster with that many single-threaded worker processes;
+    ``workers > 1`` starts a local Dask cluster with that many single-threaded workers (threads of
+    this process: LAMMPS and the Monte Carlo kernels release the GIL);
     ``scheduler`` (an address such as ``tcp://host:8786``) joins an existing Dask cluster instead.
     """
     p = get_preset(preset) if isinstance(preset, str) else preset.validate()
@@ -207,7 +208,10 @@ def _execute(p: Preset, todo: list[int], seed: int, workers: int, scheduler: str
         except Exception as exc:
             raise GlassmlError(f"cannot reach Dask scheduler {scheduler!r} ({exc})") from None
     else:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
+        # Threads, not processes: LAMMPS ``run`` and the numba kernels release the GIL, so N
+        # single-threaded instances in N threads use N cores (REFERENCES.md: 1.84x on 2 threads),
+        # start instantly, share one numba compilation, and work from unguarded scripts.
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=False, dashboard_address=":0",
                                silence_logs=40)
         client = Client(cluster)
     try:
