@@ -8,12 +8,13 @@ from typing import Optional
 import typer
 
 from glassml.cli.app import app, console
+from glassml.errors import GlassmlError
 
 
 @app.command()
 def simulate(
     preset: str = typer.Option("quick", "--preset", "-p", help="Preset name (quick, small, glassbench-ka3d-T0.44, ...)."),
-    out: Path = typer.Option(..., "--out", "-o", help="Dataset directory to write (resumed if it holds this campaign)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Dataset directory to write (resumed if it holds this campaign)."),
     seed: int = typer.Option(0, "--seed", help="Campaign seed: same seed, same bytes."),
     workers: int = typer.Option(1, "--workers", "-w", help="Local Dask worker processes (one LAMMPS thread each)."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Address of an existing Dask scheduler to join."),
@@ -28,8 +29,10 @@ def simulate(
     if list_:
         for name in list_presets():
             p = get_preset(name)
-            console.print(f"{name:24s} {p.description}", highlight=False)
+            console.print(f"{name:24s} {p.description}", highlight=False, soft_wrap=True)
         return
+    if out is None:
+        raise GlassmlError("--out DIR is required: the dataset directory to write")
     p = load_config(config, base=preset) if config is not None else get_preset(preset)
     ds = run_campaign(p, out, seed=seed, workers=workers, scheduler=scheduler, force=force, show_progress=not quiet)
     run = getattr(ds, "last_run", {})
