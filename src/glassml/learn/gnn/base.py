@@ -79,6 +79,8 @@ class GraphEstimator(Estimator):
     }
     #: model-specific defaults, and named size presets (``size="paper"``)
     model_defaults: dict[str, Any] = {}
+    #: parameters the benchmark runner uses per simulation preset (``glassml.bench.run``)
+    preset_params: dict[str, dict[str, Any]] = {"small": {"epochs": 40, "patience": 10}}
     size_presets: dict[str, dict[str, Any]] = {}
     self_edges: bool = False
 
