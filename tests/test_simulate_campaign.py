@@ -176,3 +176,22 @@ def test_force_overwrites_another_campaign(tmp_path):
         run_campaign(small, tmp_path / "f", seed=2, show_progress=False)
     ds = run_campaign(small, tmp_path / "f", seed=2, force=True, show_progress=False)
     assert ds.manifest["campaign"]["seed"] == 2 and ds.verify().complete
+
+
+def test_kill_inside_dataset_creation_is_recovered(tmp_path):
+    """Leftovers of an interrupted create (empty samples/, temporary manifest) do not block a rerun."""
+    from dataclasses import replace
+
+    out = tmp_path / "fresh"
+    (out / "samples").mkdir(parents=True)
+    (out / ".tmp-manifest").write_text("{")
+    small = replace(get_preset(TINY), n_samples=1, split=(1, 0, 0))
+    ds = run_campaign(small, out, seed=3, show_progress=False)
+    assert ds.verify().complete and not (out / ".tmp-manifest").exists()
+    # but a directory with anything else in it is still refused
+    other = tmp_path / "other"
+    (other / "samples").mkdir(parents=True)
+    (other / "keep.txt").write_text("x")
+    with pytest.raises(GlassmlError):
+        run_campaign(small, other, seed=3, show_progress=False)
+    assert (other / "keep.txt").exists()

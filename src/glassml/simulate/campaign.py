@@ -110,6 +110,22 @@ def _task(preset_dict: dict, index: int, seed: int):
     return simulate_sample(preset_dict, index, seed)
 
 
+def _clear_interrupted_create(out: Path) -> None:
+    """A kill inside ``Dataset.create`` can leave an empty ``samples/`` and a temporary manifest
+    but no ``glassml.json``; remove exactly those leftovers (nothing else is ever touched)."""
+    if not out.is_dir() or Dataset.is_dataset(out):
+        return
+    entries = list(out.iterdir())
+    samples = out / "samples"
+    leftovers = [e for e in entries if e.name.startswith(TMP_PREFIX) and e.is_file()]
+    empty_samples = samples.is_dir() and not any(samples.iterdir())
+    if entries and len(leftovers) + int(empty_samples) == len(entries):
+        for e in leftovers:
+            e.unlink(missing_ok=True)
+        if empty_samples:
+            samples.rmdir()
+
+
 def _open_or_create(out: Path, p: Preset, seed: int, force: bool) -> Dataset:
     fingerprint = {"preset": p.as_dict(), "seed": int(seed)}
     if Dataset.is_dataset(out) and not force:
@@ -120,6 +136,7 @@ def _open_or_create(out: Path, p: Preset, seed: int, force: bool) -> Dataset:
                     if other else "a dataset not made by this campaign")
             raise GlassmlError(f"already holds {what}; pass --force to overwrite it or choose another --out", out)
         return ds
+    _clear_interrupted_create(out)
     model = p.model_obj
     return Dataset.create(
         out, model=model.as_dict(), dimension=model.dimension, temperature=p.temperature, times=list(p.times),
@@ -132,6 +149,9 @@ def pending_samples(ds: Dataset, p: Preset) -> list[int]:
     """Indices still to simulate; removes stale temporary files and unverifiable sample files."""
     sdir = ds.sample_dir
     sdir.mkdir(parents=True, exist_ok=True)
+    for f in ds.path.iterdir():  # a manifest write cut short
+        if f.name.startswith(TMP_PREFIX) and f.is_file():
+            f.unlink(missing_ok=True)
     for f in sdir.iterdir():
         if f.name.startswith(TMP_PREFIX):
             f.unlink(missing_ok=True)
