@@ -145,12 +145,12 @@ def test_bad_input_one_line_exit_2(tmp_path, capsys, two_temperatures):
 def test_model_parameters_from_the_command_line(two_temperatures, tmp_path, capsys):
     _, d1, _ = two_temperatures
     argv = ["bench", "run", "--out", str(tmp_path / "p"), "--dataset", str(d1.path), "--models", "glassmlp", "--quiet",
-            "--param", "glassmlp.max_epochs=3", "--param", "glassmlp.widths=[8]", "--param", "glassmlp.weight_decays=[0.0]"]
+            "--param", "glassmlp.max_epochs=3", "--param", "glassmlp.widths=[8]", "--param", "glassmlp.loss_weights=[[0,0]]"]
     assert main(argv) == 0
     capsys.readouterr()
     saved = json.loads((tmp_path / "p" / "scores.json").read_text())
     e = saved["results"][0]["models"]["glassmlp"]
-    assert e["params"] == {"max_epochs": 3, "widths": [8], "weight_decays": [0.0]}
+    assert e["params"] == {"max_epochs": 3, "widths": [8], "loss_weights": [[0, 0]]}
     assert [t["epochs_run"] for t in e["info"]["trials"]] == [3]
     _one_line_exit_2(capsys, argv[:-2] + ["--param", "glassmlp-max_epochs"], "use MODEL.NAME=VALUE")
     _one_line_exit_2(capsys, argv + ["--param", "softness.c_grid=[1]"], "not being run")

@@ -13,7 +13,7 @@ from glassml.learn.base import Estimator
 from test_learn_helpers import make_dataset
 
 FEATURE_MODELS = ["boattini_ridge", "cage", "softness", "glassmlp"]
-FAST = {"glassmlp": {"widths": [16], "weight_decays": [1e-4], "max_epochs": 150, "patience": 20}}
+FAST = {"glassmlp": {"widths": [16], "loss_weights": [[0.05, 0.05]], "max_epochs": 150, "patience": 20}}
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +61,8 @@ def test_overfits_two_samples(tmp_path, name):
     and far above what it reaches when the targets are shuffled between particles."""
     small = make_dataset(tmp_path / "two", n_samples=4, n=120, seed=7, noise=0.0)
     train = small.samples_in("train")[:2]
-    params = {"glassmlp": {"widths": [48], "weight_decays": [0.0], "max_epochs": 400, "patience": 400}}.get(name, {})
+    params = {"glassmlp": {"widths": [48], "weight_decays": [0.0], "loss_weights": [[0, 0]], "max_epochs": 400,
+                           "patience": 400}}.get(name, {})
     est = get_estimator(name)(seed=0, **params).fit(train, train)
     r = _pearson_a(est.predict(train), train)
     assert np.all(r > (0.8 if name != "softness" else 0.7)), r
@@ -104,11 +105,11 @@ def test_softness_reports_its_correlation_with_propensity(ds):
 
 
 def test_glassmlp_records_trials_and_early_stopping(ds):
-    est = get_estimator("glassmlp")(seed=0, widths=[8, 16], weight_decays=[1e-4], max_epochs=60, patience=5)
+    est = get_estimator("glassmlp")(seed=0, widths=[8, 16], loss_weights=[[0, 0]], max_epochs=60, patience=5)
     est.fit(ds.samples_in("train"), ds.samples_in("val"))
     trials = est.info_["trials"]
     assert len(trials) == 2
-    assert est.info_["chosen"]["width"] == min(trials, key=lambda t: t["val_mse"])["width"]
+    assert est.info_["chosen"]["width"] == max(trials, key=lambda t: t["val_mean_pearson"])["width"]
     assert all(t["best_epoch"] < t["epochs_run"] <= 60 for t in trials)
 
 
@@ -126,5 +127,5 @@ def test_glassmlp_loss_terms():
     var_term = (0.0 - float(true.std(dim=0)[0])) ** 2
     assert float(glassmlp_loss(flat, true, conf, 2, 1.0, 0.0)) == pytest.approx(mse + var_term)
     # configuration means 1.5 and 3.5 (std sqrt(2)); flat prediction has std 0 across configurations
-    chi_term = 2 * (0 - np.sqrt(2.0)) ** 2
+    chi_term = (0 - np.sqrt(2.0)) ** 2
     assert float(glassmlp_loss(flat, true, conf, 2, 0.0, 1.0)) == pytest.approx(mse + chi_term)

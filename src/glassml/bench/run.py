@@ -51,6 +51,12 @@ def _say(show: bool, text: str) -> None:
         console.print(text, highlight=False)
 
 
+def _esc(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
 def _write_json(path: Path, payload: Any) -> None:
     atomic_write_bytes(path, (json.dumps(payload, indent=1, default=_json_default) + "\n").encode())
 
@@ -93,11 +99,13 @@ def check_targets(ds: Dataset, target: str) -> None:
 
 
 def tau_alpha_index(ds: Dataset, target: str = DEFAULT_TARGET) -> tuple[int, str]:
-    """Index of the time closest to tau_alpha, and where that came from.
+    """Index of the time closest (in log t) to tau_alpha, and where that came from.
 
     Looks for ``tau_alpha`` in the target record or the manifest; otherwise estimates it from the
-    stored replica trajectories as the first time the self overlap Q(t) = <theta(0.3 - |dr|)>
-    of type-A particles falls below 1/e; otherwise the last time.
+    stored replica trajectories of (up to four) training samples as the time at which the
+    type-A self-intermediate scattering function Fs(q, t), q = 7.25 (the first peak of S(q) of
+    LJ mixtures with sigma_AA = 1) along each axis, falls below 1/e
+    (:func:`glassml.dynamics.observables.tau_alpha`); otherwise the last time.
     """
     times = np.asarray(ds.manifest.get("times") or [], dtype=float)
     rec = ds.manifest.get("targets", {}).get(target, {}) or {}
@@ -109,21 +117,22 @@ def tau_alpha_index(ds: Dataset, target: str = DEFAULT_TARGET) -> tuple[int, str
             if isinstance(tau, (int, float)) and times.size:
                 return int(np.argmin(np.abs(np.log(times) - np.log(tau)))), f"manifest tau_alpha={tau:g}"
     train = ds.samples_in("train") if ds.split["train"] else list(ds)
-    qs = []
+    fss = []
     for s in train[:4]:
         if "positions" not in s:
             continue
         x = np.asarray(s["positions"], dtype=float)  # (T, R, N, d), unwrapped
         x0 = np.asarray(s["initial_positions"], dtype=float)
         a = np.asarray(s["types"]) == 0
-        dr = np.linalg.norm(x[:, :, a, :] - x0[None, None, a, :], axis=-1)
-        qs.append((dr < 0.3).mean(axis=(1, 2)))
-    if qs:
-        q = np.mean(qs, axis=0)
-        below = np.nonzero(q < np.exp(-1))[0]
-        if below.size:
-            return int(below[0]), "estimated: overlap Q(t) < 1/e"
-        return int(q.size - 1), "Q(t) never fell below 1/e: last time used"
+        fss.append(np.cos(7.25 * (x[:, :, a, :] - x0[None, None, a, :])).mean(axis=(1, 2, 3)))
+    if fss and times.size == len(fss[0]) and np.all(times > 0):
+        from glassml.dynamics.observables import tau_alpha
+
+        tau = tau_alpha(times, np.mean(fss, axis=0))
+        if tau is not None:
+            k = int(np.argmin(np.abs(np.log(times) - np.log(tau))))
+            return k, f"estimated tau_alpha={tau:.3g} from Fs(q=7.25, t) of type A < 1/e"
+        return int(times.size - 1), "Fs(q=7.25, t) never fell below 1/e: last time used"
     n = len(times) if times.size else 1
     return n - 1, "unknown: last time used"
 
@@ -155,6 +164,12 @@ def fingerprint(ds: Dataset, name: str, est_cls: type, seed: int, target: str, p
             h.update(f"{part}:{n}:{samples[n].get('sha256')}".encode())
     h.update(f"{name}:{est_cls.__module__}.{est_cls.__qualname__}:{seed}:{target}:{__version__}".encode())
     h.update(json.dumps(params or {}, sort_keys=True, default=str).encode())
+    try:  # retrain when the model's code changes
+        import inspect
+
+        h.update(Path(inspect.getsourcefile(est_cls)).read_bytes())
+    except (TypeError, OSError):
+        pass
     return h.hexdigest()
 
 
@@ -275,7 +290,7 @@ def train_and_score(
         result["models"][name] = entry
         if name in skip:
             entry.update(status="skipped", reason=skip[name])
-            _say(show_progress, f"  {name}: skipped ({skip[name]})")
+            _say(show_progress, f"  {name}: skipped ({_esc(skip[name])})")
             continue
         kw = {**getattr(cls, "preset_params", {}).get(preset, {}), **(params or {}).get(name, {})}
         entry["params"] = kw
@@ -294,12 +309,12 @@ def train_and_score(
                 est = cls(seed=seed, **kw).fit(train, val, target=target)
             except GlassmlError as exc:
                 entry.update(status="failed", reason=str(exc))
-                _say(show_progress, f"  {name}: cannot run ({exc})")
+                _say(show_progress, f"  {name}: cannot run ({_esc(str(exc))})")
                 continue
             except Exception as exc:  # a bug in one model must not lose the others' results
                 entry.update(status="error", reason=f"{type(exc).__name__}: {exc}",
                              traceback=traceback.format_exc(limit=5))
-                _say(show_progress, f"  {name}: [red]error[/red] {type(exc).__name__}: {exc}")
+                _say(show_progress, f"  {name}: [red]error[/red] {type(exc).__name__}: {_esc(str(exc))}")
                 continue
             entry["train_seconds"] = time.perf_counter() - t0
             est.save(model_path)
@@ -311,7 +326,7 @@ def train_and_score(
         r = sc.get("pearson_tau")
         _say(show_progress, f"  {name}: Pearson(A) at tau_alpha = {r if r is None else round(r, 3)}"
              + ("" if sc.get("ceiling_tau") is None else f" (ceiling {sc['ceiling_tau']:.3f})")
-             + (" [resumed]" if resumed else f" [{entry['train_seconds']:.1f} s]"))
+             + (" (resumed)" if resumed else f" ({entry['train_seconds']:.1f} s)"))
     return result
 
 

@@ -15,14 +15,19 @@ mini-batch of whole configurations (targets standardised per time on the trainin
 
     L = MSE(pred, true)
         + lambda_var * sum_t (std_t(pred) - std_t(true))^2                  # particle-level variance
-        + lambda_chi * sum_t (std_t(<pred>_conf) - std_t(<true>_conf))^2 * N_c  # configuration-mean
-                                                                             # fluctuations (chi4)
+        + lambda_chi * sum_t (std_t(<pred>_conf) - std_t(<true>_conf))^2     # configuration-mean
+                                                                          # fluctuations (chi4)
 
-where ``<.>_conf`` is the mean over the particles of one configuration and N_c the number of
-particles per configuration, so the last term compares sqrt(chi4/N) of predictions and MD.
+where ``<.>_conf`` is the mean over the particles of one configuration, so the last term
+compares sqrt(chi4/N) of predictions and MD (chi4 = N Var_conf <X>_conf).
 The exact weights of the paper could not be read from stored text; they are hyper-parameters
-here (defaults 0.1 and 0.1) and documented as such.  Early stopping and the choice of width and
-weight decay use the validation split only.  Particle species enters as a one-hot input.
+here: ``loss_weights`` lists (lambda_var, lambda_chi) pairs, by default (0, 0) and (0.05, 0.05),
+and validation picks one.  On small, weakly predictable data (the quick preset) the
+fluctuation terms push the prediction variance up faster than the signal grows, so validation
+often prefers (0, 0) there; this is recorded in ``info_["trials"]``.  Early stopping and the choice of width and
+weight decay use the validation split only, by the benchmark's own metric (type-A Pearson
+correlation averaged over times): with little data the fluctuation terms trade MSE for
+correct variance, so validation MSE would stop training before it starts.  Particle species enters as a one-hot input.
 """
 
 from __future__ import annotations
@@ -71,8 +76,7 @@ def glassmlp_loss(pred, true, conf, n_conf: int, lambda_var: float, lambda_chi: 
         counts = torch.bincount(conf, minlength=n_conf).clamp(min=1).to(pred.dtype)[:, None]
         mp = torch.zeros(n_conf, pred.shape[1], dtype=pred.dtype).index_add_(0, conf, pred) / counts
         mt = torch.zeros(n_conf, true.shape[1], dtype=true.dtype).index_add_(0, conf, true) / counts
-        n_per = float(counts.mean())
-        loss = loss + lambda_chi * n_per * ((mp.std(dim=0) - mt.std(dim=0)) ** 2).sum()
+        loss = loss + lambda_chi * ((mp.std(dim=0) - mt.std(dim=0)) ** 2).sum()
     return loss
 
 
@@ -86,10 +90,9 @@ class GlassMLP(Estimator):
         self,
         seed: int = 0,
         widths: Sequence[int] = (16, 48),
-        weight_decays: Sequence[float] = (1e-4, 1e-2),
+        weight_decays: Sequence[float] = (1e-3,),
         bottleneck: int = 2,
-        lambda_var: float = 0.1,
-        lambda_chi: float = 0.1,
+        loss_weights: Sequence[Sequence[float]] = ((0.0, 0.0), (0.05, 0.05)),
         max_epochs: int = 300,
         patience: int = 25,
         lr: float = 3e-3,
@@ -98,7 +101,7 @@ class GlassMLP(Estimator):
     ):
         super().__init__(
             seed=seed, widths=[int(w) for w in widths], weight_decays=[float(w) for w in weight_decays],
-            bottleneck=int(bottleneck), lambda_var=float(lambda_var), lambda_chi=float(lambda_chi),
+            bottleneck=int(bottleneck), loss_weights=[[float(a), float(b)] for a, b in loss_weights],
             max_epochs=int(max_epochs), patience=int(patience), lr=float(lr), configs_per_batch=int(configs_per_batch),
             **params,
         )
@@ -116,7 +119,7 @@ class GlassMLP(Estimator):
         z = (x - self.arrays_["x_mean"]) / self.arrays_["x_scale"]
         return np.concatenate([z, onehot], axis=1)
 
-    def _train_one(self, width: int, wd: float, data: dict[str, Any]):
+    def _train_one(self, width: int, wd: float, lambdas: Sequence[float], data: dict[str, Any]):
         import torch
 
         torch.manual_seed(self.seed)
@@ -128,7 +131,8 @@ class GlassMLP(Estimator):
         xv, yv = data["xv"], data["yv"]
         n_conf = int(gt.max()) + 1
         rows_of = [torch.nonzero(gt == c).flatten() for c in range(n_conf)]
-        best = (np.inf, None, 0, -np.inf)
+        best = (-np.inf, None, 0, np.inf)  # (val criterion, state, epoch, val MSE)
+        va = data["va_mask"]
         bad = 0
         history = []
         for epoch in range(self.p["max_epochs"]):
@@ -141,7 +145,7 @@ class GlassMLP(Estimator):
                 remap = torch.full((n_conf,), -1, dtype=torch.long)
                 remap[torch.as_tensor(confs)] = torch.arange(len(confs))
                 opt.zero_grad()
-                loss = glassmlp_loss(net(xt[idx]), yt[idx], remap[gt[idx]], len(confs), self.p["lambda_var"], self.p["lambda_chi"])
+                loss = glassmlp_loss(net(xt[idx]), yt[idx], remap[gt[idx]], len(confs), lambdas[0], lambdas[1])
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
                 opt.step()
@@ -149,10 +153,12 @@ class GlassMLP(Estimator):
             with torch.no_grad():
                 pv = net(xv)
                 vloss = float(((pv - yv) ** 2).mean())
-            history.append(vloss)
-            if vloss < best[0] - 1e-6:
-                r = pearson_columns(pv.numpy(), yv.numpy())
-                best = (vloss, copy.deepcopy(net.state_dict()), epoch, float(np.nanmean(r)))
+            # the benchmark's own metric on validation: type-A Pearson, averaged over times
+            r = pearson_columns(pv.numpy()[va], yv.numpy()[va])
+            crit = float(np.nanmean(r)) if np.isfinite(r).any() else -np.inf
+            history.append(crit)
+            if crit > best[0] + 1e-5:
+                best = (crit, copy.deepcopy(net.state_dict()), epoch, vloss)
                 bad = 0
             else:
                 bad += 1
@@ -178,25 +184,29 @@ class GlassMLP(Estimator):
             "gt": torch.as_tensor(sample_index(train)),
             "xv": t(self._inputs(val)), "yv": t(yscaler.transform(stack_targets(val, target))),
         }
+        types_val = stack_types(val)
+        data["va_mask"] = types_val == 0 if (types_val == 0).sum() >= 3 else np.ones(types_val.size, bool)
         n_threads = torch.get_num_threads()
         torch.set_num_threads(1)  # small dense nets: one thread is fastest and leaves cores to others
         try:
             trials = []
             for width in self.p["widths"]:
                 for wd in self.p["weight_decays"]:
-                    (vloss, state, epoch, vr), n_epochs = self._train_one(width, wd, data)
-                    trials.append({"width": width, "weight_decay": wd, "val_mse": vloss, "val_mean_pearson": vr,
-                                   "best_epoch": epoch, "epochs_run": n_epochs, "state": state})
+                    for lambdas in self.p["loss_weights"]:
+                        (vr, state, epoch, vloss), n_epochs = self._train_one(width, wd, lambdas, data)
+                        trials.append({"width": width, "weight_decay": wd, "lambda_var": lambdas[0],
+                                       "lambda_chi": lambdas[1], "val_mse": vloss, "val_mean_pearson": vr,
+                                       "best_epoch": epoch, "epochs_run": n_epochs, "state": state})
         finally:
             torch.set_num_threads(n_threads)
-        best = min(trials, key=lambda d: d["val_mse"])
+        best = max(trials, key=lambda d: d["val_mean_pearson"])
         self.net_ = _net(data["xt"].shape[1], best["width"], data["yt"].shape[1], self.p["bottleneck"]).double()
         self.net_.load_state_dict(best["state"])
         self.net_.eval()
         self.arrays_["width"] = np.array([best["width"]])
         self.info_.update({
-            "target": target, "features": key, "chosen": {"width": best["width"], "weight_decay": best["weight_decay"],
-                                                          "best_epoch": best["best_epoch"]},
+            "target": target, "features": key,
+            "chosen": {k: best[k] for k in ("width", "weight_decay", "lambda_var", "lambda_chi", "best_epoch")},
             "trials": [{k: v for k, v in d.items() if k != "state"} for d in trials],
         })
         return self
