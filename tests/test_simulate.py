@@ -279,3 +279,20 @@ def test_one_system_runs_on_two_mpi_ranks(tmp_path):
     s_sum = float(serial.stdout.split()[2])
     for r in rows:  # every rank gathers all atoms; same physics as the serial run
         assert float(r[2]) == pytest.approx(s_sum, rel=1e-6)
+
+
+@pytest.mark.parametrize("suffix,threads", [(None, 1), ("omp", 2)])
+def test_accelerated_styles_compute_the_same_forces(suffix, threads):
+    m = get_model("ka3d")
+    ref = LammpsEngine.from_model(m, 300, seed=8)
+    melt(ref, time=0.2)
+    x = ref.positions()
+    other = LammpsEngine(m, x, ref.types, ref.box, suffix=suffix, threads=threads)
+    try:
+        np.testing.assert_allclose(other.forces(), ref.forces(), atol=1e-9)
+        assert other.thermo().potential_energy == pytest.approx(ref.thermo().potential_energy, abs=1e-12)
+    finally:
+        other.close()
+        ref.close()
+    with pytest.raises(GlassmlError, match="suffix"):
+        LammpsEngine(m, x, ref.types, ref.box, suffix="gpu")
