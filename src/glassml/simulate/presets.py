@@ -6,9 +6,9 @@ falls back to a default.
 
 Choices (justified in docs/simulate.md):
 
-* ``quick`` — KA3D, N = 300, rho = 1.2, T = 0.60 (tau_alpha ≈ 15–20 LJ units, measured),
+* ``quick`` — KA3D, N = 300, rho = 1.2, T = 0.60 (tau_alpha ≈ 14 LJ units, measured),
   10 configurations (6/2/2 train/val/test), 8 replicas, 12 log-spaced times from 0.05 to 20
-  (≈ 1.2 tau_alpha), equilibration 40 (≈ 2.5 tau_alpha) after a melt at T = 2.  About a minute and a half on 2 cores.
+  (≈ 1.4 tau_alpha), equilibration 40 (≈ 3 tau_alpha) after a melt at T = 2.  About a minute and a half on 2 cores.
 * ``small`` — KA3D, N = 1000, T = 0.55, 40 configurations, 16 replicas, times to 250: a few hours on 2 cores.
 * ``glassbench-ka3d-T{0.44,0.50,0.56,0.64}`` — GlassBench's KA protocol (N = 4096, rho = 1.2,
   500 configurations, 32 replicas; ids 1–400 train (here 360 train + 40 val), 401–500 test).
