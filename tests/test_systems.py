@@ -93,6 +93,8 @@ def test_unknown_model_is_a_user_error():
     assert set(list_models()) == {"ka3d", "ka2d", "poly-swap-2d", "poly-swap-3d"}
     with pytest.raises(GlassmlError, match="unknown model"):
         get_model("ka4d")
+    m = get_model("ka2d")
+    assert get_model(m) is m and get_model(m.as_dict()) is m and get_model("KA2D") is m
     with pytest.raises(GlassmlError):
         get_model("ka2d").pair_energy(np.array([1.0]), [0], [3])
 

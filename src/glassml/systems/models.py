@@ -346,8 +346,18 @@ def list_models() -> list[str]:
     return sorted(_MODELS)
 
 
-def get_model(name: str) -> Model:
-    """The model called ``name`` (``ka3d``, ``ka2d``, ``poly-swap-2d``, ``poly-swap-3d``)."""
+def get_model(name) -> Model:
+    """The model called ``name`` (``ka3d``, ``ka2d``, ``poly-swap-2d``, ``poly-swap-3d``).
+
+    Also accepts a :class:`Model` (returned as is) or a dataset manifest's ``model`` entry
+    (a mapping with a ``name``), so ``get_model(Dataset.open(p).manifest["model"])`` works.
+    """
+    if isinstance(name, Model):
+        return name
+    if isinstance(name, dict):
+        if "name" not in name:
+            raise GlassmlError("model description has no 'name'")
+        name = name["name"]
     key = str(name).lower().replace("_", "-")
     if key not in _MODELS:
         raise GlassmlError(f"unknown model {name!r}; choose one of {', '.join(list_models())}")
