@@ -195,3 +195,21 @@ def test_kill_inside_dataset_creation_is_recovered(tmp_path):
     with pytest.raises(GlassmlError):
         run_campaign(small, other, seed=3, show_progress=False)
     assert (other / "keep.txt").exists()
+
+
+def test_joining_an_existing_dask_scheduler(reference, tmp_path, monkeypatch):
+    """--scheduler ADDRESS: the campaign runs on a cluster it did not start, same bytes."""
+    from dataclasses import replace
+
+    from dask.distributed import LocalCluster
+
+    one = replace(get_preset(TINY), n_samples=1, split=(1, 0, 0))
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0") as cluster:
+        ds = run_campaign(one, tmp_path / "joined", seed=7, scheduler=cluster.scheduler_address, show_progress=False)
+        assert ds.verify().complete
+    assert _checksums(ds.path)["s0000"] == _checksums(reference.path)["s0000"]
+    import glassml.simulate.campaign as campaign
+
+    monkeypatch.setattr(campaign, "SCHEDULER_TIMEOUT", "2s")
+    with pytest.raises(GlassmlError, match="scheduler"):
+        run_campaign(one, tmp_path / "nowhere", seed=7, scheduler="tcp://127.0.0.1:1", show_progress=False)

@@ -24,6 +24,8 @@ from glassml.store import Dataset
 from glassml.store.npzio import TMP_PREFIX, sha256_file
 
 CAMPAIGN_KEY = "campaign"
+#: How long to wait for a Dask scheduler given with ``--scheduler``.
+SCHEDULER_TIMEOUT = "20s"
 
 
 def sample_seeds(seed: int, index: int, n_replicas: int) -> dict[str, Any]:
@@ -224,7 +226,7 @@ def _execute(p: Preset, todo: list[int], seed: int, workers: int, scheduler: str
     cluster = None
     if scheduler is not None:
         try:
-            client = Client(scheduler, timeout="20s")
+            client = Client(scheduler, timeout=SCHEDULER_TIMEOUT)
         except Exception as exc:
             raise GlassmlError(f"cannot reach Dask scheduler {scheduler!r} ({exc})") from None
     else:
