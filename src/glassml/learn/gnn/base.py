@@ -9,11 +9,9 @@ the epoch with the lowest validation loss; the test split is never seen.
 
 from __future__ import annotations
 
-import copy
 import io
 import json
 import math
-import os
 import time
 from pathlib import Path
 from typing import Any, Sequence
