@@ -36,8 +36,16 @@ def _save(fig, path: Path) -> bytes:
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
     _plt().close(fig)
     data = buf.getvalue()
-    atomic_write_bytes(path, data)
+    _publish(path, data)
     return data
+
+
+def _publish(path: Path, data: bytes) -> None:
+    """Atomic write, readable by others (a report is meant to be shared)."""
+    import os
+
+    atomic_write_bytes(path, data)
+    os.chmod(path, 0o644)
 
 
 def _fmt(v: Any, nd: int = 3) -> str:
@@ -75,7 +83,7 @@ def write_leaderboard(rows: list[dict[str, Any]], path: Path) -> None:
     w.writeheader()
     for r in rows:
         w.writerow({k: ("" if r[k] is None else (f"{r[k]:.6g}" if isinstance(r[k], float) else r[k])) for k in cols})
-    atomic_write_bytes(path, buf.getvalue().encode())
+    _publish(path, buf.getvalue().encode())
 
 
 def fig_pearson(res: dict[str, Any]):
@@ -237,7 +245,7 @@ all test configurations, per time, beside the replica ceiling. Models were selec
 </body></html>
 """
     path = out / "report.html"
-    atomic_write_bytes(path, doc.encode())
+    _publish(path, doc.encode())
     return path
 
 
