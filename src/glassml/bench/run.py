@@ -345,12 +345,14 @@ def run_benchmark(
     from glassml.bench.report import write_report
 
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     t_start = time.perf_counter()
     classes = select_models(models)  # unknown names fail before any work
     for name in params or {}:
         if name not in classes:
             raise GlassmlError(f"--param names model {name!r}, which is not being run ({', '.join(classes)})")
+    if out.exists() and not out.is_dir():
+        raise GlassmlError("is a file; choose a directory for the benchmark output", out)
+    out.mkdir(parents=True, exist_ok=True)
     prov = provenance(preset if datasets is None else None, seed, workers, argv)
     timings: dict[str, float] = {}
     if datasets:
