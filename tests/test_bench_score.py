@@ -33,6 +33,7 @@ def _write_glassbench(root, system="KA2D", temp="0.3", ids=range(401, 405), seed
             "BOTAN": md + rng.normal(0, 0.5, md.shape), "CAGE": md + rng.normal(0, 1.5, md.shape),
             "GlassMLP": md + rng.normal(0, 1.0, md.shape), "SE3": -md + rng.normal(0, 0.5, md.shape),
             "DEN": rng.random(N), "EPOT": md[2] + rng.normal(0, 3, N),
+            "SBO_CG": rng.random((N, 7)),  # a multi-column descriptor: listed, not scored
         })
         path = test / f"N{N}T{temp}_{i}.npz"
         np.savez(path, **arrays)
@@ -101,6 +102,7 @@ def test_score_models_path_reproduces_independent_answers(tmp_path):
     assert g["system"] == "KA2D" and g["temperature"] == pytest.approx(0.3) and g["n_files"] == 4
     assert set(g["models"]) == {"BOTAN", "CAGE", "GlassMLP", "SE3"}
     assert set(g["descriptors"]) == {"DEN", "EPOT"}
+    assert sum("'SBO_CG' has shape (60, 7)" in x for x in res["skipped"]) == 4
     assert g["species_map"] == {"1": "A", "2": "B", "3": "C"}
     for name in ("BOTAN", "CAGE", "GlassMLP", "SE3"):
         sc = g["models"][name]

@@ -241,8 +241,18 @@ def score_models_path(path: str | Path, target: str = "md_prop", species_pool: s
         y = np.asarray(arrays[target], dtype=np.float64)
         if y.ndim != 2 or y.shape[1] != arrays["types"].shape[0]:
             raise GlassmlError(f"'{target}' must have shape (n_times, N), got {y.shape}", f)
-        cands = {k: v for k, v in arrays.items() if k not in NOT_PREDICTIONS and np.issubdtype(np.asarray(v).dtype, np.number)
-                 and np.asarray(v).shape in (y.shape, (y.shape[1],))}
+        cands = {}
+        for k, v in arrays.items():
+            v = np.asarray(v)
+            if k in NOT_PREDICTIONS or not np.issubdtype(v.dtype, np.number):
+                continue
+            if v.shape in (y.shape, (y.shape[1],)):
+                cands[k] = v
+            elif v.shape == y.shape[::-1]:  # stored (N, n_times): score it, say so
+                cands[k] = v.T
+                skipped.append(f"{f}: '{k}' stored as (N, n_times); scored transposed")
+            else:
+                skipped.append(f"{f}: '{k}' has shape {v.shape}, neither (n_times, N) = {y.shape} nor (N,); not scored")
         if not cands:
             skipped.append(f"{f}: no prediction arrays")
             continue

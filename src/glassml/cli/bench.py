@@ -47,8 +47,10 @@ def score(
         Console().print(table)
         if tau is not None:
             console.print(f"* = tau_alpha (time index {tau})")
-    for s in result["skipped"]:
-        console.print(f"skipped {s}", highlight=False)
+    for s in result["skipped"][:5]:
+        console.print(f"note: {s}", highlight=False, markup=False)
+    if len(result["skipped"]) > 5:
+        console.print(f"... and {len(result['skipped']) - 5} more notes (see --json)", highlight=False)
 
 
 def parse_params(items: Optional[list[str]]) -> dict[str, dict]:
