@@ -89,10 +89,9 @@ def _freud_voronoi(box, positions):
     freud 3.4 occasionally leaves a facet out of its neighbour list although the cell itself
     is right.  Every Voronoi cell obeys ``V_i = sum_j A_ij r_ij / (2 d)`` (pyramids on its
     facets, whose planes bisect the bonds); cells that break this identity by more than 1e-4
-    get their surface from the convex hull of their vertices instead.
+    get their surface from a local scipy/qhull tessellation instead.
     """
     import freud
-    from scipy.spatial import ConvexHull
 
     box = np.asarray(box, dtype=np.float64)
     dim = box.size
@@ -115,12 +114,40 @@ def _freud_voronoi(box, positions):
     pyramids = np.bincount(i, w * r, minlength=n) / (2 * dim)
     surface = np.bincount(i, w, minlength=n)
     bad = np.flatnonzero(np.abs(pyramids - volumes) > 1e-4 * volumes)
-    if bad.size:
-        polytopes = vor.polytopes
-        for b in bad:
-            hull = ConvexHull(np.asarray(polytopes[b], dtype=np.float64)[:, :dim])
-            surface[b] = hull.area  # the perimeter in 2D
+    for b in bad:
+        surface[b] = _local_cell_surface(np.asarray(positions, dtype=np.float64), box, int(b))
     return i, j, w, volumes, surface
+
+
+def _local_cell_surface(positions, box, b: int) -> float:
+    """Surface (perimeter in 2D) of particle b's Voronoi cell from a local tessellation
+    (scipy/qhull) of the particles around it, minimum-imaged; the radius grows until the
+    cell is bounded and stable."""
+    from scipy.spatial import ConvexHull, Voronoi
+
+    n, dim = positions.shape
+    vec = positions - positions[b]
+    vec -= box * np.round(vec / box)
+    dist = np.linalg.norm(vec, axis=1)
+    spacing = (np.prod(box) / n) ** (1.0 / dim)
+    previous = None
+    for factor in (3.0, 4.0, 5.0, 6.0):
+        radius = min(factor * spacing, 0.5 * float(box.min()))
+        local = np.flatnonzero(dist < radius)
+        centre = int(np.flatnonzero(local == b)[0])
+        vor = Voronoi(vec[local])
+        region = vor.regions[vor.point_region[centre]]
+        if -1 in region or not region:
+            continue
+        area = float(ConvexHull(vor.vertices[region]).area)
+        if previous is not None and abs(area - previous) < 1e-12 * area:
+            return area
+        previous = area
+        if radius >= 0.5 * float(box.min()):
+            break
+    if previous is None:  # pragma: no cover - a cell larger than half the box
+        raise GlassmlError(f"cannot bound the Voronoi cell of particle {b}; the box is too small")
+    return previous
 
 
 def _freud_voronoi_subprocess(box, positions):
