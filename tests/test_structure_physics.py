@@ -296,3 +296,24 @@ def test_delaunay_neighbours_are_the_voronoi_neighbours(ka2d):
     b = set(zip(vc.i.tolist(), vc.j.tolist()))
     assert len(a ^ b) <= 0.001 * len(a)  # freud may drop a rare facet; qhull is exact here
     assert all((j, i) in a for i, j in a)
+
+
+def test_jung_pair_list_and_all_pairs_paths_agree():
+    """The two coarse-graining kernels (pair list / all pairs), with one exponential per
+    length and with a common exponential base, give the same sums."""
+    from glassml.structure._kernels import exp_weighted_sums, exp_weighted_sums_allpairs
+    from glassml.structure.descriptors.physics import _common_base
+
+    box, pos, types = ka3d_config(n=300, seed=4)
+    conf = Configuration(pos, box, types)
+    vals = np.random.default_rng(1).normal(size=(len(pos), 3))
+    lengths = np.array([1.0, 2.0, 2.5])
+    base_inv, powers = _common_base(lengths)
+    assert base_inv == pytest.approx(0.1) and powers.tolist() == [10, 5, 4]
+    i, j, d = conf.query.half_pairs(2.9)
+    ref = exp_weighted_sums(i, j, d, conf.types, 2, lengths, vals, 2, 0.0, np.zeros(3, dtype=np.int64))
+    for nt, b_inv, pw in ((2, 0.0, np.zeros(3, dtype=np.int64)), (3, base_inv, powers)):
+        np.testing.assert_allclose(exp_weighted_sums(i, j, d, conf.types, 2, lengths, vals, nt, b_inv, pw), ref, rtol=1e-12)
+        got = exp_weighted_sums_allpairs(conf.positions, conf.box, conf.periodic, 2.9, conf.types, 2, lengths, vals, nt,
+                                         b_inv, pw)
+        np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-12)

@@ -294,12 +294,20 @@ class PhysicsInspired(Descriptor):
         sums = np.zeros((n, lengths.size, k + 1, 4))
         pos = lengths > 0
         if pos.any():
-            i, j, d = conf.query.half_pairs(cutoff)
             import numba
 
+            from glassml.structure._kernels import exp_weighted_sums_allpairs
+
             base_inv, powers = _common_base(lengths[pos])
-            sums[:, pos] = exp_weighted_sums(i, j, d, conf.types, k, lengths[pos], values, numba.get_num_threads(),
-                                             base_inv, powers)
+            nt = numba.get_num_threads()
+            ball = (4.0 / 3.0 * np.pi * cutoff**3) if conf.dimension == 3 else np.pi * cutoff**2
+            if ball >= 0.25 * float(np.prod(conf.box)):
+                # the cutoff spans much of the box: visiting all pairs beats building a list
+                sums[:, pos] = exp_weighted_sums_allpairs(conf.positions, conf.box, conf.periodic, cutoff, conf.types, k,
+                                                          lengths[pos], values, nt, base_inv, powers)
+            else:
+                i, j, d = conf.query.half_pairs(cutoff)
+                sums[:, pos] = exp_weighted_sums(i, j, d, conf.types, k, lengths[pos], values, nt, base_inv, powers)
         # the particle itself: weight 1 at every L, in its own species and in "all"
         own = np.c_[np.ones(n), values]
         idx = np.arange(n)
