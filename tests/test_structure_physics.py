@@ -313,7 +313,8 @@ def test_jung_pair_list_and_all_pairs_paths_agree():
     i, j, d = conf.query.half_pairs(2.9)
     ref = exp_weighted_sums(i, j, d, conf.types, 2, lengths, vals, 2, 0.0, np.zeros(3, dtype=np.int64))
     for nt, b_inv, pw in ((2, 0.0, np.zeros(3, dtype=np.int64)), (3, base_inv, powers)):
-        np.testing.assert_allclose(exp_weighted_sums(i, j, d, conf.types, 2, lengths, vals, nt, b_inv, pw), ref, rtol=1e-12)
+        np.testing.assert_allclose(exp_weighted_sums(i, j, d, conf.types, 2, lengths, vals, nt, b_inv, pw), ref,
+                                   rtol=1e-12, atol=1e-12)
         got = exp_weighted_sums_allpairs(conf.positions, conf.box, conf.periodic, 2.9, conf.types, 2, lengths, vals, nt,
                                          b_inv, pw)
         np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-12)
