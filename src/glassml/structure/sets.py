@@ -160,6 +160,20 @@ def _sample_configuration(sample, key: str, dimension: int, n_species: int, mode
     return conf, _input_digest(conf.positions, conf.box, conf.types, diameters)
 
 
+def _softness_bounds(sample, params: dict[str, Any]) -> list[float]:
+    """Default radial-function centres 0.1..5.0 (Schoenholz et al. 2016), cut so that the
+    functions' reach (last centre + truncation x width) stays within half the smallest box
+    length: small boxes (the quick preset) get a shorter grid, recorded in the parameters."""
+    width = float(params.get("width", 0.1))
+    step = float(params.get("step", 0.1))
+    reach = float(params.get("truncation", 3.0)) * width
+    half = 0.5 * float(np.min(np.atleast_1d(sample["box"])))
+    top = min(5.0, np.floor((half - reach - 1e-9) / step) * step)
+    if top < 0.1 + step:
+        raise GlassmlError(f"box too small for softness radial functions (half box {half:.3g})", sample.path)
+    return [0.1, round(float(top), 6)]
+
+
 def describe(
     dataset,
     set_name: str,
@@ -223,6 +237,8 @@ def describe(
     if set_name == "sbo" and resolved.get("cutoffs") is None:
         conf0, _ = _sample_configuration(ds[names_all[0]], key, dimension, n_species, model)
         resolved["cutoffs"] = first_minimum_cutoffs(conf0).tolist()
+    if set_name == "softness" and resolved.get("mus") is None and resolved.get("bounds") is None:
+        resolved["bounds"] = _softness_bounds(ds[names_all[0]], resolved)
     resolved = json.loads(json.dumps(resolved, default=_jsonable))
     setting = {"set": set_name, "params": resolved, "positions": kind, "version": SETS_VERSION, "n_species": n_species}
     setting_digest = hashlib.sha256(json.dumps(setting, sort_keys=True).encode()).hexdigest()
