@@ -149,9 +149,9 @@ _GB_TAU = {"0.44": 4120.0, "0.50": 330.0, "0.56": 80.0, "0.64": 25.0}
 
 PRESETS: dict[str, Preset] = {
     "quick": Preset(
-        name="quick", model="ka3d", n_particles=300, temperature=0.60, n_samples=10, n_replicas=8,
-        times=_log_times(0.05, 20.0, 12), equilibration_time=40.0, melt_time=5.0, split=(6, 2, 2), cage_sweeps=200,
-        description="KA3D N=300 T=0.60: the 5-minute demo's data (about 1.5 min on 2 cores)",
+        name="quick", model="ka3d", n_particles=300, temperature=0.60, n_samples=16, n_replicas=8,
+        times=_log_times(0.05, 20.0, 12), equilibration_time=40.0, melt_time=5.0, split=(10, 2, 4), cage_sweeps=200,
+        description="KA3D N=300 T=0.60: the 5-minute demo's data (about 2 min on 2 cores)",
     ),
     "small": Preset(
         name="small", model="ka3d", n_particles=1000, temperature=0.55, n_samples=40, n_replicas=16,
