@@ -2,7 +2,7 @@
 
 Start from :func:`compute_targets` (targets of every sample of a dataset, resumable) or from
 the functions on displacements (T, R, N, d) in :mod:`glassml.dynamics.targets` and
-:mod:`glassml.dynamics.observables`.  Definitions and references: ``docs/dynamics.md``.
+:mod:`glassml.dynamics.observables`.  Definitions and references: the README (Dynamics section).
 """
 
 from glassml.dynamics.compute import DEFINITIONS, compute_targets

@@ -9,7 +9,7 @@ cell of its initial position (a move that brings particle i closer to another pa
 position than to its own is rejected); all particles move at once by Metropolis Monte Carlo at
 the configuration's temperature under the model's own potential, and the positions are averaged
 over the production sweeps.  The constraint used in the paper's own code may differ in detail
-(see docs/simulate.md).
+(see the README (Simulation section)).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ A preset is data (:class:`Preset`); a config file (TOML or JSON) may start from 
 change any field.  Unknown keys are refused with a suggestion, so a typo never silently
 falls back to a default.
 
-Choices (justified in docs/simulate.md):
+Choices (justified in the README (Simulation section)):
 
 * ``quick`` — KA3D, N = 300, rho = 1.2, T = 0.60 (tau_alpha ≈ 14 LJ units, measured),
   10 configurations (6/2/2 train/val/test), 8 replicas, 12 log-spaced times from 0.05 to 20
@@ -144,7 +144,7 @@ def _glassbench_ka3d_times(tau: float) -> tuple[float, ...]:
 
 
 # tau_alpha of GlassBench's KA at rho = 1.2: 4120 at T = 0.44 (GlassBench); others estimated from
-# the usual KA temperature dependence (unverified, see docs/simulate.md).
+# the usual KA temperature dependence (unverified, see the README (Simulation section)).
 _GB_TAU = {"0.44": 4120.0, "0.50": 330.0, "0.56": 80.0, "0.64": 25.0}
 
 PRESETS: dict[str, Preset] = {

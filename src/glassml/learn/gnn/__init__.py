@@ -1,4 +1,4 @@
-"""Graph learners: Bapst et al.'s GNN, BOTAN and an SE(3)-equivariant GNN (see docs/gnn.md).
+"""Graph learners: Bapst et al.'s GNN, BOTAN and an SE(3)-equivariant GNN (see the README, Graph learners section).
 
 Importing this package registers the estimators ``bapst``, ``botan`` and ``se3``.
 """
