@@ -102,7 +102,7 @@ def tau_alpha_index(ds: Dataset, target: str = DEFAULT_TARGET) -> tuple[int, str
     """Index of the time closest (in log t) to tau_alpha, and where that came from.
 
     Looks for ``tau_alpha`` in the target record or the manifest; otherwise estimates it from the
-    stored replica trajectories of (up to four) training samples as the time at which the
+    stored replica trajectories of (up to sixteen) training samples as the time at which the
     type-A self-intermediate scattering function Fs(q, t), q = 7.25 (the first peak of S(q) of
     LJ mixtures with sigma_AA = 1) along each axis, falls below 1/e
     (:func:`glassml.dynamics.observables.tau_alpha`); otherwise the last time.
@@ -118,7 +118,7 @@ def tau_alpha_index(ds: Dataset, target: str = DEFAULT_TARGET) -> tuple[int, str
                 return int(np.argmin(np.abs(np.log(times) - np.log(tau)))), f"manifest tau_alpha={tau:g}"
     train = ds.samples_in("train") if ds.split["train"] else list(ds)
     fss = []
-    for s in train[:4]:
+    for s in train[:16]:
         if "positions" not in s:
             continue
         x = np.asarray(s["positions"], dtype=float)  # (T, R, N, d), unwrapped
