@@ -267,16 +267,20 @@ def test_one_system_runs_on_two_mpi_ranks(tmp_path):
         "e.draw_velocities(0.8, 3)\n"
         "e.run(200)\n"
         "x = e.unwrapped_positions()\n"
-        "print(e.lmp.extract_setting('world_rank'), e.lmp.extract_setting('world_size'), repr(float(x.sum())))\n"
+        "import sys\n"
+        "rank = e.lmp.extract_setting('world_rank')\n"
+        "line = f\"{rank} {e.lmp.extract_setting('world_size')} {float(x.sum())!r}\\n\"\n"
+        "open(f'{sys.argv[1]}.{rank}', 'w').write(line)\n"
         "e.close()\n"
     )
     env = dict(os.environ, LD_LIBRARY_PATH=os.path.join(sys.prefix, "lib"))
-    serial = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=300)
-    par = subprocess.run([mpiexec, "-n", "2", sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=300)
+    # each rank writes its own file: the ranks' stdout streams interleave
+    serial = subprocess.run([sys.executable, str(script), str(tmp_path / "serial")], capture_output=True, text=True, env=env, timeout=300)
+    par = subprocess.run([mpiexec, "-n", "2", sys.executable, str(script), str(tmp_path / "par")], capture_output=True, text=True, env=env, timeout=300)
     assert serial.returncode == 0 and par.returncode == 0, par.stderr[-2000:]
-    rows = [line.split() for line in par.stdout.strip().splitlines()]
-    assert sorted(r[0] for r in rows) == ["0", "1"] and all(r[1] == "2" for r in rows)
-    s_sum = float(serial.stdout.split()[2])
+    rows = [(tmp_path / f"par.{k}").read_text().split() for k in (0, 1)]
+    assert [r[0] for r in rows] == ["0", "1"] and all(r[1] == "2" for r in rows)
+    s_sum = float((tmp_path / "serial.0").read_text().split()[2])
     for r in rows:  # every rank gathers all atoms; same physics as the serial run
         assert float(r[2]) == pytest.approx(s_sum, rel=1e-6)
 
