@@ -9,6 +9,8 @@ the epoch with the lowest validation loss; the test split is never seen.
 
 from __future__ import annotations
 
+import abc
+
 import io
 import json
 import math
@@ -110,8 +112,9 @@ class GraphEstimator(Estimator):
         self.graph_stats: dict[str, float] = {}
 
     # ------------------------------------------------------------------ subclass hooks
+    @abc.abstractmethod
     def build_network(self) -> torch.nn.Module:
-        raise NotImplementedError
+        """The torch module of this architecture, sized from ``self.params``."""
 
     def edge_features(self, edge_vectors: torch.Tensor) -> torch.Tensor:
         return edge_vectors

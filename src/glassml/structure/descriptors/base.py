@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import abc
+
 import numpy as np
 
 from glassml.errors import GlassmlError
@@ -120,7 +122,7 @@ class Configuration:
         return self._energies
 
 
-class Descriptor:
+class Descriptor(abc.ABC):
     """Base class: parameters in, (N, F) features and F names out."""
 
     #: short symbol used in feature names and set names
@@ -142,8 +144,9 @@ class Descriptor:
         self.features, self.names = features, list(names)
         return features
 
-    def _compute(self, conf: Configuration) -> tuple[np.ndarray, list[str]]:  # pragma: no cover
-        raise NotImplementedError
+    @abc.abstractmethod
+    def _compute(self, conf: Configuration) -> tuple[np.ndarray, list[str]]:
+        """The (N, F) features and F names of one configuration."""
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
