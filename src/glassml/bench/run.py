@@ -30,7 +30,8 @@ import numpy as np
 from glassml import __version__
 from glassml.errors import GlassmlError
 from glassml.store import Dataset
-from glassml.store.npzio import atomic_write_bytes, load_arrays, write_npz
+from glassml.jsonutil import dumps
+from glassml.store.npzio import atomic_write_bytes, write_npz
 
 DEFAULT_TARGET = "md_prop"
 
@@ -58,15 +59,7 @@ def _esc(text: str) -> str:
 
 
 def _write_json(path: Path, payload: Any) -> None:
-    atomic_write_bytes(path, (json.dumps(payload, indent=1, default=_json_default) + "\n").encode())
-
-
-def _json_default(obj: Any) -> Any:
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    return str(obj)
+    atomic_write_bytes(path, dumps(payload).encode())
 
 
 def dataset_label(ds: Dataset) -> str:

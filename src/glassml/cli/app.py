@@ -8,12 +8,13 @@ and exits with status 2; ``--verbose`` shows the traceback instead.
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any
 
 import typer
 from rich.console import Console
+
+from glassml.jsonutil import dumps
 
 app = typer.Typer(
     name="glassml",
@@ -35,17 +36,7 @@ def _root(verbose: bool = typer.Option(False, "--verbose", "-v", help="Show trac
 
 def print_json(payload: Any) -> None:
     """Write a JSON document to stdout (the ``--json`` convention)."""
-    sys.stdout.write(json.dumps(payload, indent=1, default=_json_default) + "\n")
-
-
-def _json_default(obj: Any) -> Any:
-    import numpy as np
-
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    return str(obj)
+    sys.stdout.write(dumps(payload))
 
 
 def progress(**kwargs: Any):

@@ -119,3 +119,17 @@ def pearson_columns(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     den = np.sqrt((a * a).sum(axis=0) * (b * b).sum(axis=0))
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(den > 0, (a * b).sum(axis=0) / np.where(den > 0, den, 1.0), np.nan)
+
+
+def flatten_species_models(models: dict[int, dict[str, np.ndarray]]) -> dict[str, object]:
+    """Per-species parameter dicts as one flat state (``s<species>_<name>`` arrays)."""
+    state: dict[str, object] = {"species": sorted(models)}
+    for sp, m in models.items():
+        for k, v in m.items():
+            state[f"s{sp}_{k}"] = np.asarray(v)
+    return state
+
+
+def unflatten_species_models(state: dict, names: Sequence[str]) -> dict[int, dict[str, np.ndarray]]:
+    """Inverse of :func:`flatten_species_models` for the parameter ``names``."""
+    return {int(sp): {k: np.asarray(state[f"s{sp}_{k}"]) for k in names} for sp in state["species"]}

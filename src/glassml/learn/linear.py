@@ -25,6 +25,8 @@ import numpy as np
 from glassml.errors import GlassmlError
 from glassml.learn.base import Estimator, register
 from glassml.learn.features import (
+    flatten_species_models,
+    unflatten_species_models,
     Scaler,
     descriptor_key,
     pearson_columns,
@@ -120,17 +122,10 @@ class _SpeciesRidge(Estimator):
         return split_rows(out, samples)
 
     def _state(self) -> dict[str, Any]:
-        state: dict[str, Any] = {"species": sorted(self.models_)}
-        for sp, m in self.models_.items():
-            for k, v in m.items():
-                state[f"s{sp}_{k}"] = np.asarray(v)
-        return state
+        return flatten_species_models(self.models_)
 
     def _set_state(self, state: dict[str, Any]) -> None:
-        self.models_ = {
-            int(sp): {k: np.asarray(state[f"s{sp}_{k}"]) for k in ("mean", "scale", "coef", "intercept")}
-            for sp in state["species"]
-        }
+        self.models_ = unflatten_species_models(state, ("mean", "scale", "coef", "intercept"))
 
 
 @register("boattini_ridge")

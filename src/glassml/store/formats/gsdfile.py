@@ -8,8 +8,6 @@ GSD stores positions in single precision: a round trip keeps about 7 significant
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -18,7 +16,7 @@ import numpy as np
 from glassml.errors import GlassmlError
 from glassml.store.formats.common import Record
 from glassml.store.formats.frames import Frame, output_paths, read_frame_files, sample_frames, species_names
-from glassml.store.npzio import fsync_dir
+from glassml.store.npzio import atomic_target
 
 TIME_LOG = "glassml/time"
 
@@ -100,20 +98,8 @@ def write_gsd(dst: Path, records: Sequence[Record], meta: Mapping[str, Any], *, 
         box = np.asarray(arrays["box"], dtype=float)
         types = np.asarray(arrays["types"])
         names = species_names(meta, int(types.max()) + 1)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".gsd", dir=path.parent)
-        os.close(fd)
-        try:
-            with gsd.hoomd.open(tmp, "w") as traj:
-                for k, (t, x) in enumerate(sample_frames(arrays, replica)):
-                    traj.append(_snapshot(x, box, types, names, k, t))
-            with open(tmp, "rb+") as fh:
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
-        fsync_dir(path.parent)
+        with atomic_target(path, suffix=".gsd") as tmp, gsd.hoomd.open(tmp, "w") as traj:
+            for k, (t, x) in enumerate(sample_frames(arrays, replica)):
+                traj.append(_snapshot(x, box, types, names, k, t))
         out.append(path)
     return out
