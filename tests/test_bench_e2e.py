@@ -11,7 +11,7 @@ import pytest
 from glassml.bench.run import run_benchmark
 from glassml.cli import main
 
-FEATURE_MODELS = "boattini_ridge,cage,softness,glassmlp"
+FEATURE_MODELS = "boattini_ridge,cage,combined_ridge,softness,glassmlp"
 
 
 def test_tiny_preset_end_to_end_and_resume(tmp_path, capsys):
@@ -29,7 +29,7 @@ def test_tiny_preset_end_to_end_and_resume(tmp_path, capsys):
         assert e["status"] in ("ok", "skipped"), e
         if e["status"] == "skipped":
             assert e["reason"]
-    assert {"boattini_ridge", "glassmlp"} <= set(ran)
+    assert {"boattini_ridge", "combined_ridge", "glassmlp"} <= set(ran)
     for e in ran.values():
         assert len(e["scores"]["pearson"]["A"]) == len(res["times"])
         # chi4 is a variance over test configurations: undefined (None) with a single one

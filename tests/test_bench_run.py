@@ -13,7 +13,7 @@ from glassml.cli import main
 from glassml.learn import base as learn_base
 from test_learn_helpers import make_dataset
 
-MODELS = ["boattini_ridge", "cage", "softness", "glassmlp"]
+MODELS = ["boattini_ridge", "cage", "combined_ridge", "softness", "glassmlp"]
 
 
 @pytest.fixture(scope="module")

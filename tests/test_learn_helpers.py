@@ -14,6 +14,8 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from glassml.store import Dataset
+from glassml.structure.descriptors.base import Configuration
+from glassml.structure.descriptors.displacement import RelaxationDisplacement
 
 SHELLS = (0.6, 0.9, 1.2, 1.6, 2.2)
 
@@ -50,6 +52,10 @@ def make_dataset(path: Path, *, n_samples: int = 10, n: int = 160, temperature: 
         feats = shell_counts(pos, types, box)
         arrays = {"types": types, "box": np.array([box, box]), "initial_positions": pos,
                   "desc_boattini": feats, "desc_softness": feats[:, :8], "desc_jung": np.log1p(feats)}
+        ipos = pos + rng.normal(0, 0.05, pos.shape)  # a stand-in "inherent structure" near the thermal one
+        arrays["initial_positions_inherent"] = ipos
+        arrays["desc_displacement"] = RelaxationDisplacement().compute(
+            Configuration(ipos % box, box, types, reference=pos % box))
         if cage:
             cpos = pos + rng.normal(0, 0.05, pos.shape)
             arrays["initial_positions_cage"] = cpos

@@ -12,7 +12,7 @@ from glassml.learn import get_estimator, registry
 from glassml.learn.base import Estimator
 from test_learn_helpers import make_dataset
 
-FEATURE_MODELS = ["boattini_ridge", "cage", "softness", "glassmlp"]
+FEATURE_MODELS = ["boattini_ridge", "cage", "combined_ridge", "softness", "glassmlp"]
 FAST = {"glassmlp": {"widths": [16], "loss_weights": [[0.05, 0.05]], "max_epochs": 150, "patience": 20}}
 
 
@@ -84,15 +84,42 @@ def test_cage_needs_cage_positions(tmp_path):
 
 
 def test_selection_uses_validation_only(ds):
-    """Corrupting the test split cannot change a fitted model; changing validation can."""
+    """The ridge strength is the one whose validation Pearson, averaged over times, is best,
+    recomputed here with scikit-learn's Ridge; the test split plays no part."""
+    from sklearn.linear_model import Ridge
+
+    from glassml.learn.linear import DEFAULT_ALPHAS
+
     train, val = ds.samples_in("train"), ds.samples_in("val")
     a = get_estimator("boattini_ridge")(seed=0).fit(train, val)
     b = get_estimator("boattini_ridge")(seed=0).fit(train, val)
-    assert a.info_["alpha_per_time"] == b.info_["alpha_per_time"]
-    c = get_estimator("boattini_ridge")(seed=0).fit(train, train[:1])  # validation = a training sample
-    # selecting on a training sample prefers weaker regularisation than selecting on held-out data
-    amin = lambda e: min(e.info_["alpha_per_time"]["0"])  # noqa: E731
-    assert amin(c) <= amin(a)
+    assert a.info_["alpha"] == b.info_["alpha"]
+    chosen = a.info_["alpha"]["0"]  # one strength for all times, per species
+    stack = lambda ss, k: np.concatenate([np.asarray(s[k], float) for s in ss])  # noqa: E731
+    xt, xv = stack(train, "desc_boattini"), stack(val, "desc_boattini")
+    yt = np.concatenate([s["md_prop"].T for s in train])
+    yv = np.concatenate([s["md_prop"].T for s in val])
+    mt, mv = stack(train, "types") == 0, stack(val, "types") == 0
+    mu, sd = xt[mt].mean(0), xt[mt].std(0)
+    sd[sd < 1e-12] = 1.0
+    zt, zv = (xt[mt] - mu) / sd, (xv[mv] - mu) / sd
+    mean_r = []
+    for alpha in DEFAULT_ALPHAS:
+        pred = Ridge(alpha=alpha * mt.sum()).fit(zt, yt[mt]).predict(zv)
+        mean_r.append(np.mean([np.corrcoef(pred[:, k], yv[mv][:, k])[0, 1] for k in range(yv.shape[1])]))
+    assert chosen == pytest.approx(DEFAULT_ALPHAS[int(np.argmax(mean_r))])
+    c = get_estimator("boattini_ridge")(seed=0).fit(train, train[:1])  # another validation set
+    assert c.info_["val_pearson"] != a.info_["val_pearson"]
+    # the final model is refitted on train + val at the chosen strength
+    xa, ya = np.concatenate([xt[mt], xv[mv]]), np.concatenate([yt[mt], yv[mv]])
+    mu, sd = xa.mean(0), xa.std(0)
+    sd[sd < 1e-12] = 1.0
+    test = ds.samples_in("test")
+    xe, me = stack(test, "desc_boattini"), stack(test, "types") == 0
+    want = Ridge(alpha=chosen * len(xa)).fit((xa - mu) / sd, ya).predict((xe[me] - mu) / sd)
+    got = np.concatenate([p.T for p in a.predict(test)])[me]
+    np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-8)
+    assert a.info_["refit_on_train_and_val"]
 
 
 def test_softness_reports_its_correlation_with_propensity(ds):

@@ -124,3 +124,45 @@ def test_unknown_species_is_an_error(tmp_path):
     with pytest.raises(GlassmlError, match="unknown species 5"):
         describe(ds, "steinhardt", show_progress=False)
     assert main(["describe", str(ds.path), "--set", "baselines"]) == 2
+
+
+def test_displacement_by_hand_on_three_particles():
+    """u_i = |X_i - P_i| (minimum image) and the exp(-r/L)-weighted neighbour average, worked out."""
+    from glassml.structure.descriptors.base import Configuration
+    from glassml.structure.descriptors.displacement import RelaxationDisplacement
+
+    box = 10.0
+    relaxed = np.array([[1.0, 1.0], [2.0, 1.0], [6.0, 6.0]])
+    thermal = relaxed + np.array([[0.3, 0.4], [0.0, -0.1], [0.0, 0.0]])
+    thermal[2] = [6.0 + 0.2 - box, 6.0]  # stored on the other side of the box: the minimum image applies
+    conf = Configuration(relaxed, box, reference=thermal)
+    x = RelaxationDisplacement(lengths=(0, 1)).compute(conf)
+    u = np.array([0.5, 0.1, 0.2])
+    np.testing.assert_allclose(x[:, 0], u, atol=1e-12)
+    np.testing.assert_allclose(x[:, 1], np.log(u + 1e-3), atol=1e-12)
+    w = np.exp(-1.0)  # particles 0 and 1 are 1 apart; particle 2 is beyond the cutoff 3 L = 3
+    np.testing.assert_allclose(x[0, 2], (0.5 + w * 0.1) / (1 + w), atol=1e-12)
+    np.testing.assert_allclose(x[1, 2], (0.1 + w * 0.5) / (1 + w), atol=1e-12)
+    np.testing.assert_allclose(x[2, 2:], x[2, :2], atol=1e-12)
+    with pytest.raises(GlassmlError, match="thermal positions"):
+        RelaxationDisplacement().compute(Configuration(relaxed, box))
+
+
+def test_displacement_set_on_glassbench_inherent_states(ka2d_dataset):
+    """On the real KA2D file: u between thermal and inherent positions is a vibration (~0.1),
+    translation-invariant, and the set refuses thermal positions."""
+    ds = ka2d_dataset
+    out = describe(ds, "displacement", show_progress=False)
+    assert out["array"] == "desc_displacement"
+    rec = Dataset.open(ds.path).manifest["descriptors"]["displacement"]
+    assert rec["positions"] == "inherent" and rec["names"][:2] == ["U_L0", "LOGU_L0"]
+    x0, x1 = ds["c151"]["desc_displacement"], ds["c151s"]["desc_displacement"]
+    np.testing.assert_allclose(x0, x1, atol=1e-9)
+    u = x0[:, 0]
+    assert 0.03 < np.median(u) < 0.3 and u.max() < 1.0, (np.median(u), u.max())
+    # coarse-graining smooths: the spread shrinks as L grows
+    assert np.std(x0[:, 0]) > np.std(x0[:, 2]) > np.std(x0[:, 4])
+    again = describe(Dataset.open(ds.path), "displacement", show_progress=False)
+    assert again["computed"] == []
+    with pytest.raises(GlassmlError, match="choose positions inherent or cage"):
+        describe(Dataset.open(ds.path), "displacement", positions="thermal", show_progress=False)

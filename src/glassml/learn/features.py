@@ -60,6 +60,11 @@ def stack_features(samples: Sequence[Sample], key: str) -> np.ndarray:
     return np.concatenate(blocks, axis=0)
 
 
+def stack_feature_sets(samples: Sequence[Sample], keys: Sequence[str]) -> np.ndarray:
+    """Rows of several descriptor arrays side by side: (sum N, F_1 + F_2 + ...)."""
+    return np.concatenate([stack_features(samples, k) for k in keys], axis=1)
+
+
 def stack_targets(samples: Sequence[Sample], target: str) -> np.ndarray:
     """Rows (sum N, T) of the target at every time."""
     blocks = []

@@ -6,10 +6,13 @@ falls back to a default.
 
 Choices (justified in the README (Simulation section)):
 
-* ``quick`` — KA3D, N = 300, rho = 1.2, T = 0.60 (tau_alpha ≈ 14 LJ units, measured),
-  10 configurations (6/2/2 train/val/test), 8 replicas, 12 log-spaced times from 0.05 to 20
-  (≈ 1.4 tau_alpha), equilibration 40 (≈ 3 tau_alpha) after a melt at T = 2.  About a minute and a half on 2 cores.
-* ``small`` — KA3D, N = 1000, T = 0.55, 40 configurations, 16 replicas, times to 250: a few hours on 2 cores.
+* ``quick`` — KA3D, N = 300, rho = 1.2, T = 0.60 (tau_alpha ≈ 14.5–15.3 LJ units, measured
+  on two seeds), 16 configurations (10/2/4 train/val/test), 8 replicas, 11 log-spaced times
+  from 0.05 to 14.5 (so that one time sits at tau_alpha, as in GlassBench's grids) and 20,
+  equilibration 40 (≈ 3 tau_alpha) after a melt at T = 2.  About two minutes on 2 cores.
+* ``small`` — quick's state point at N = 1000 with 40 configurations (28/4/8), 12 replicas and
+  times to 29 (2 tau_alpha): 3.3e9 MD atom-steps, about half an hour on 2 cores.  The model
+  comparison of ``benchmarks/learn.py`` and ``benchmarks/gnn.py`` runs on it.
 * ``glassbench-ka3d-T{0.44,0.50,0.56,0.64}`` — GlassBench's KA protocol (N = 4096, rho = 1.2,
   500 configurations, 32 replicas; ids 1–400 train (here 360 train + 40 val), 401–500 test).
   The T = 0.44 grid is GlassBench's; the others use the same pattern scaled by an estimated
@@ -150,13 +153,14 @@ _GB_TAU = {"0.44": 4120.0, "0.50": 330.0, "0.56": 80.0, "0.64": 25.0}
 PRESETS: dict[str, Preset] = {
     "quick": Preset(
         name="quick", model="ka3d", n_particles=300, temperature=0.60, n_samples=16, n_replicas=8,
-        times=_log_times(0.05, 20.0, 12), equilibration_time=40.0, melt_time=5.0, split=(10, 2, 4), cage_sweeps=200,
+        times=_log_times(0.05, 14.5, 11) + (20.0,), equilibration_time=40.0, melt_time=5.0, split=(10, 2, 4),
+        cage_sweeps=200,
         description="KA3D N=300 T=0.60: the 5-minute demo's data (about 2 min on 2 cores)",
     ),
     "small": Preset(
-        name="small", model="ka3d", n_particles=1000, temperature=0.55, n_samples=40, n_replicas=16,
-        times=_log_times(0.05, 250.0, 16), equilibration_time=500.0, split=(28, 4, 8),
-        description="KA3D N=1000 T=0.55: a few hours on 2 cores",
+        name="small", model="ka3d", n_particles=1000, temperature=0.60, n_samples=40, n_replicas=12,
+        times=_log_times(0.05, 14.5, 11) + (29.0,), equilibration_time=45.0, melt_time=5.0, split=(28, 4, 8),
+        description="KA3D N=1000 T=0.60, 40 configurations: about half an hour on 2 cores",
     ),
     "tiny": Preset(
         name="tiny", model="ka2d", n_particles=100, temperature=0.8, n_samples=6, n_replicas=2,

@@ -11,6 +11,8 @@ jung          coarse-grained density, energy, Voronoi perimeter or    inherent
               surface, energy variance over L (Jung et al. 2023)
 softness      radial structure functions mu=0.1..5.0, L=0.1, and      thermal
               angular functions (Cubuk 2015, Schoenholz 2016)
+displacement  |thermal - relaxed position| and its log, coarse-      inherent
+              grained over L = 1, 2 (vibrational displacement)
 steinhardt    q_l, w_l and Lechner-Dellago averages                   thermal
 sbo           smoothed bond order (Coslovich / partycls)              thermal
 baselines     DEN, EPOT, PSI6 (2D), Tanaka's theta                    thermal
@@ -31,6 +33,7 @@ from glassml.errors import GlassmlError
 from glassml.structure.descriptors.base import Configuration, Descriptor
 from glassml.structure.descriptors.bondorder import Boattini, SmoothedBondOrder, Steinhardt, first_minimum_cutoffs
 from glassml.structure.descriptors.physics import Hexatic, LocalDensity, PhysicsInspired, PotentialEnergy, TanakaTheta
+from glassml.structure.descriptors.displacement import RelaxationDisplacement
 from glassml.structure.descriptors.softness import AngularStructure, RadialStructure
 
 #: bumped when a definition changes, so that stored features are recomputed
@@ -78,7 +81,11 @@ SETS: dict[str, tuple[Callable[[int], list[type[Descriptor]]], str, bool]] = {
     "steinhardt": (lambda d: [Steinhardt], "thermal", False),
     "sbo": (lambda d: [SmoothedBondOrder], "thermal", False),
     "baselines": (_baselines, "thermal", True),
+    "displacement": (lambda d: [RelaxationDisplacement], "inherent", False),
 }
+
+#: sets that compare the chosen (relaxed) positions with the thermal ones
+NEEDS_THERMAL_REFERENCE = {"displacement"}
 
 
 def list_sets() -> list[str]:
@@ -142,7 +149,8 @@ def _input_digest(positions: np.ndarray, box: np.ndarray, types: np.ndarray, dia
     return h.hexdigest()
 
 
-def _sample_configuration(sample, key: str, dimension: int, n_species: int, model) -> tuple[Configuration, str]:
+def _sample_configuration(sample, key: str, dimension: int, n_species: int, model,
+                          reference: bool = False) -> tuple[Configuration, str]:
     if key not in sample:
         raise GlassmlError(f"sample has no '{key}'; compute it first (e.g. inherent states) or choose other positions", sample.path)
     pos = np.asarray(sample[key], dtype=np.float64)
@@ -157,7 +165,14 @@ def _sample_configuration(sample, key: str, dimension: int, n_species: int, mode
         raise GlassmlError(exc.problem, sample.path) from None
     if conf.dimension != dimension:
         raise GlassmlError(f"'{key}' is {conf.dimension}-D but the dataset is {dimension}-D", sample.path)
-    return conf, _input_digest(conf.positions, conf.box, conf.types, diameters)
+    digest = _input_digest(conf.positions, conf.box, conf.types, diameters)
+    if reference:
+        thermal = np.asarray(sample["initial_positions"], dtype=np.float64)
+        if thermal.shape != pos.shape:
+            raise GlassmlError(f"'initial_positions' has shape {thermal.shape} but '{key}' has {pos.shape}", sample.path)
+        conf.reference = thermal  # shape checked above
+        digest = hashlib.sha256((digest + _input_digest(thermal, conf.box, conf.types, None)).encode()).hexdigest()
+    return conf, digest
 
 
 def _softness_bounds(sample, params: dict[str, Any]) -> list[float]:
@@ -215,6 +230,9 @@ def describe(
     _check_set(set_name)
     kind = SETS[set_name][1] if positions is None else _position_kind(positions)
     key = POSITION_KEYS[kind]
+    reference = set_name in NEEDS_THERMAL_REFERENCE
+    if reference and kind == "thermal":
+        raise GlassmlError(f"set {set_name!r} compares thermal with relaxed positions; choose positions inherent or cage")
     array = array_name(set_name, positions)
     record_name = array[len("desc_"):]
     manifest = ds.manifest
@@ -262,7 +280,7 @@ def describe(
     try:
         for name in names_all:
             sample = ds[name]
-            conf, digest = _sample_configuration(sample, key, dimension, n_species, model)
+            conf, digest = _sample_configuration(sample, key, dimension, n_species, model, reference)
             if not force and done.get(name) == digest and array in sample:
                 summary["skipped"].append(name)
             else:

@@ -44,9 +44,13 @@ class Configuration:
         A :class:`glassml.systems.Model` (or its registry name), needed by energy descriptors.
     diameters:
         (N,) particle diameters for polydisperse models.
+    reference:
+        (N, d) thermal positions when ``positions`` are a relaxed state (inherent or cage);
+        read by descriptors that compare the two.
     """
 
-    def __init__(self, positions, box, types=None, *, n_species: int | None = None, periodic=True, model=None, diameters=None):
+    def __init__(self, positions, box, types=None, *, n_species: int | None = None, periodic=True, model=None,
+                 diameters=None, reference=None):
         self.query = NeighborQuery(positions, box, periodic=periodic)
         self.positions = self.query.positions
         self.box = self.query.box
@@ -82,6 +86,9 @@ class Configuration:
                 raise GlassmlError(f"unknown species {self.n_species - 1}: model {model.name} has species 0..{model.n_species - 1}")
         self.model = model
         self.diameters = None if diameters is None else np.asarray(diameters, dtype=np.float64)
+        self.reference = None if reference is None else np.asarray(reference, dtype=np.float64)
+        if self.reference is not None and self.reference.shape != self.positions.shape:
+            raise GlassmlError(f"reference positions have shape {self.reference.shape}, positions {self.positions.shape}")
         self._energies: np.ndarray | None = None
 
     @property

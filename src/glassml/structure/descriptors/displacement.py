@@ -1,0 +1,68 @@
+"""How far each particle sits from its relaxed position: the inherent-state displacement.
+
+A thermal configuration ``X`` and its relaxed counterpart ``P`` (the inherent structure from an
+energy minimisation, or the cage state) differ by the instantaneous vibrational displacement
+``u_i = |X_i - P_i|`` (minimum image).  Its isoconfigurational average, the Debye-Waller
+factor, predicts long-time propensity (Widmer-Cooper & Harrowell, PRL 96, 185701 (2006));
+``u_i`` from one configuration is a noisy single-shot estimate of the same local softness,
+and coarse-graining it over neighbours (the exp(-r/L) weights of Jung, Biroli & Berthier,
+PRL 130, 238202 (2023)) averages much of that noise away.  Both inputs are static: the
+inherent structure is a function of the initial configuration alone.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from glassml.errors import GlassmlError
+from glassml.structure.descriptors.base import Configuration, Descriptor, fmt
+
+#: floor under u inside the logarithm (positions are stored to ~1e-6; u is ~0.1 at liquid T)
+LOG_FLOOR = 1e-3
+
+
+class RelaxationDisplacement(Descriptor):
+    """``u_i = |X_i - P_i|`` between the thermal positions ``X`` (``conf.reference``) and the
+    relaxed positions ``P`` of ``conf`` (inherent or cage state), with ``log(u_i + 1e-3)`` and
+    their neighbour averages ``sum_j w_ij f_j / sum_j w_ij``, ``w_ij = exp(-r_ij / L)`` over
+    ``j = i`` and all j closer than ``3 L`` in ``P`` (capped below half the box), for every
+    ``L`` in ``lengths``.  Names ``U_L{L}``, ``LOGU_L{L}`` (``L0`` = the particle itself).
+    """
+
+    symbol = "displacement"
+    long_name = "displacement between the thermal and the relaxed configuration"
+
+    def __init__(self, lengths: Sequence[float] = (0, 1, 2)):
+        ls = sorted({float(x) for x in lengths})
+        if not ls or ls[0] < 0:
+            raise GlassmlError(f"coarse-graining lengths must be >= 0, got {list(lengths)}")
+        super().__init__(lengths=ls)
+
+    def _compute(self, conf: Configuration) -> tuple[np.ndarray, list[str]]:
+        if conf.reference is None:
+            raise GlassmlError("the displacement descriptor needs the thermal positions: Configuration(..., reference=X)")
+        d = conf.reference - conf.positions
+        per = conf.periodic
+        d[:, per] -= conf.box[per] * np.round(d[:, per] / conf.box[per])
+        u = np.linalg.norm(d, axis=1)
+        base = np.c_[u, np.log(u + LOG_FLOOR)]
+        n = conf.n_particles
+        feats, names = [], []
+        for length in self.params["lengths"]:
+            if length == 0:
+                feats.append(base)
+            else:
+                cutoff = 3.0 * length
+                if per.any():
+                    cutoff = min(cutoff, 0.5 * float(conf.box[per].min()) * (1 - 1e-9))
+                i, j, r = conf.query.half_pairs(conf.query.check_cutoff(cutoff))
+                w = np.exp(-r / length)
+                norm = 1.0 + np.bincount(i, w, minlength=n) + np.bincount(j, w, minlength=n)
+                sums = base.copy()
+                for k in range(base.shape[1]):
+                    sums[:, k] += np.bincount(i, w * base[j, k], minlength=n) + np.bincount(j, w * base[i, k], minlength=n)
+                feats.append(sums / norm[:, None])
+            names += [f"U_L{fmt(length)}", f"LOGU_L{fmt(length)}"]
+        return np.concatenate(feats, axis=1), names
