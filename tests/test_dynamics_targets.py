@@ -282,3 +282,30 @@ def test_default_neighbour_shell_sits_at_the_first_minimum_of_g_on_glassbench():
         assert 1.05 < centres[peak] < 1.15, (key, centres[peak])
         assert abs(minimum - params.shell) < 0.07, (key, minimum)
         assert params.broken > minimum + 0.15
+
+
+def test_inherent_state_displacement_predicts_long_time_propensity_on_glassbench():
+    """Physics check of glassml's displacement descriptor on independent data (GlassBench KA2D,
+    T = 0.23, t = 1.5e6 ≈ 1.6 tau_alpha, 600 type-A particles): the coarse-grained
+    |x_thermal - x_inherent| correlates with the cage-relative propensity, more as L grows, and
+    more than the inherent-state potential energy (GlassBench's EPOT baseline)."""
+    from glassml.structure.descriptors.base import Configuration
+    from glassml.structure.descriptors.displacement import RelaxationDisplacement
+    from glassml.structure.descriptors.physics import PotentialEnergy
+    from glassml.systems import get_model
+
+    arrays = glassbench_iso()
+    out = sample_targets(from_arrays(arrays), np.asarray(get_model("ka2d").sigma))
+    with np.load(DATA / "N1290T0.23_151_tc05.npz") as f:
+        box = float(f["box"])
+        inherent, thermal = f["initial_positions_inherent"] % box, f["initial_positions"] % box
+    types = arrays["types"]
+    conf = Configuration(inherent, box, types, reference=thermal, model="ka2d")
+    desc = RelaxationDisplacement()
+    x = desc.compute(conf)
+    a = types == 0
+    y = out["cr_prop"][1, a]
+    r = {name: np.corrcoef(x[a, k], y)[0, 1] for k, name in enumerate(desc.names)}
+    epot = np.corrcoef(PotentialEnergy().compute(conf)[a, 0], y)[0, 1]
+    assert r["U_L0"] < r["U_L1"] < r["U_L2"] < r["U_L3"], r
+    assert r["U_L3"] > 0.3 and r["U_L3"] > epot + 0.05, (r, epot)

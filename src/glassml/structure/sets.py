@@ -12,7 +12,7 @@ jung          coarse-grained density, energy, Voronoi perimeter or    inherent
 softness      radial structure functions mu=0.1..5.0, L=0.1, and      thermal
               angular functions (Cubuk 2015, Schoenholz 2016)
 displacement  |thermal - relaxed position| and its log, coarse-      inherent
-              grained over L = 1, 2 (vibrational displacement)
+              grained over L = 1, 2, 3 (vibrational displacement)
 steinhardt    q_l, w_l and Lechner-Dellago averages                   thermal
 sbo           smoothed bond order (Coslovich / partycls)              thermal
 baselines     DEN, EPOT, PSI6 (2D), Tanaka's theta                    thermal

