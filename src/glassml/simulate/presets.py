@@ -11,7 +11,7 @@ Choices (justified in the README (Simulation section)):
   from 0.05 to 14.5 (so that one time sits at tau_alpha, as in GlassBench's grids) and 20,
   equilibration 40 (≈ 3 tau_alpha) after a melt at T = 2.  About two minutes on 2 cores.
 * ``small`` — quick's state point at N = 1000 with 40 configurations (28/4/8), 12 replicas and
-  times to 29 (2 tau_alpha): 3.3e9 MD atom-steps, about half an hour on 2 cores.  The model
+  times to 29 (2 tau_alpha): 3.2e9 MD atom-steps, about half an hour on 2 cores.  The model
   comparison of ``benchmarks/learn.py`` and ``benchmarks/gnn.py`` runs on it.
 * ``glassbench-ka3d-T{0.44,0.50,0.56,0.64}`` — GlassBench's KA protocol (N = 4096, rho = 1.2,
   500 configurations, 32 replicas; ids 1–400 train (here 360 train + 40 val), 401–500 test).

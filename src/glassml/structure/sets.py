@@ -140,9 +140,12 @@ def _model_of(manifest: dict):
         return None
 
 
-def _input_digest(positions: np.ndarray, box: np.ndarray, types: np.ndarray, diameters) -> str:
+def _input_digest(*arrays: np.ndarray | None) -> str:
+    """sha256 of the input arrays (dtype, shape, bytes), skipping the ones that are None."""
     h = hashlib.sha256()
-    for a in (positions, box, types) + (() if diameters is None else (diameters,)):
+    for a in arrays:
+        if a is None:
+            continue
         a = np.ascontiguousarray(a)
         h.update(str((a.dtype.str, a.shape)).encode())
         h.update(a.tobytes())
@@ -159,20 +162,14 @@ def _sample_configuration(sample, key: str, dimension: int, n_species: int, mode
     box = np.asarray(sample["box"], dtype=np.float64)
     types = np.asarray(sample["types"])
     diameters = sample.get("diameters") if model is not None and model.polydisperse else None
+    thermal = np.asarray(sample["initial_positions"], dtype=np.float64) if reference else None
     try:
-        conf = Configuration(pos, box, types, n_species=n_species, model=model, diameters=diameters)
+        conf = Configuration(pos, box, types, n_species=n_species, model=model, diameters=diameters, reference=thermal)
     except GlassmlError as exc:
         raise GlassmlError(exc.problem, sample.path) from None
     if conf.dimension != dimension:
         raise GlassmlError(f"'{key}' is {conf.dimension}-D but the dataset is {dimension}-D", sample.path)
-    digest = _input_digest(conf.positions, conf.box, conf.types, diameters)
-    if reference:
-        thermal = np.asarray(sample["initial_positions"], dtype=np.float64)
-        if thermal.shape != pos.shape:
-            raise GlassmlError(f"'initial_positions' has shape {thermal.shape} but '{key}' has {pos.shape}", sample.path)
-        conf.reference = thermal  # shape checked above
-        digest = hashlib.sha256((digest + _input_digest(thermal, conf.box, conf.types, None)).encode()).hexdigest()
-    return conf, digest
+    return conf, _input_digest(conf.positions, conf.box, conf.types, diameters, conf.reference)
 
 
 def _softness_bounds(sample, params: dict[str, Any]) -> list[float]:

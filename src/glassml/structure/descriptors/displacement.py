@@ -17,7 +17,8 @@ from typing import Sequence
 import numpy as np
 
 from glassml.errors import GlassmlError
-from glassml.structure.descriptors.base import Configuration, Descriptor, fmt
+from glassml.structure.descriptors.base import Configuration, Descriptor, coarse_grain, fmt
+from glassml.structure.neighbors import minimum_image
 
 #: floor under u inside the logarithm (positions are stored to ~1e-6; u is ~0.1 at liquid T)
 LOG_FLOOR = 1e-3
@@ -47,26 +48,11 @@ class RelaxationDisplacement(Descriptor):
     def _compute(self, conf: Configuration) -> tuple[np.ndarray, list[str]]:
         if conf.reference is None:
             raise GlassmlError("the displacement descriptor needs the thermal positions: Configuration(..., reference=X)")
-        d = conf.reference - conf.positions
-        per = conf.periodic
-        d[:, per] -= conf.box[per] * np.round(d[:, per] / conf.box[per])
-        u = np.linalg.norm(d, axis=1)
+        u = np.linalg.norm(minimum_image(conf.reference - conf.positions, conf.box, conf.periodic), axis=1)
         base = np.c_[u, np.log(u + LOG_FLOOR)]
-        n = conf.n_particles
+        half_box = 0.5 * float(conf.box[conf.periodic].min()) * (1 - 1e-9) if conf.periodic.any() else np.inf
         feats, names = [], []
         for length in self.params["lengths"]:
-            if length == 0:
-                feats.append(base)
-            else:
-                cutoff = 3.0 * length
-                if per.any():
-                    cutoff = min(cutoff, 0.5 * float(conf.box[per].min()) * (1 - 1e-9))
-                i, j, r = conf.query.half_pairs(conf.query.check_cutoff(cutoff))
-                w = np.exp(-r / length)
-                norm = 1.0 + np.bincount(i, w, minlength=n) + np.bincount(j, w, minlength=n)
-                sums = base.copy()
-                for k in range(base.shape[1]):
-                    sums[:, k] += np.bincount(i, w * base[j, k], minlength=n) + np.bincount(j, w * base[i, k], minlength=n)
-                feats.append(sums / norm[:, None])
+            feats.append(base if length == 0 else coarse_grain(conf, base, length, cutoff=min(3.0 * length, half_box)))
             names += [f"U_L{fmt(length)}", f"LOGU_L{fmt(length)}"]
         return np.concatenate(feats, axis=1), names
