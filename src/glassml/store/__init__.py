@@ -1,11 +1,20 @@
 """The glassml dataset store: datasets, samples, atomic writes, readers and writers."""
 
-from glassml.store.dataset import ARRAY_DOC, MANIFEST, Dataset, Sample, VerifyReport
+from glassml.store.dataset import (
+    ARRAY_DOC,
+    MANIFEST,
+    POSITIONS,
+    Dataset,
+    Sample,
+    VerifyReport,
+    descriptor_array,
+    position_kind,
+)
 from glassml.store.npzio import load_arrays, write_npz
 from glassml.store.validate import validate_sample
 
 __all__ = [
-    "ARRAY_DOC", "MANIFEST", "Dataset", "Sample", "VerifyReport", "load_arrays", "write_npz", "validate_sample",
+    "ARRAY_DOC", "MANIFEST", "POSITIONS", "Dataset", "descriptor_array", "position_kind", "Sample", "VerifyReport", "load_arrays", "write_npz", "validate_sample",
     "read_any", "write_any", "convert",
 ]
 

@@ -48,6 +48,33 @@ ARRAY_DOC: dict[str, str] = {
     "bb_prop": "(T, N) float, bond-breaking propensity",
 }
 
+#: The states of an initial configuration a sample can hold: kind -> sample array name.
+#: Descriptors computed on a state other than the thermal one carry its kind as a suffix
+#: (``desc_<set>_inherent``, ``desc_<set>_cage``).
+POSITIONS: dict[str, str] = {
+    "thermal": "initial_positions",
+    "inherent": "initial_positions_inherent",
+    "cage": "initial_positions_cage",
+}
+
+
+def position_kind(positions: str) -> str:
+    """``thermal`` / ``inherent`` / ``cage`` from a kind or its sample array name."""
+    for kind, array in POSITIONS.items():
+        if positions in (kind, array):
+            return kind
+    raise GlassmlError(f"unknown positions {positions!r}; choose one of {', '.join(POSITIONS)} "
+                       f"(or the array names {', '.join(POSITIONS.values())})")
+
+
+def descriptor_array(set_name: str, positions: str | None = None) -> str:
+    """Sample array name of descriptor set ``set_name`` on ``positions`` (None: the set's default)."""
+    if positions is None:
+        return f"desc_{set_name}"
+    kind = position_kind(positions)
+    return f"desc_{set_name}" if kind == "thermal" else f"desc_{set_name}_{kind}"
+
+
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
 

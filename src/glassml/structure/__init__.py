@@ -29,7 +29,7 @@ from glassml.structure.descriptors.physics import (
 )
 from glassml.structure.descriptors.softness import AngularStructure, RadialStructure
 from glassml.structure.graph import build_graph
-from glassml.structure.neighbors import NeighborQuery, Neighbors, neighbors
+from glassml.geometry import NeighborQuery, Neighbors, neighbors
 from glassml.structure.sets import SETS, compute_set, describe, list_sets, make_descriptors
 
 __all__ = [

@@ -20,49 +20,6 @@ def _ipow(x, k):
     return result
 
 
-@nb.njit(cache=True, inline="always")
-def _insertion_sort(a, lo, hi):
-    for x in range(lo + 1, hi):
-        v = a[x]
-        y = x - 1
-        while y >= lo and a[y] > v:
-            a[y + 1] = a[y]
-            y -= 1
-        a[y + 1] = v
-
-
-@nb.njit(cache=True)
-def csr_symmetrise(i, j, n):
-    """Full list (both directions) of a half list, sorted by i then j, by counting sort."""
-    p = i.shape[0]
-    counts = np.zeros(n + 1, dtype=np.int64)
-    for k in range(p):
-        counts[i[k] + 1] += 1
-        counts[j[k] + 1] += 1
-    for a in range(n):
-        counts[a + 1] += counts[a]
-    fill = counts[:n].copy()
-    out_i = np.empty(2 * p, dtype=np.int64)
-    out_j = np.empty(2 * p, dtype=np.int64)
-    for k in range(p):
-        a = i[k]
-        b = j[k]
-        out_j[fill[a]] = b
-        fill[a] += 1
-        out_j[fill[b]] = a
-        fill[b] += 1
-    for a in range(n):
-        lo = counts[a]
-        hi = counts[a + 1]
-        if hi - lo > 32:
-            out_j[lo:hi] = np.sort(out_j[lo:hi])
-        else:
-            _insertion_sort(out_j, lo, hi)
-        for x in range(lo, hi):
-            out_i[x] = a
-    return out_i, out_j
-
-
 @nb.njit(cache=True, parallel=True)
 def species_gaussians(offsets, j, distances, types, n_species, centers, delta):
     """g[i, s, c] = sum over neighbours j of species s of exp(-(r_ij - centers[c])^2 / (2 delta^2))."""
@@ -125,25 +82,6 @@ def angular_symmetry(offsets, j, vectors, distances, types, n_species, xis, lamb
                         for w in range(nc):
                             out[i, p, u, v, w] += g * powers[v, w]
     return out
-
-
-@nb.njit(cache=True, parallel=True)
-def pair_vectors(positions, i, j, box, periodic):
-    """Minimum-image vectors r_j - r_i and their lengths for pairs (i, j)."""
-    p = i.shape[0]
-    d = positions.shape[1]
-    vec = np.empty((p, d))
-    dist = np.empty(p)
-    for k in nb.prange(p):
-        s = 0.0
-        for a in range(d):
-            x = positions[j[k], a] - positions[i[k], a]
-            if periodic[a]:
-                x -= box[a] * np.round(x / box[a])
-            vec[k, a] = x
-            s += x * x
-        dist[k] = math.sqrt(s)
-    return vec, dist
 
 
 @nb.njit(cache=True, parallel=True)

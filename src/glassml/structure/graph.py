@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from glassml.structure.neighbors import NeighborQuery
+from glassml.geometry import NeighborQuery
 
 
 def build_graph(

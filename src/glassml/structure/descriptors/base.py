@@ -9,7 +9,7 @@ float64 array whose columns are named by :attr:`Descriptor.names`::
     X = rbo.compute(conf)          # (N, F)
     rbo.names                      # F feature names
 
-One :class:`Configuration` holds one :class:`~glassml.structure.neighbors.NeighborQuery`, so
+One :class:`Configuration` holds one :class:`~glassml.geometry.NeighborQuery`, so
 descriptors computed on the same configuration share neighbour lists (cached per cutoff).
 """
 
@@ -22,7 +22,7 @@ import abc
 import numpy as np
 
 from glassml.errors import GlassmlError
-from glassml.structure.neighbors import NeighborQuery, Neighbors
+from glassml.geometry import NeighborQuery, Neighbors
 
 
 class Configuration:
@@ -53,7 +53,7 @@ class Configuration:
                  diameters=None, reference=None):
         self.query = NeighborQuery(positions, box, periodic=periodic)
         self.positions = self.query.positions
-        self.box = self.query.box
+        self.box = self.query.lengths
         self.periodic = self.query.periodic
         self.dimension = self.query.dimension
         n = self.query.n_particles

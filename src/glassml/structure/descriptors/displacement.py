@@ -18,7 +18,6 @@ import numpy as np
 
 from glassml.errors import GlassmlError
 from glassml.structure.descriptors.base import Configuration, Descriptor, coarse_grain, fmt
-from glassml.structure.neighbors import minimum_image
 
 #: floor under u inside the logarithm (positions are stored to ~1e-6; u is ~0.1 at liquid T)
 LOG_FLOOR = 1e-3
@@ -48,7 +47,7 @@ class RelaxationDisplacement(Descriptor):
     def _compute(self, conf: Configuration) -> tuple[np.ndarray, list[str]]:
         if conf.reference is None:
             raise GlassmlError("the displacement descriptor needs the thermal positions: Configuration(..., reference=X)")
-        u = np.linalg.norm(minimum_image(conf.reference - conf.positions, conf.box, conf.periodic), axis=1)
+        u = np.linalg.norm(conf.query.box.minimum_image(conf.reference - conf.positions), axis=1)
         base = np.c_[u, np.log(u + LOG_FLOOR)]
         half_box = 0.5 * float(conf.box[conf.periodic].min()) * (1 - 1e-9) if conf.periodic.any() else np.inf
         feats, names = [], []

@@ -11,7 +11,7 @@ import pytest
 from glassml.bench.run import run_benchmark, select_models
 from glassml.cli import main
 from glassml.learn import base as learn_base
-from test_learn_helpers import make_dataset
+from glassml.data import propensity_dataset as make_dataset
 
 MODELS = ["boattini_ridge", "cage", "combined_ridge", "softness", "glassmlp"]
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_store_data import make_sample
+from glassml.data import tiny_sample as make_sample
 
 from glassml.cli import main
 from glassml.store.formats import write_any

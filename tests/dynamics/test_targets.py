@@ -27,7 +27,7 @@ from glassml.dynamics.targets import (
 from glassml.errors import GlassmlError
 from glassml.store import Dataset
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "glassbench-ka2d"
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "glassbench-ka2d"
 SIGMA = np.array([[1.0, 0.8], [0.8, 0.88]])
 
 

@@ -5,9 +5,16 @@ from __future__ import annotations
 import pickle
 import shutil
 
+from pathlib import Path
+
 import numpy as np
 import pytest
-from test_store_data import KA2D_TC05, KA2D_TC40, make_dataset, make_sample
+from glassml.data import tiny_dataset as make_dataset, tiny_sample as make_sample
+
+KA2D = Path(__file__).resolve().parents[3] / "shared" / "data" / "glassbench-ka2d"
+KA2D_TC05 = KA2D / "N1290T0.23_151_tc05.npz"
+KA2D_TC40 = KA2D / "N1290T0.23_151_tc40.npz"
+
 
 from glassml.errors import GlassmlError
 from glassml.store import Dataset

@@ -227,7 +227,7 @@ def test_ka2d_replicas_reproduce_glassbench_short_time_dynamics():
     units) and per-particle propensity (forces), up to replica noise."""
     from pathlib import Path
 
-    path = Path(__file__).resolve().parents[2] / "shared" / "data" / "glassbench-ka2d" / "N1290T0.23_151_tc05.npz"
+    path = Path(__file__).resolve().parents[3] / "shared" / "data" / "glassbench-ka2d" / "N1290T0.23_151_tc05.npz"
     if not path.exists():
         pytest.skip(f"GlassBench sample not found at {path}")
     d = np.load(path)

@@ -21,7 +21,7 @@ from glassml.structure.descriptors.bondorder import (
     first_minimum_cutoffs,
 )
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "glassbench-ka2d" / "N1290T0.23_151_tc05.npz"
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "glassbench-ka2d" / "N1290T0.23_151_tc05.npz"
 
 
 def liquid_like(n=400, dim=3, rho=1.2, seed=0, k=2):

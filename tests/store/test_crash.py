@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_store_data import make_dataset
+from glassml.data import tiny_dataset as make_dataset
 
 from glassml.store import Dataset, convert, load_arrays, validate_sample
 from glassml.store.npzio import TMP_PREFIX, sha256_file

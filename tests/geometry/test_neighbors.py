@@ -11,7 +11,7 @@ from hypothesis import given, settings, strategies as st
 from glassml.errors import GlassmlError
 from glassml.structure import NeighborQuery, build_graph
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "glassbench-ka2d" / "N1290T0.23_151_tc05.npz"
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "glassbench-ka2d" / "N1290T0.23_151_tc05.npz"
 
 
 def brute_pairs(pos, box, cutoff, periodic=True):

@@ -6,9 +6,15 @@ import json
 import subprocess
 import sys
 
+from pathlib import Path
+
 import numpy as np
 import pytest
-from test_store_data import KA2D_TC05, make_dataset, make_sample
+from glassml.data import tiny_dataset as make_dataset, tiny_sample as make_sample
+
+KA2D = Path(__file__).resolve().parents[3] / "shared" / "data" / "glassbench-ka2d"
+KA2D_TC05 = KA2D / "N1290T0.23_151_tc05.npz"
+
 
 from glassml.cli import main
 from glassml.store import Dataset

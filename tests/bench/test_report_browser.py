@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from glassml.bench.run import run_benchmark
-from test_learn_helpers import make_dataset
+from glassml.data import propensity_dataset as make_dataset
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is absent (apt-get install chromium)")

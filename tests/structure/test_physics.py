@@ -22,7 +22,7 @@ from glassml.structure.descriptors.physics import (
     VoronoiCells,
 )
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "glassbench-ka2d" / "N1290T0.23_151_tc05.npz"
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "glassbench-ka2d" / "N1290T0.23_151_tc05.npz"
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from typing import Callable
 
 import numpy as np
 import pytest
-from test_store_data import make_dataset, make_sample
+from glassml.data import tiny_dataset as make_dataset, tiny_sample as make_sample
 
 from glassml.cli import main
 

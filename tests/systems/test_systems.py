@@ -12,7 +12,7 @@ from glassml.errors import GlassmlError
 from glassml.systems import energies_and_forces, fire_minimize, get_model, list_models, polydisperse_diameters
 from glassml.systems.models import POLY_RATIO
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "glassbench-ka2d" / "N1290T0.23_151_tc05.npz"
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "glassbench-ka2d" / "N1290T0.23_151_tc05.npz"
 
 
 @pytest.mark.parametrize("name", ["ka3d", "ka2d", "poly-swap-2d", "poly-swap-3d"])

@@ -13,7 +13,7 @@ from glassml.store import Dataset
 from glassml.structure import describe
 from glassml.structure import sets as sets_module
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "glassbench-ka2d" / "N1290T0.23_151_tc05.npz"
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "glassbench-ka2d" / "N1290T0.23_151_tc05.npz"
 
 
 @pytest.fixture()

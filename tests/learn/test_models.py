@@ -10,7 +10,7 @@ from glassml.bench.score import pooled_metric
 from glassml.errors import GlassmlError
 from glassml.learn import get_estimator, registry
 from glassml.learn.base import Estimator
-from test_learn_helpers import make_dataset
+from glassml.data import propensity_dataset as make_dataset
 
 FEATURE_MODELS = ["boattini_ridge", "cage", "combined_ridge", "softness", "glassmlp"]
 FAST = {"glassmlp": {"widths": [16], "loss_weights": [[0.05, 0.05]], "max_epochs": 150, "patience": 20}}

@@ -1,0 +1,35 @@
+"""The store core: datasets of glassml.data's tiny samples, verification, overwrite protection."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from glassml.errors import GlassmlError
+from glassml.data import tiny_dataset as make_dataset, tiny_sample as make_sample
+from glassml.store import Dataset, validate_sample
+
+
+def test_make_sample_is_valid():
+    validate_sample(make_sample())
+    validate_sample(make_sample(d=3, n_replicas=1))
+
+
+def test_verify_finds_corrupt_missing_and_stray(tmp_path):
+    ds = make_dataset(tmp_path / "ds")
+    assert ds.verify().complete
+    path = ds.sample_path("s0")
+    data = bytearray(path.read_bytes())
+    data[-10] ^= 0xFF
+    path.write_bytes(bytes(data))
+    ds.sample_path("s1").unlink()
+    (ds.sample_dir / ".tmp-half").write_bytes(b"PK")
+    report = Dataset.open(ds.path).verify()
+    assert report.corrupt == ["s0"] and report.missing == ["s1"] and report.partial == [".tmp-half"]
+    assert not report.complete
+
+
+def test_refuses_to_overwrite_without_force(tmp_path):
+    make_dataset(tmp_path / "ds")
+    with pytest.raises(GlassmlError, match="--force"):
+        Dataset.create(tmp_path / "ds", model="x", dimension=2)
