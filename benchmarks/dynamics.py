@@ -15,7 +15,7 @@ then MeanSquareDisplacement, SelfIntermediateScattering (same wave vectors), Sel
 Chi4SelfOverlap, NonGaussianParameter and S4ktOverlap (same q vectors, one per group).
 atooms-pp has no per-particle propensities, bond breaking or edge targets, so it does
 strictly less work.  (Its cage-relative MSD is left out: in atooms-pp 3.x
-``gcf_tpairs_cage_relative`` finds the neighbours in the later frame of each pair and does
+``gcf_tpairs_cage_relative`` finds the neighbors in the later frame of each pair and does
 not fill the origin frame, so it is not the quantity glassml computes.)  Building its trajectories
 is timed separately and not charged to it.
 
@@ -35,7 +35,7 @@ def make_data(n: int, replicas: int, n_times: int, seed: int = 0):
     rng = np.random.default_rng(seed)
     box = np.full(3, (n / 1.2) ** (1 / 3))
     m = round(n ** (1 / 3))
-    if m**3 == n:  # a jittered simple cubic lattice: realistic neighbour counts (~18 within 1.485)
+    if m**3 == n:  # a jittered simple cubic lattice: realistic neighbor counts (~18 within 1.485)
         g = (np.stack(np.meshgrid(*[np.arange(m)] * 3, indexing="ij"), -1).reshape(-1, 3) + 0.5) * box[0] / m
         x0 = g + rng.normal(0, 0.08, g.shape)
     else:
@@ -49,12 +49,12 @@ def make_data(n: int, replicas: int, n_times: int, seed: int = 0):
 
 def run_glassml(x0, types, box, times, disp):
     from glassml.dynamics import from_arrays, sample_targets
-    from glassml.dynamics.neighbours import KNOWN_SIGMA
     from glassml.dynamics.observables import Observables
+    from glassml.systems import get_model
 
     t0 = time.perf_counter()
     iso = from_arrays({"types": types, "box": box, "initial_positions": x0, "positions": x0 + disp, "times": times})
-    targets = sample_targets(iso, np.asarray(KNOWN_SIGMA["ka3d"]))
+    targets = sample_targets(iso, np.asarray(get_model("ka3d").sigma, dtype=float))
     t1 = time.perf_counter()
     obs = Observables(k=7.25, q_max=2.5, r_max=3.0).compute([iso])
     t2 = time.perf_counter()

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from glassml.bench.score import chi4, pooled_metric, score_models_path, score_predictions
+from glassml.bench.score import pooled_metric, propensity_chi4, score_models_path, score_predictions
 from glassml.cli import main
 from glassml.errors import GlassmlError
 
@@ -88,11 +88,27 @@ def test_pooling_is_not_averaging_per_configuration():
     assert r > 0.9  # a per-configuration average would give -1
 
 
-def test_chi4_definition():
+def test_propensity_chi4_definition():
     types = [np.array([0, 0, 1]), np.array([0, 0, 1])]
     fields = [np.array([[1.0, 3.0, 100.0]]), np.array([[5.0, 7.0, -100.0]])]
     # A-means 2 and 6 -> variance 4, N_A = 2
-    assert chi4(fields, types)[0] == pytest.approx(8.0)
+    assert propensity_chi4(fields, types)[0] == pytest.approx(8.0)
+    assert np.isnan(propensity_chi4(fields[:1], types[:1])[0])  # one configuration: no variance
+
+
+def test_one_pearson_for_learners_and_scores():
+    """The scorer's pooled Pearson is the learners' pearson_columns, and a constant field has none."""
+    from glassml.learn.features import pearson_columns
+
+    rng = np.random.default_rng(1)
+    types = [rng.integers(0, 2, 40) for _ in range(2)]
+    trues = [rng.random((2, 40)) for _ in range(2)]
+    preds = [t + rng.normal(0, 0.5, t.shape) for t in trues]
+    a = [np.concatenate([p[k][s == 0] for p, s in zip(preds, types)]) for k in range(2)]
+    b = [np.concatenate([t[k][s == 0] for t, s in zip(trues, types)]) for k in range(2)]
+    np.testing.assert_array_equal(pooled_metric(preds, trues, types), pearson_columns(np.stack(a, 1), np.stack(b, 1)))
+    const = [np.full((2, 40), 0.1) for _ in range(2)]  # 0.1 * n is not exact in binary: still NaN
+    assert np.all(np.isnan(pooled_metric(const, trues, types)))
 
 
 def test_score_models_path_reproduces_independent_answers(tmp_path):

@@ -1,4 +1,5 @@
-"""``glassml targets`` and ``glassml dynamics`` end to end on small random-walk datasets."""
+"""``glassml targets`` and ``glassml dynamics`` end to end on small random-walk datasets, and the
+library call behind ``glassml dynamics``."""
 
 from __future__ import annotations
 
@@ -57,3 +58,21 @@ def test_bad_input_one_line_exit_2(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert "at least 2" in err and err.count("\n") == 0
     assert main(["targets", str(tmp_path / "missing")]) == 2
+
+
+def test_observables_report_is_the_library_call_behind_the_command(tmp_path):
+    from glassml.dynamics import observables_report
+    from glassml.dynamics.plots import FIGURES
+
+    datasets = [walk_dataset(tmp_path / f"T{T}", temperature=T, n_times=5, scale=s, n_samples=1, seed=i)
+                for i, (T, s) in enumerate(((0.5, 0.05), (0.6, 0.1), (0.8, 0.2)))]
+    summary = observables_report(datasets, out=tmp_path / "figures", k=3.0)
+    assert [r["temperature"] for r in summary["datasets"]] == [0.5, 0.6, 0.8]
+    assert summary["temperature_fits"]["T"] == [0.5, 0.6, 0.8]
+    for ds in datasets:  # one folder per dataset under out
+        folder = tmp_path / "figures" / ds.path.name
+        assert all((folder / name).stat().st_size > 0 for name in FIGURES)
+        assert json.loads((folder / "observables.json").read_text())["temperature"] == ds.manifest["temperature"]
+    quiet = observables_report([datasets[0]], plots=False, k=3.0)
+    assert "plots" not in quiet["datasets"][0] and "temperature_fits" not in quiet
+    assert not (datasets[0].path / "dynamics").exists()

@@ -1,13 +1,12 @@
-"""Collective observables: hand-built systems with answers worked out here, and agreement with
-atooms-pp (MSD, Fs, Q, chi4, alpha2, S4 per wave vector) and freud (MSD) to 1e-6 relative on
-the same trajectories."""
+"""Collective observables on hand-built systems with answers worked out here, and their
+invariances.  Agreement with independent codes (atooms-pp, freud) is in tests/validation."""
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from glassml.dynamics import from_arrays
 from glassml.dynamics.observables import (
@@ -19,7 +18,8 @@ from glassml.dynamics.observables import (
     ornstein_zernike_fit,
     overlap,
     self_intermediate_scattering,
-    shell_vectors,
+    self_overlap,
+    susceptibilities,
     tau_alpha,
 )
 
@@ -61,6 +61,10 @@ def test_chi4_iso_versus_total_and_g4_by_hand():
     assert obs.chi4_iso[1] == pytest.approx(0.0)
     assert obs.chi4_total[1] == pytest.approx(0.5)
     assert obs.overlap[1] == pytest.approx(0.5)
+    # the one chi4 definition, on the per-replica overlaps of each sample
+    iso, total = susceptibilities([self_overlap(still, 0.3), self_overlap(moved, 0.3)], 2)
+    np.testing.assert_array_equal(iso, obs.chi4_iso)
+    np.testing.assert_array_equal(total, obs.chi4_total)
     # G4 at the bin [1.0, 1.1): ordered pair products w_i w_j summed over 4 replicas = 2 * 2 = 4,
     # ordered pairs x replicas = 2 * 4 = 8, so numerator 4 - 0.5² * 8 = 2; normalisation
     # N rho V_shell n_replicas = 2 * (2 / 100) * pi (1.1² - 1²) * 4
@@ -102,93 +106,6 @@ def test_tau_alpha_interpolates_in_log_time():
 
 
 # ------------------------------------------------------------------------------ references
-def random_walk(seed=0, n=80, reps=4, times=3, box=7.0):
-    rng = np.random.default_rng(seed)
-    x0 = rng.uniform(0, box, (n, 3))
-    steps = rng.normal(0, 0.25, (times, reps, n, 3))
-    return x0, np.cumsum(steps, axis=0), np.full(3, box)
-
-
-def atooms_trajectory(frames, box):
-    """An in-memory atooms trajectory whose frames carry unfolded positions."""
-    from atooms.system import Cell, Particle, System
-    from atooms.trajectory import TrajectoryRam
-
-    th = TrajectoryRam()
-    for step, x in enumerate(frames):
-        s = System()
-        s.cell = Cell(list(box))
-        s.particle = [Particle(position=xi.copy(), species="A") for xi in x]
-        for p, xi in zip(s.particle, x):
-            p.position_unfolded = xi.copy()
-        th[step] = s
-    th.timestep = 1.0
-    return th
-
-
-def pairs_trajectory(x0, disp_t, box):
-    """Frames x0, x0 + Δr_0, x0, x0 + Δr_1, ...: with norigins = R, atooms-pp's time origins
-    are exactly the R replicas of one time (lag one frame, every other frame an origin)."""
-    frames = []
-    for r in range(disp_t.shape[0]):
-        frames += [x0, x0 + disp_t[r]]
-    return atooms_trajectory(frames, box)
-
-
-def test_agrees_with_atooms_pp():
-    pp = pytest.importorskip("atooms.postprocessing")
-    x0, d, box = random_walk()
-    reps = d.shape[1]
-    kv = shell_vectors(box, 7.2, max_vectors=12)
-    obs = Observables(k=7.2, a=0.3, max_kvectors=12).compute([iso_of(x0, d, box)])
-    np.testing.assert_allclose(obs.kvectors, kv)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for t in range(d.shape[0]):
-            th = pairs_trajectory(x0, d[t], box)
-            msd = pp.MeanSquareDisplacement(th, tgrid=[1.0], norigins=reps)
-            msd.compute()
-            assert obs.msd[t] == pytest.approx(msd.value[-1], rel=RTOL)
-            fs = pp.SelfIntermediateScattering(th, tgrid=[1.0], norigins=reps, kvectors=[list(kv)])
-            fs.compute()
-            assert obs.fs[t] == pytest.approx(fs.value[0][-1], rel=RTOL)
-            c4 = pp.Chi4SelfOverlap(th, tgrid=[1.0], norigins=reps, a=0.3)
-            c4.compute()
-            assert obs.chi4_total[t] == pytest.approx(c4.value[-1], rel=RTOL)
-            q = pp.SelfOverlap(th, tgrid=[1.0], norigins=reps, a=0.3)
-            q.compute()
-            assert obs.overlap[t] == pytest.approx(q.value[-1], rel=RTOL)
-            # atooms-pp averages alpha2 per time origin: compare replica by replica
-            for r in range(reps):
-                one = atooms_trajectory([x0, x0 + d[t, r]], box)
-                a2 = pp.NonGaussianParameter(one, tgrid=[1.0], norigins=1)
-                a2.compute()
-                assert non_gaussian_parameter(d[t : t + 1, r : r + 1])[0] == pytest.approx(a2.value[-1], rel=RTOL)
-            # S4 per single wave vector (atooms-pp subtracts |sum_k <W_k>|^2 over a group of
-            # several vectors, glassml sum_k |<W_k>|^2; for one vector per group they coincide)
-            qv = lattice_vectors(box, 1e-9, 2.0)[:6]
-            s4 = pp.S4ktOverlap(th, tgrid=[1.0], norigins=reps, kvectors=[[v] for v in qv], a=0.3)
-            s4.compute()
-            w = (np.einsum("rnk,rnk->rn", d[t], d[t]) < 0.09).astype(float)
-            W = w @ np.exp(1j * x0 @ qv.T)
-            mine = ((np.abs(W) ** 2).mean(axis=0) - np.abs(W.mean(axis=0)) ** 2) / len(x0)
-            np.testing.assert_allclose(mine, np.asarray(s4.value[-1], float), rtol=RTOL)
-
-
-def test_msd_agrees_with_freud():
-    freud = pytest.importorskip("freud")
-    x0, d, box = random_walk(seed=5)
-    obs = Observables(k=7.0).compute([iso_of(x0, d, box)])
-    per_rep = []
-    for r in range(d.shape[1]):
-        frames = np.concatenate([x0[None], x0[None] + d[:, r]])  # reference frame + T times
-        msd = freud.msd.MSD(mode="direct").compute(frames).msd
-        per_rep.append(msd[1:])
-    np.testing.assert_allclose(obs.msd, np.mean(per_rep, axis=0), rtol=RTOL)
-
-
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
 
 
 @settings(max_examples=10, deadline=None)

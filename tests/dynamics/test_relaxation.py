@@ -10,6 +10,7 @@ from glassml.dynamics.relaxation import (
     fit_vft,
     fragility,
     stokes_einstein,
+    temperature_fits,
 )
 from glassml.errors import GlassmlError
 
@@ -52,3 +53,15 @@ def test_diffusion_constant_and_stokes_einstein():
     tau = np.array([10.0, 100.0, 1000.0])
     se = stokes_einstein([0.8, 0.6, 0.5], 1.0 / tau**0.8, tau)
     assert se["xi"] == pytest.approx(0.8)
+
+
+def test_temperature_fits_fits_every_law_and_reports_failures():
+    tau = 0.2 * np.exp(2.0 * 0.3 / (T - 0.3))
+    D = 0.05 / tau**0.8
+    out = temperature_fits(T, tau, D)
+    assert set(out["fits"]) == {"arrhenius", "vft", "parabolic"}
+    assert out["fits"]["vft"]["T0"] == pytest.approx(0.3, rel=1e-3)
+    assert out["fits"]["vft"]["fragility"]["m"] > 0
+    assert out["stokes_einstein"]["xi"] == pytest.approx(0.8)
+    two = temperature_fits(T[:2], tau[:2])  # too few temperatures for VFT: the reason, not an exception
+    assert "at least 3" in two["fits"]["vft"]["error"] and two["stokes_einstein"]["xi"] is None

@@ -1,8 +1,8 @@
-"""Neighbour queries and graphs (glassml.structure.neighbors / graph), issue 5."""
+"""Neighbor queries (glassml.geometry.NeighborQuery, re-exported by glassml.structure) and graphs.
+
+freud comparisons live in tests/validation/test_geometry_freud.py."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,8 +10,6 @@ from hypothesis import given, settings, strategies as st
 
 from glassml.errors import GlassmlError
 from glassml.structure import NeighborQuery, build_graph
-
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "glassbench-ka2d" / "N1290T0.23_151_tc05.npz"
 
 
 def brute_pairs(pos, box, cutoff, periodic=True):
@@ -113,24 +111,6 @@ def test_half_pairs_agree_with_full_list():
     assert 2 * i.size == nb.n_pairs
     full = set(zip(nb.i.tolist(), nb.j.tolist()))
     assert all((a, b) in full and (b, a) in full for a, b in zip(i.tolist(), j.tolist()))
-
-
-@pytest.mark.skipif(not DATA.exists(), reason="GlassBench KA2D sample not available")
-def test_glassbench_2d_matches_freud():
-    import freud
-
-    with np.load(DATA) as f:
-        L = float(f["box"])
-        pos = f["initial_positions"].astype(np.float64)
-    nb = NeighborQuery(pos, L).neighbors(2.0)
-    fbox = freud.box.Box.square(L)
-    # GlassBench's initial positions are unwrapped (they reach beyond the box); freud needs
-    # them wrapped, glassml images them itself
-    pts = fbox.wrap(np.c_[pos, np.zeros(len(pos))])
-    nl = freud.locality.AABBQuery(fbox, pts).query(pts, {"r_max": 2.0, "exclude_ii": True}).toNeighborList()
-    ours = set(zip(nb.i.tolist(), nb.j.tolist()))
-    theirs = set(zip(nl.query_point_indices.tolist(), nl.point_indices.tolist()))
-    assert ours == theirs
 
 
 # ---------------------------------------------------------------- graphs

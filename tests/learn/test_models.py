@@ -1,4 +1,4 @@
-"""Feature-based estimators: they learn, survive save/load, select on validation only."""
+"""Feature learners on arrays: they learn, survive save/load, select on validation only."""
 
 from __future__ import annotations
 
@@ -6,14 +6,20 @@ import numpy as np
 import pytest
 
 import glassml.learn  # noqa: F401
+from glassml.bench import adapter
 from glassml.bench.score import pooled_metric
-from glassml.errors import GlassmlError
-from glassml.learn import get_estimator, registry
-from glassml.learn.base import Estimator
 from glassml.data import propensity_dataset as make_dataset
+from glassml.errors import GlassmlError
+from glassml.learn import FeatureEstimator, NotFittedError, PropensityEstimator, get_estimator, registry
 
-FEATURE_MODELS = ["boattini_ridge", "cage", "combined_ridge", "softness", "glassmlp"]
-FAST = {"glassmlp": {"widths": [16], "loss_weights": [[0.05, 0.05]], "max_epochs": 150, "patience": 20}}
+FEATURE_MODELS = sorted(n for n, c in registry().items() if c.kind == "features")
+#: smaller grids for the slow learner, chosen by parameter name (a learner without them ignores them)
+SMALL = {"widths": (16,), "loss_weights": ((0.05, 0.05),), "max_epochs": 150, "patience": 20}
+
+
+def _small(cls, **over):
+    names = cls._get_param_names()
+    return {**{k: v for k, v in SMALL.items() if k in names}, **over}
 
 
 @pytest.fixture(scope="module")
@@ -21,119 +27,177 @@ def ds(tmp_path_factory):
     return make_dataset(tmp_path_factory.mktemp("learn") / "d", n_samples=10, n=160, seed=1)
 
 
-def _pearson_a(preds, samples, k=None):
-    trues = [s["md_prop"] for s in samples]
-    types = [s["types"] for s in samples]
-    r = pooled_metric(preds, trues, types, 0)
+@pytest.fixture(scope="module")
+def rows(ds):
+    """{model: {split: FeatureInputs}} from the dataset, through the benchmark's adapter."""
+    return {name: {part: adapter.feature_inputs(ds.samples_in(part), get_estimator(name), "md_prop")
+                   for part in ("train", "val", "test")} for name in FEATURE_MODELS}
+
+
+def _pearson_a(pred_rows, data, k=None):
+    """Type-A pooled Pearson per time of (n, T) rows (the benchmark's score)."""
+    r = pooled_metric([pred_rows.T], [data.y.T], [data.species], 0)
     return r if k is None else r[k]
 
 
-def test_every_feature_model_is_registered():
-    assert set(FEATURE_MODELS) <= set(registry())
+def test_every_feature_model_is_registered_and_a_scikit_learn_estimator():
+    assert {"boattini_ridge", "cage", "combined_ridge", "softness", "glassmlp"} <= set(FEATURE_MODELS)
     for name in FEATURE_MODELS:
-        assert issubclass(get_estimator(name), Estimator)
+        cls = get_estimator(name)
+        assert issubclass(cls, FeatureEstimator) and issubclass(cls, PropensityEstimator)
+        assert cls.descriptor_sets and "seed" in cls._get_param_names()
 
 
 @pytest.mark.parametrize("name", FEATURE_MODELS)
-def test_fit_predict_generalises_and_save_load_identical(ds, name, tmp_path):
+def test_fit_predict_generalises_and_save_load_identical(ds, rows, name, tmp_path):
     cls = get_estimator(name)
-    est = cls(seed=3, **FAST.get(name, {})).fit(ds.samples_in("train"), ds.samples_in("val"))
-    test = ds.samples_in("test")
-    preds = est.predict(test)
-    assert len(preds) == len(test)
-    assert all(p.shape == s["md_prop"].shape for p, s in zip(preds, test))
-    r = _pearson_a(preds, test)
+    tr, va, te = rows[name]["train"], rows[name]["val"], rows[name]["test"]
+    est = cls(**_small(cls, seed=3)).fit(tr.X, tr.y, species=tr.species, groups=tr.groups,
+                                         validation=va.as_validation())
+    assert est.n_features_in_ == tr.X.shape[1] and est.n_outputs_ == 4
+    pred = est.predict(te.X, species=te.species, groups=te.groups)
+    assert pred.shape == te.y.shape
+    r = _pearson_a(pred, te)
     ceiling = np.array(ds.manifest["targets"]["md_prop"]["ceiling"])
     # a real signal on unseen configurations, within the ceiling
     assert np.all(r > 0.3), r
     assert np.all(r < ceiling + 0.05), (r, ceiling)
-    assert est.info_["seed"] == 3
+    assert est.info_["seed"] == 3 and est.info_["selection"] == "validation data"
     est.save(tmp_path / "m.npz")
-    again = Estimator.load(tmp_path / "m.npz")
-    assert type(again) is cls and again.info_["seed"] == 3
-    for a, b in zip(preds, again.predict(test)):
-        np.testing.assert_array_equal(a, b)
+    again = PropensityEstimator.load(tmp_path / "m.npz")
+    assert type(again) is cls and again.info_["seed"] == 3 and again.get_params() == est.get_params()
+    np.testing.assert_array_equal(again.predict(te.X, species=te.species), pred)
+    # the adapter's round trip is the same fit on the same rows, one (T, N) array per sample
+    per_sample = adapter.predict(est, ds.samples_in("test"))
+    np.testing.assert_array_equal(np.concatenate([p.T for p in per_sample]), pred)
 
 
 @pytest.mark.parametrize("name", FEATURE_MODELS)
 def test_overfits_two_samples(tmp_path, name):
-    """On a 2-sample training set (scored on those same samples) the model fits far above chance,
-    and far above what it reaches when the targets are shuffled between particles."""
+    """On a 2-sample training set (scored on those same samples) the model fits far above chance."""
     small = make_dataset(tmp_path / "two", n_samples=4, n=120, seed=7, noise=0.0)
-    train = small.samples_in("train")[:2]
-    params = {"glassmlp": {"widths": [48], "weight_decays": [0.0], "loss_weights": [[0, 0]], "max_epochs": 400,
-                           "patience": 400}}.get(name, {})
-    est = get_estimator(name)(seed=0, **params).fit(train, train)
-    r = _pearson_a(est.predict(train), train)
+    cls = get_estimator(name)
+    tr = adapter.feature_inputs(small.samples_in("train")[:2], cls, "md_prop")
+    params = _small(cls, seed=0, **({"widths": [48], "weight_decays": [0.0], "loss_weights": [[0, 0]],
+                                     "max_epochs": 400, "patience": 400} if "widths" in cls._get_param_names() else {}))
+    est = cls(**params).fit(tr.X, tr.y, species=tr.species, groups=tr.groups, validation=tr.as_validation())
+    r = _pearson_a(est.predict(tr.X, species=tr.species), tr)
     assert np.all(r > (0.8 if name != "softness" else 0.7)), r
 
 
-def test_unfitted_and_missing_inputs_are_user_errors(ds):
-    with pytest.raises(GlassmlError):
-        get_estimator("boattini_ridge")().predict(ds.samples_in("test"))
+@pytest.mark.parametrize("name", FEATURE_MODELS)
+def test_without_validation_a_held_out_part_of_training_selects(rows, name):
+    """No validation data: selection runs on held-out training configurations, chosen by the seed."""
+    cls = get_estimator(name)
+    tr, te = rows[name]["train"], rows[name]["test"]
+    a = cls(**_small(cls, seed=0)).fit(tr.X, tr.y, species=tr.species, groups=tr.groups)
+    b = cls(**_small(cls, seed=0)).fit(tr.X, tr.y, species=tr.species, groups=tr.groups)
+    assert "of 6 training configurations held out" in a.info_["selection"]
+    np.testing.assert_array_equal(a.predict(te.X, species=te.species), b.predict(te.X, species=te.species))
+    assert np.all(_pearson_a(a.predict(te.X, species=te.species), te) > 0.3)
+
+
+def test_one_time_target_gives_one_column_predictions(rows):
+    tr, te = rows["boattini_ridge"]["train"], rows["boattini_ridge"]["test"]
+    est = get_estimator("boattini_ridge")(alpha=1e-2).fit(tr.X, tr.y[:, 2], species=tr.species)
+    assert est.info_["selection"] == "none (fixed alpha)" and est.info_["alpha"] == {"0": 0.01, "1": 0.01}
+    assert est.predict(te.X, species=te.species).shape == (te.X.shape[0],)
+
+
+def test_user_errors(ds, rows):
+    tr, va = rows["boattini_ridge"]["train"], rows["boattini_ridge"]["val"]
+    with pytest.raises(NotFittedError, match="fit the model before predicting"):
+        get_estimator("boattini_ridge")().predict(tr.X)
+    assert issubclass(NotFittedError, GlassmlError)
     with pytest.raises(GlassmlError, match="unknown model"):
         get_estimator("no_such_model")
+    est = get_estimator("boattini_ridge")()
+    with pytest.raises(GlassmlError, match="differ in width"):
+        est.fit(tr.X, tr.y, species=tr.species, validation=(va.X[:, :3], va.y, va.species))
+    with pytest.raises(GlassmlError, match="species must have shape"):
+        est.fit(tr.X, tr.y, species=tr.species[:-1])
+    with pytest.raises(GlassmlError, match="NaN"):
+        est.fit(np.where(tr.X > 2, np.nan, tr.X), tr.y)
+    est.fit(tr.X[tr.species == 0], tr.y[tr.species == 0])
+    with pytest.raises(GlassmlError, match="species 1 not in the training set"):
+        est.predict(tr.X, species=tr.species)
+    with pytest.raises(GlassmlError, match="expecting 10 features"):
+        est.predict(tr.X[:, :4])
 
 
 def test_cage_needs_cage_positions(tmp_path):
     d = make_dataset(tmp_path / "nocage", n_samples=4, cage=False)
     cls = get_estimator("cage")
-    assert "initial_positions_cage" in cls.missing_inputs(d.samples_in("train")[0])
+    missing = adapter.missing_inputs(cls, d.samples_in("train"))
+    assert {"initial_positions_cage", "desc_boattini_cage"} <= set(missing)
     with pytest.raises(GlassmlError, match="desc_boattini_cage"):
-        cls().fit(d.samples_in("train"), d.samples_in("val"))
+        adapter.feature_inputs(d.samples_in("train"), cls, "md_prop")
 
 
-def test_selection_uses_validation_only(ds):
+def test_selection_uses_validation_only(ds, rows):
     """The ridge strength is the one whose validation Pearson, averaged over times, is best,
     recomputed here with scikit-learn's Ridge; the test split plays no part."""
     from sklearn.linear_model import Ridge
 
     from glassml.learn.linear import DEFAULT_ALPHAS
 
-    train, val = ds.samples_in("train"), ds.samples_in("val")
-    a = get_estimator("boattini_ridge")(seed=0).fit(train, val)
-    b = get_estimator("boattini_ridge")(seed=0).fit(train, val)
+    tr, va, te = rows["boattini_ridge"]["train"], rows["boattini_ridge"]["val"], rows["boattini_ridge"]["test"]
+    cls = get_estimator("boattini_ridge")
+    a = cls(seed=0).fit(tr.X, tr.y, species=tr.species, validation=va.as_validation())
+    b = cls(seed=0).fit(tr.X, tr.y, species=tr.species, validation=va.as_validation())
     assert a.info_["alpha"] == b.info_["alpha"]
     chosen = a.info_["alpha"]["0"]  # one strength for all times, per species
-    stack = lambda ss, k: np.concatenate([np.asarray(s[k], float) for s in ss])  # noqa: E731
-    xt, xv = stack(train, "desc_boattini"), stack(val, "desc_boattini")
-    yt = np.concatenate([s["md_prop"].T for s in train])
-    yv = np.concatenate([s["md_prop"].T for s in val])
-    mt, mv = stack(train, "types") == 0, stack(val, "types") == 0
-    mu, sd = xt[mt].mean(0), xt[mt].std(0)
+    # the learner reads exactly the stored descriptor array
+    np.testing.assert_array_equal(tr.X, np.concatenate([s["desc_boattini"] for s in ds.samples_in("train")]))
+    mt, mv = tr.species == 0, va.species == 0
+    mu, sd = tr.X[mt].mean(0), tr.X[mt].std(0)
     sd[sd < 1e-12] = 1.0
-    zt, zv = (xt[mt] - mu) / sd, (xv[mv] - mu) / sd
+    zt, zv = (tr.X[mt] - mu) / sd, (va.X[mv] - mu) / sd
     mean_r = []
     for alpha in DEFAULT_ALPHAS:
-        pred = Ridge(alpha=alpha * mt.sum()).fit(zt, yt[mt]).predict(zv)
-        mean_r.append(np.mean([np.corrcoef(pred[:, k], yv[mv][:, k])[0, 1] for k in range(yv.shape[1])]))
+        pred = Ridge(alpha=alpha * mt.sum()).fit(zt, tr.y[mt]).predict(zv)
+        mean_r.append(np.mean([np.corrcoef(pred[:, k], va.y[mv][:, k])[0, 1] for k in range(va.y.shape[1])]))
     assert chosen == pytest.approx(DEFAULT_ALPHAS[int(np.argmax(mean_r))])
-    c = get_estimator("boattini_ridge")(seed=0).fit(train, train[:1])  # another validation set
+    one = va.groups == 0  # another validation set: another score
+    c = cls(seed=0).fit(tr.X, tr.y, species=tr.species,
+                        validation=(va.X[one], va.y[one], va.species[one], va.groups[one]))
     assert c.info_["val_pearson"] != a.info_["val_pearson"]
     # the final model is refitted on train + val at the chosen strength
-    xa, ya = np.concatenate([xt[mt], xv[mv]]), np.concatenate([yt[mt], yv[mv]])
+    xa, ya = np.concatenate([tr.X[mt], va.X[mv]]), np.concatenate([tr.y[mt], va.y[mv]])
     mu, sd = xa.mean(0), xa.std(0)
     sd[sd < 1e-12] = 1.0
-    test = ds.samples_in("test")
-    xe, me = stack(test, "desc_boattini"), stack(test, "types") == 0
-    want = Ridge(alpha=chosen * len(xa)).fit((xa - mu) / sd, ya).predict((xe[me] - mu) / sd)
-    got = np.concatenate([p.T for p in a.predict(test)])[me]
+    me = te.species == 0
+    want = Ridge(alpha=chosen * len(xa)).fit((xa - mu) / sd, ya).predict((te.X[me] - mu) / sd)
+    got = a.predict(te.X, species=te.species)[me]
     np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-8)
     assert a.info_["refit_on_train_and_val"]
 
 
-def test_softness_reports_its_correlation_with_propensity(ds):
-    est = get_estimator("softness")(seed=0).fit(ds.samples_in("train"), ds.samples_in("val"))
+def test_softness_reports_its_correlation_with_propensity(rows):
+    tr, va, te = rows["softness"]["train"], rows["softness"]["val"], rows["softness"]["test"]
+    est = get_estimator("softness")(seed=0).fit(tr.X, tr.y, species=tr.species, groups=tr.groups,
+                                               validation=va.as_validation())
     r = est.info_["softness_pearson_val"]["0"]
     assert len(r) == 4 and all(abs(v) > 0.3 for v in r)
-    s = est.softness(ds.samples_in("test"))
-    assert s[0].shape == (ds.samples_in("test")[0].n_particles,)
+    s = est.softness(te.X, species=te.species)
+    assert s.shape == (te.X.shape[0],)
     assert "top 10%" in est.info_["label_definition"]
 
 
-def test_glassmlp_records_trials_and_early_stopping(ds):
+def test_softness_labels_are_per_configuration():
+    from glassml.learn.softness import rearranging_labels
+
+    prop = np.array([1.0, 2.0, 3.0, 4.0, 10.0, 20.0, 30.0, 40.0])
+    groups = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    lab = rearranging_labels(prop, groups, q_high=0.25, q_low=0.5)
+    # the top quarter and bottom half of each configuration, not of the pooled values
+    np.testing.assert_array_equal(lab, [-1, -1, 0, 1, -1, -1, 0, 1])
+
+
+def test_glassmlp_records_trials_and_early_stopping(rows):
+    tr, va = rows["glassmlp"]["train"], rows["glassmlp"]["val"]
     est = get_estimator("glassmlp")(seed=0, widths=[8, 16], loss_weights=[[0, 0]], max_epochs=60, patience=5)
-    est.fit(ds.samples_in("train"), ds.samples_in("val"))
+    est.fit(tr.X, tr.y, species=tr.species, groups=tr.groups, validation=va.as_validation())
     trials = est.info_["trials"]
     assert len(trials) == 2
     assert est.info_["chosen"]["width"] == max(trials, key=lambda t: t["val_mean_pearson"])["width"]

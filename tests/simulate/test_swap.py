@@ -63,3 +63,24 @@ def test_swaps_speed_up_relaxation():
     r = measure_swap_speedup("poly-swap-3d", n=500, temperature=0.15, equilibration_sweeps=1000, max_sweeps=5000)
     assert r.speedup > 2.0, r
     assert 0.05 < r.swap_acceptance < 0.5
+
+
+@pytest.mark.parametrize("model,n", [("poly-swap-2d", 150), ("poly-swap-3d", 300)])
+def test_kernel_verlet_list_is_the_neighbor_query_list(model, n):
+    """The swap kernel's own O(N^2) list (kept for speed, see benchmarks/geometry.py) is exactly
+    glassml.geometry.NeighborQuery's, on unwrapped positions."""
+    from glassml.geometry import NeighborQuery
+
+    mc = SwapMonteCarlo(model, n, 0.3, seed=2)
+    mc.run(20)
+    x = mc.x + np.random.default_rng(1).integers(-2, 3, mc.x.shape) * mc.box  # unwrapped far away
+    rlist = mc.rcut + mc.skin
+    start, nbr = _mc.build_list(x, mc.box, rlist)
+    nb = NeighborQuery(x, mc.box).neighbors(rlist)
+    np.testing.assert_array_equal(start, nb.offsets)
+    np.testing.assert_array_equal(nbr, nb.j)
+
+
+def test_positions_of_the_wrong_dimension_are_an_error():
+    with pytest.raises(GlassmlError, match="2-D"):
+        SwapMonteCarlo("poly-swap-2d", temperature=0.3, positions=np.zeros((100, 3)))

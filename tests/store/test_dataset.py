@@ -33,3 +33,14 @@ def test_refuses_to_overwrite_without_force(tmp_path):
     make_dataset(tmp_path / "ds")
     with pytest.raises(GlassmlError, match="--force"):
         Dataset.create(tmp_path / "ds", model="x", dimension=2)
+
+
+def test_model_is_the_manifest_record(tmp_path):
+    ds = Dataset.create(tmp_path / "a", model={"name": "ka2d", "cutoff": 2.5}, dimension=2)
+    assert Dataset.open(ds.path).model == {"name": "ka2d", "cutoff": 2.5}
+    ds.model["name"] = "changed"  # a copy: the manifest is changed through the manifest only
+    assert ds.model["name"] == "ka2d"
+    assert Dataset.create(tmp_path / "b", model="ka3d", dimension=3).model == {"name": "ka3d"}
+    bare = Dataset.create(tmp_path / "c", model="x", dimension=3)
+    del bare.manifest["model"]
+    assert bare.model == {}

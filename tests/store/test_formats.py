@@ -19,7 +19,7 @@ KA2D_TC40 = KA2D / "N1290T0.23_151_tc40.npz"
 from glassml.errors import GlassmlError
 from glassml.store import Dataset
 from glassml.store.formats import FORMATS, convert, detect_format, read_any, write_any
-from glassml.store.formats.common import KA2D_TIME_CODES
+from glassml.store.formats.glassbench import TIME_GRIDS, time_code_table
 
 needs_data = pytest.mark.skipif(not KA2D_TC05.exists(), reason="GlassBench KA2D files not present")
 
@@ -173,7 +173,7 @@ def test_glassbench_models_round_trip(tmp_path):
 def test_glassbench_trajectories_round_trip(tmp_path, table):
     a = make_sample(n_times=3, n_replicas=4, props=False)
     if table:  # times from GlassBench's KA2D table -> codes tc05, tc15, tc40, no stored time
-        a["times"] = np.asarray([KA2D_TIME_CODES[0.23][c] for c in (5, 15, 40)])
+        a["times"] = np.asarray([time_code_table(0.23)[c] for c in (5, 15, 40)])
     meta = _meta(a, temperature=0.23)
     write_any(tmp_path / "tr", [("N9T0.23_7", a)], meta, "glassbench-trajectories")
     names = sorted(p.name for p in (tmp_path / "tr").iterdir())
@@ -182,6 +182,19 @@ def test_glassbench_trajectories_round_trip(tmp_path, table):
     (name, back), = read_any(tmp_path / "tr")[0]
     assert name == "N9T0.23_7"
     _same(back, a, ["types", "box", "initial_positions", "initial_positions_inherent", "positions", "times"])
+
+
+def test_glassbench_time_grids_are_one_table(tmp_path):
+    """Every GlassBench time grid lives in TIME_GRIDS; readers take times from it."""
+    ka3d = next(g for g in TIME_GRIDS if g.model == "KA3D" and g.temperature == 0.44)
+    assert ka3d.times[6] == 4120.0 and len(ka3d.times) == 10  # tau_alpha at index 6
+    assert time_code_table(0.30) == dict(zip(range(1, 7), (0.11, 1.25, 14.14, 158.74, 1781.79, 20000.0)))
+    assert time_code_table(0.23)[40] == 1.5e6 and time_code_table(0.44) is None
+    a = make_sample(d=3, n=8, n_times=10, props=True)
+    arrays = {k: a[k] for k in ("types", "box", "initial_positions", "md_prop")}
+    write_any(tmp_path / "gb", [("N8T0.44_1", arrays)], _meta(a, temperature=0.44), "glassbench-models")
+    (_, back), = read_any(tmp_path / "gb", density=1.2)[0]
+    assert back["times"].tolist() == list(ka3d.times)
 
 
 def test_botan_box_from_density(tmp_path):

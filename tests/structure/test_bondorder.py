@@ -1,6 +1,7 @@
-"""Bond-order descriptors against independent codes: scipy (harmonics), sympy (3j), freud
-(Steinhardt q_l, w_l, Lechner-Dellago), partycls (radial and smoothed bond order) and a slow
-reference written here (2D and coarse-graining)."""
+"""Bond-order descriptors against slow references written here (2D bond orders, radial
+densities, coarse-graining), and the first-minimum cutoffs of g(r) on GlassBench's KA2D and
+KA (3D) configurations.  Comparisons with freud, partycls, scipy and sympy live in
+tests/validation/test_structure_*.py."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from glassml.structure._harmonics import _wigner3j_exact, spherical_harmonics
 from glassml.structure.descriptors.base import Configuration, coarse_grain
 from glassml.structure.descriptors.bondorder import (
     Boattini,
@@ -21,7 +21,9 @@ from glassml.structure.descriptors.bondorder import (
     first_minimum_cutoffs,
 )
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "glassbench-ka2d" / "N1290T0.23_151_tc05.npz"
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
+DATA = SHARED / "glassbench-ka2d" / "N1290T0.23_151_tc05.npz"
+KA3D = SHARED / "botan-ka3d" / "T0.44" / "train" / "isoconfig_N4096T0.44_1_tc07.npz"
 
 
 def liquid_like(n=400, dim=3, rho=1.2, seed=0, k=2):
@@ -31,123 +33,6 @@ def liquid_like(n=400, dim=3, rho=1.2, seed=0, k=2):
     pos = rng.uniform(-L / 2, L / 2, (n, dim))
     types = (rng.random(n) < 0.25).astype(np.int64) if k == 2 else rng.integers(0, k, n)
     return pos, L, types
-
-
-def test_spherical_harmonics_match_scipy():
-    import scipy.special as sp
-
-    rng = np.random.default_rng(0)
-    v = rng.normal(size=(64, 3))
-    v[0] = [0, 0, 1]
-    v[1] = [0, 0, -3]
-    y = spherical_harmonics(v, 12)
-    r = np.linalg.norm(v, axis=1)
-    theta, phi = np.arccos(v[:, 2] / r), np.arctan2(v[:, 1], v[:, 0])
-    for l in range(13):
-        for m in range(l + 1):
-            np.testing.assert_allclose(y[:, l, m], sp.sph_harm_y(l, m, theta, phi), atol=1e-12)
-
-
-def test_wigner3j_matches_sympy():
-    from sympy.physics.wigner import wigner_3j
-
-    for l in (2, 4, 6, 8):
-        for m1 in range(-l, l + 1, 3):
-            for m2 in range(-l, l + 1, 2):
-                m3 = -m1 - m2
-                if abs(m3) <= l:
-                    assert abs(_wigner3j_exact(l, l, l, m1, m2, m3) - float(wigner_3j(l, l, l, m1, m2, m3))) < 1e-14
-
-
-# ---------------------------------------------------------------- freud (Steinhardt)
-
-
-def _freud_steinhardt(pos, L, dim, l, cutoff, *, average, wl):
-    import freud
-
-    box = freud.box.Box.cube(L) if dim == 3 else freud.box.Box.square(L)
-    pts = np.c_[pos, np.zeros(len(pos))] if dim == 2 else pos
-    pts = box.wrap(pts)
-    st = freud.order.Steinhardt(l, average=average, wl=wl, wl_normalize=True)
-    st.compute((box, pts), neighbors={"r_max": cutoff, "exclude_ii": True})
-    return np.asarray(st.ql), np.asarray(st.particle_order)
-
-
-# freud stores positions and computes in single precision: agreement is to float32 accuracy
-FREUD_ATOL = 5e-5
-
-
-@pytest.mark.parametrize("dim", [2, 3])
-def test_steinhardt_matches_freud(dim):
-    pos, L, types = liquid_like(n=500 if dim == 3 else 600, dim=dim, seed=dim)
-    conf = Configuration(pos, L, types)
-    orders = [2, 4, 6, 8]
-    st = Steinhardt(orders=orders, cutoff=1.5)
-    X = st.compute(conf)
-    col = {n: X[:, k] for k, n in enumerate(st.names)}
-    for l in orders:
-        ql, wl = _freud_steinhardt(pos, L, dim, l, 1.5, average=False, wl=True)
-        np.testing.assert_allclose(col[f"q{l}"], ql, atol=FREUD_ATOL)
-        np.testing.assert_allclose(col[f"w{l}"], wl, atol=FREUD_ATOL)
-        qb, wb = _freud_steinhardt(pos, L, dim, l, 1.5, average=True, wl=True)
-        np.testing.assert_allclose(col[f"qbar{l}"], qb, atol=FREUD_ATOL)
-        np.testing.assert_allclose(col[f"wbar{l}"], wb, atol=FREUD_ATOL)
-
-
-@pytest.mark.skipif(not DATA.exists(), reason="GlassBench KA2D sample not available")
-def test_steinhardt_glassbench_2d_matches_freud():
-    with np.load(DATA) as f:
-        L = float(f["box"])
-        pos = f["initial_positions_inherent"].astype(np.float64)
-    X = Steinhardt(orders=[6], cutoff=1.6, wl=False, average=False).compute(Configuration(pos, L))
-    ql, _ = _freud_steinhardt(pos, L, 2, 6, 1.6, average=False, wl=False)
-    np.testing.assert_allclose(X[:, 0], ql, atol=FREUD_ATOL)
-
-
-# ---------------------------------------------------------------- partycls (radial and smoothed BO)
-
-
-def _partycls_trajectory(tmp_path, pos, L, types):
-    partycls = pytest.importorskip("partycls")
-    try:
-        from partycls.descriptors import realspace_wrap  # noqa: F401 (Fortran extension)
-    except Exception:  # pragma: no cover - depends on the environment
-        pytest.skip("partycls installed without its Fortran extensions")
-    wrapped = pos - L * np.round(pos / L)
-    path = tmp_path / "conf.xyz"
-    names = "ABCDEFG"
-    with open(path, "w") as fh:
-        fh.write(f"{len(pos)}\ncolumns:species,pos cell:{float(L)!r},{float(L)!r},{float(L)!r}\n")
-        for t, r in zip(types, wrapped):
-            fh.write(f"{names[t]} {float(r[0])!r} {float(r[1])!r} {float(r[2])!r}\n")
-    return partycls.Trajectory(str(path))
-
-
-def test_radial_bond_order_matches_partycls(tmp_path):
-    pos, L, types = liquid_like(n=400, seed=11)
-    traj = _partycls_trajectory(tmp_path, pos, L, types)
-    from partycls.descriptors import RadialBondOrientationalDescriptor
-
-    ref = RadialBondOrientationalDescriptor(traj, lmin=1, lmax=8, bounds=(1.0, 1.5), dr=0.1, delta=0.1, skin=2.5)
-    ref_x = ref.compute()
-    ours = RadialBondOrder(orders=range(1, 9), bounds=(1.0, 1.5), dr=0.1, delta=0.1, skin=2.5)
-    X = ours.compute(Configuration(pos, L, types))
-    # partycls' grid is [(l, d) for l in orders for d in distances]: the same order as ours
-    assert [(l, round(d, 6)) for l, d in ref.grid] == [(l, round(d, 6)) for l in range(1, 9) for d in ours.params["distances"]]
-    np.testing.assert_allclose(X, ref_x, atol=1e-6)
-
-
-def test_smoothed_bond_order_matches_partycls(tmp_path):
-    pos, L, types = liquid_like(n=400, seed=12)
-    traj = _partycls_trajectory(tmp_path, pos, L, types)
-    from partycls.descriptors import SmoothedBondOrientationalDescriptor
-
-    rc = np.array([[1.45, 1.25], [1.25, 1.1]])
-    traj.nearest_neighbors_cutoffs = [rc[0, 0], rc[0, 1], rc[1, 0], rc[1, 1]]
-    ref = SmoothedBondOrientationalDescriptor(traj, lmin=1, lmax=8, cutoff_enlargement=1.3, exponent=8)
-    ref_x = ref.compute()
-    X = SmoothedBondOrder(orders=range(1, 9), cutoffs=rc, exponent=8, enlargement=1.3).compute(Configuration(pos, L, types))
-    np.testing.assert_allclose(X, ref_x, atol=1e-6)
 
 
 # ---------------------------------------------------------------- slow references (2D, coarse-graining)
@@ -219,13 +104,75 @@ def test_boattini_coarse_graining_matches_slow_reference():
     np.testing.assert_allclose(coarse_grain(conf, X[:, :1], 2.0), X[:, n0 : n0 + 1])
 
 
+
+
+# ---------------------------------------------------------------- first minima of g(r)
+
+
+def test_first_minimum_cutoffs_between_the_shells_of_a_checkerboard():
+    """A jittered square checkerboard: unlike pairs touch at 1, like pairs never do (their first
+    shell is the diagonal, sqrt 2, their second at 2).  Each cutoff sits between the pair's own
+    first and second shells."""
+    m = 20
+    rng = np.random.default_rng(4)
+    grid = np.stack(np.meshgrid(np.arange(m), np.arange(m), indexing="ij"), -1).reshape(-1, 2)
+    types = grid.sum(axis=1) % 2
+    pos = grid + rng.normal(0, 0.04, grid.shape)
+    rc = first_minimum_cutoffs(Configuration(pos, float(m), types))
+    assert np.allclose(rc, rc.T)
+    assert 1.05 < rc[0, 1] < np.sqrt(2) - 0.05, rc
+    assert np.sqrt(2) + 0.05 < rc[0, 0] < 1.95 and np.sqrt(2) + 0.05 < rc[1, 1] < 1.95, rc
+
+
+def _voronoi_fraction_within(conf, rc):
+    """For each species pair: the fraction of pairs closer than rc[a, b] that are Voronoi
+    (Delaunay) neighbors.  A first-shell cutoff keeps it near 1; a cutoff in the second shell
+    does not."""
+    from glassml.structure.descriptors.physics import DelaunayNeighbors
+
+    dn = DelaunayNeighbors(conf)
+    k = conf.n_species
+    voronoi = set(zip(dn.i.tolist(), dn.j.tolist()))
+    nb = conf.neighbors(float(rc.max()))
+    ti, tj = conf.types[nb.i], conf.types[nb.j]
+    out = np.ones((k, k))
+    for a in range(k):
+        for b in range(k):
+            sel = np.flatnonzero((ti == a) & (tj == b) & (nb.distances < rc[a, b]))
+            if sel.size:
+                out[a, b] = np.mean([(int(nb.i[s]), int(nb.j[s])) in voronoi for s in sel])
+    return out
+
+
 @pytest.mark.skipif(not DATA.exists(), reason="GlassBench KA2D sample not available")
-def test_first_minimum_cutoffs_on_glassbench_2d():
+@pytest.mark.parametrize("key", ["initial_positions", "initial_positions_inherent"])
+def test_first_minimum_cutoffs_on_glassbench_2d(key):
+    """KA2D (sigma_BB = 0.88, sigma_CC = 0.94): B-B pairs rarely touch (g_BB below 0.3 up to
+    1.25), so the highest peak of g_BB (1.5 and 1.8) is the second shell.  The cutoffs must end
+    the contact shell: B-B and C-C between their contact peak and the second shell, and the
+    pairs inside a cutoff almost all Voronoi neighbors (beyond 1.4 no B-B pair is)."""
     with np.load(DATA) as f:
         L = float(f["box"])
-        pos = f["initial_positions_inherent"].astype(np.float64)
+        pos = f[key].astype(np.float64)
         types = f["types"].astype(np.int64) - 1
-    rc = first_minimum_cutoffs(Configuration(pos, L, types))
+    conf = Configuration(pos, L, types)
+    rc = first_minimum_cutoffs(conf)
     assert rc.shape == (3, 3) and np.allclose(rc, rc.T)
-    # first peaks near sigma_ab (1.0 AA, 0.8 AB); minima between 1.1 and 1.7 sigma_ab
-    assert 1.2 < rc[0, 0] < 1.7 and 0.9 < rc[0, 1] < 1.4
+    assert 1.0 < rc[1, 1] < 1.3, rc  # B-B: contacts at 0.93-1.25, second shell from 1.3
+    assert 1.15 < rc[2, 2] < 1.5, rc  # C-C: contact peak 1.03, second-shell peak 1.63
+    assert 1.3 < rc[0, 0] < 1.5 and 1.1 < rc[0, 1] < 1.35, rc  # A-A, A-B: sigma 1.0, 0.8
+    assert np.all(_voronoi_fraction_within(conf, rc) > 0.9), _voronoi_fraction_within(conf, rc)
+
+
+@pytest.mark.skipif(not KA3D.exists(), reason="KA (3D) sample not available")
+def test_first_minimum_cutoffs_on_ka3d():
+    """Kob-Andersen 3D at T = 0.44: g_BB has only a shoulder at contact (0.9-1.1) under its
+    second-shell peak (1.4); the cutoff ends the shoulder.  A-A and A-B have clean minima."""
+    with np.load(KA3D) as f:
+        pos = f["initial_positions"].astype(np.float64)
+        types = f["types"].astype(np.int64)
+    conf = Configuration(pos, 15.05658, types)
+    rc = first_minimum_cutoffs(conf)
+    assert 0.95 < rc[1, 1] < 1.2, rc
+    assert 1.38 < rc[0, 0] < 1.48 and 1.2 < rc[0, 1] < 1.32, rc
+    assert _voronoi_fraction_within(conf, rc)[1, 1] > 0.95

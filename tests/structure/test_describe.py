@@ -9,7 +9,7 @@ import pytest
 
 from glassml.cli import main
 from glassml.errors import GlassmlError
-from glassml.store import Dataset
+from glassml.store import Dataset, descriptor_array
 from glassml.structure import describe
 from glassml.structure import sets as sets_module
 
@@ -85,19 +85,28 @@ def test_jung_defaults_to_inherent_positions_and_named_positions_get_a_suffix(ka
     out = describe(ds, "jung", positions="initial_positions_inherent", show_progress=False, lengths=[0, 1])
     assert out["array"] == "desc_jung_inherent"
     np.testing.assert_array_equal(ds["c151"]["desc_jung"], ds["c151"]["desc_jung_inherent"])
-    from glassml.learn.features import descriptor_key
-
-    assert descriptor_key("jung", "initial_positions_inherent") == "desc_jung_inherent"
+    assert descriptor_array("jung", "initial_positions_inherent") == "desc_jung_inherent"
     with pytest.raises(GlassmlError, match="initial_positions_cage"):
         describe(ds, "boattini", positions="cage", show_progress=False)
 
 
 def test_sbo_cutoffs_are_resolved_once_and_recorded(ka2d_dataset):
+    from glassml.structure import Configuration, first_minimum_cutoffs
+
     ds = ka2d_dataset
     describe(ds, "sbo", show_progress=False, orders=[6])
     rec = Dataset.open(ds.path).manifest["descriptors"]["sbo"]
     rc = np.asarray(rec["params"]["cutoffs"])
     assert rc.shape == (3, 3) and np.allclose(rc, rc.T)
+    first = ds["c151"]
+    conf = Configuration(first["initial_positions"], first["box"], first["types"])
+    np.testing.assert_array_equal(rc, first_minimum_cutoffs(conf))
+
+
+def test_describe_shows_a_progress_bar_on_stderr(ka2d_dataset, capsys):
+    describe(ka2d_dataset, "steinhardt", show_progress=True, orders=[6])
+    captured = capsys.readouterr()
+    assert captured.out == "" and "describe steinhardt" in captured.err and "2/2" in captured.err
 
 
 def test_cli_describe(ka2d_dataset, capsys):
@@ -127,7 +136,7 @@ def test_unknown_species_is_an_error(tmp_path):
 
 
 def test_displacement_by_hand_on_three_particles():
-    """u_i = |X_i - P_i| (minimum image) and the exp(-r/L)-weighted neighbour average, worked out."""
+    """u_i = |X_i - P_i| (minimum image) and the exp(-r/L)-weighted neighbor average, worked out."""
     from glassml.structure.descriptors.base import Configuration
     from glassml.structure.descriptors.displacement import RelaxationDisplacement
 

@@ -1,11 +1,9 @@
-"""Physics-inspired descriptors and baselines: energies against LAMMPS compute pe/atom, Jung's
-coarse-graining against a brute-force reference, Voronoi cells against scipy, lattices with
-answers known on paper."""
+"""Physics-inspired descriptors and baselines: Jung's coarse-graining against a brute-force
+reference, Tanaka's theta and psi6 against slow constructions, lattices with answers known on
+paper.  Comparisons with LAMMPS and scipy live in tests/validation/test_structure_*.py."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -44,47 +42,6 @@ def ka3d_config(n=300, seed=0):
     rng = np.random.default_rng(seed)
     pos = grid + rng.uniform(-0.15, 0.15, grid.shape) - box / 2
     return box, pos, rng.permutation(m.types_for(n))
-
-
-def lammps_pe_atom(model, x, types, box):
-    """Per-atom energies from LAMMPS compute pe/atom (an independent engine)."""
-    from glassml.systems.lammps import load_lammps
-
-    lm = load_lammps()
-    d = model.dimension
-    lmp = lm.lammps(cmdargs=["-log", "none", "-screen", "none", "-nocite"])
-    try:
-        z = f"0 {box[2]}" if d == 3 else "-0.5 0.5"
-        lmp.commands_list(["units lj", f"dimension {d}", "atom_style atomic", "atom_modify map array",
-                           f"region b block 0 {box[0]} 0 {box[1]} {z}", f"create_box {model.n_species} b"])
-        xw = np.mod(x, box)
-        x3 = np.c_[xw, np.zeros(len(x))] if d == 2 else xw
-        lmp.create_atoms(len(x), list(range(1, len(x) + 1)), [int(t) + 1 for t in types], list(x3.ravel()))
-        with tempfile.TemporaryDirectory() as tmp:
-            lmp.commands_list(model.lammps_commands(tmp))
-            lmp.commands_list(["compute pe all pe/atom", "thermo_style custom step pe", "run 0"])
-        return np.array(lmp.gather("c_pe", 1, 1))
-    finally:
-        lmp.close()
-
-
-def test_epot_matches_lammps_pe_atom_ka3d():
-    from glassml.systems import get_model
-
-    box, pos, types = ka3d_config()
-    ours = PotentialEnergy().compute(Configuration(pos, box, types, model="ka3d"))[:, 0]
-    ref = lammps_pe_atom(get_model("ka3d"), pos, types, box)
-    np.testing.assert_allclose(ours, ref, atol=1e-8)
-
-
-def test_epot_matches_lammps_pe_atom_ka2d(ka2d):
-    from glassml.systems import get_model
-
-    L, pos, types = ka2d
-    ours = PotentialEnergy().compute(Configuration(pos, L, types, model="ka2d"))[:, 0]
-    ref = lammps_pe_atom(get_model("ka2d"), pos, types, np.array([L, L]))
-    # LAMMPS interpolates the smoothed KA2D potential from a 20000-point table
-    np.testing.assert_allclose(ours, ref, atol=2e-5)
 
 
 def slow_jung(pos, box, types, e, c, lengths, cutoff, k):
@@ -135,27 +92,6 @@ def test_jung_needs_a_model():
         PhysicsInspired().compute(Configuration(pos, box, types))
 
 
-def test_voronoi_matches_scipy_2d(ka2d):
-    from scipy.spatial import Voronoi
-
-    L, pos, types = ka2d
-    conf = Configuration(pos, L, types)
-    cells = VoronoiCells(conf)
-    wrapped = np.mod(pos, L)
-    shifts = np.array([(a, b) for a in (-1, 0, 1) for b in (-1, 0, 1)]) * L
-    allpts = np.concatenate([wrapped + s for s in shifts])
-    vor = Voronoi(allpts)
-    centre = 4 * len(pos)  # shift (0, 0) block
-    perim = np.zeros(len(pos))
-    for (p, q), rv in zip(vor.ridge_points, vor.ridge_vertices):
-        for a in (p, q):
-            if centre <= a < centre + len(pos):
-                v = vor.vertices[rv]
-                perim[a - centre] += np.linalg.norm(v[0] - v[1])
-    np.testing.assert_allclose(cells.surface, perim, rtol=1e-5)
-    np.testing.assert_allclose(cells.volumes.sum(), L * L, rtol=1e-6)
-
-
 def test_lattices_known_on_paper():
     # square lattice, spacing a: perimeter 4a; simple cubic: surface 6a^2
     a, g = 1.1, 8
@@ -175,7 +111,7 @@ def test_lattices_known_on_paper():
 
 
 def test_tanaka_theta_3d_matches_a_slow_reference():
-    """Theta in 3D: triangles (i, j, k) of mutual Delaunay neighbours, from a triangulation of
+    """Theta in 3D: triangles (i, j, k) of mutual Delaunay neighbors, from a triangulation of
     the full 3x3x3 periodic replica built here."""
     from scipy.spatial import Delaunay
 
@@ -208,7 +144,7 @@ def test_tanaka_theta_3d_matches_a_slow_reference():
     np.testing.assert_allclose(tt, ref, atol=1e-10)
 
 
-def test_psi6_matches_scipy_delaunay_neighbours(ka2d):
+def test_psi6_matches_scipy_delaunay_neighbors(ka2d):
     from scipy.spatial import Delaunay
 
     L, pos, types = ka2d
@@ -216,7 +152,7 @@ def test_psi6_matches_scipy_delaunay_neighbours(ka2d):
     wrapped = np.mod(pos, L)
     shifts = np.array([(a, b) for a in (-1, 0, 1) for b in (-1, 0, 1)]) * L
     allpts = np.concatenate([wrapped + s for s in shifts])
-    # the full 3x3 periodic replica: an independent construction of the neighbours
+    # the full 3x3 periodic replica: an independent construction of the neighbors
     n = len(pos)
     tri = Delaunay(allpts)
     indptr, nbrs = tri.vertex_neighbor_vertices
@@ -253,21 +189,21 @@ def test_psi6_is_2d_only():
 def test_voronoi_in_a_subprocess_matches_in_process():
     """After LAMMPS is loaded, freud's voro++ clashes with liblammps' copy (segmentation
     fault); glassml then tessellates in a fresh interpreter. Both paths must agree."""
-    from glassml.structure.descriptors.physics import _freud_voronoi, _freud_voronoi_subprocess, _lammps_loaded
+    from glassml.structure.descriptors.physics import freud_voronoi, freud_voronoi_in_subprocess, lammps_loaded
 
     a, g = 1.1, 5
     sc = np.stack(np.meshgrid(*[np.arange(g)] * 3, indexing="ij"), -1).reshape(-1, 3) * a + 0.01
     box = np.full(3, g * a)
-    i, j, w, vol, surf = _freud_voronoi_subprocess(box, sc)
+    i, j, w, vol, surf = freud_voronoi_in_subprocess(box, sc)
     np.testing.assert_allclose(surf, 6 * a * a, rtol=1e-5)
     np.testing.assert_allclose(vol, a**3, rtol=1e-5)
-    if not _lammps_loaded():  # in-process freud is only safe without liblammps
-        for x, y in zip(_freud_voronoi(box, sc), (i, j, w, vol, surf)):
+    if not lammps_loaded():  # in-process freud is only safe without liblammps
+        for x, y in zip(freud_voronoi(box, sc), (i, j, w, vol, surf)):
             np.testing.assert_array_equal(x, y)
 
 
 def test_voronoi_surfaces_follow_a_permutation():
-    """Regression: freud 3.4 sometimes leaves a facet out of its neighbour list (here a
+    """Regression: freud 3.4 sometimes leaves a facet out of its neighbor list (here a
     0.006 facet of a jittered lattice, and a 0.0027 facet for seed 145); glassml checks
     every cell's pyramid-volume identity and repairs the surface from the cell's vertices."""
     from glassml.systems import get_model
@@ -285,7 +221,7 @@ def test_voronoi_surfaces_follow_a_permutation():
         np.testing.assert_allclose(a.surface[perm], b.surface, rtol=1e-5)
 
 
-def test_delaunay_neighbours_are_the_voronoi_neighbours(ka2d):
+def test_delaunay_neighbors_are_the_voronoi_neighbors(ka2d):
     from glassml.structure.descriptors.physics import DelaunayNeighbors
 
     L, pos, types = ka2d
@@ -301,14 +237,14 @@ def test_delaunay_neighbours_are_the_voronoi_neighbours(ka2d):
 def test_jung_pair_list_and_all_pairs_paths_agree():
     """The two coarse-graining kernels (pair list / all pairs), with one exponential per
     length and with a common exponential base, give the same sums."""
-    from glassml.structure._kernels import exp_weighted_sums, exp_weighted_sums_allpairs
-    from glassml.structure.descriptors.physics import _common_base
+    from glassml.structure.kernels import exp_weighted_sums, exp_weighted_sums_allpairs
+    from glassml.structure.descriptors.physics import common_base
 
     box, pos, types = ka3d_config(n=300, seed=4)
     conf = Configuration(pos, box, types)
     vals = np.random.default_rng(1).normal(size=(len(pos), 3))
     lengths = np.array([1.0, 2.0, 2.5])
-    base_inv, powers = _common_base(lengths)
+    base_inv, powers = common_base(lengths)
     assert base_inv == pytest.approx(0.1) and powers.tolist() == [10, 5, 4]
     i, j, d = conf.query.half_pairs(2.9)
     ref = exp_weighted_sums(i, j, d, conf.types, 2, lengths, vals, 2, 0.0, np.zeros(3, dtype=np.int64))

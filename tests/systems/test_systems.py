@@ -1,18 +1,16 @@
-"""glassml.systems: model definitions, potentials, forces, FIRE, and LAMMPS realising the same potential."""
+"""glassml.systems: model definitions, potentials, forces and the one source of pair parameters.
+
+Comparisons with LAMMPS and with GlassBench's inherent structures live in tests/validation."""
 
 from __future__ import annotations
-
-import tempfile
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from glassml.errors import GlassmlError
-from glassml.systems import energies_and_forces, fire_minimize, get_model, list_models, polydisperse_diameters
+from glassml.systems import energies_and_forces, get_model, list_models, nonadditive_sigma, polydisperse_diameters
+from glassml.systems.compute import neighbor_pairs
 from glassml.systems.models import POLY_RATIO
-
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "glassbench-ka2d" / "N1290T0.23_151_tc05.npz"
 
 
 @pytest.mark.parametrize("name", ["ka3d", "ka2d", "poly-swap-2d", "poly-swap-3d"])
@@ -99,75 +97,67 @@ def test_unknown_model_is_a_user_error():
         get_model("ka2d").pair_energy(np.array([1.0]), [0], [3])
 
 
-@pytest.fixture(scope="module")
-def glassbench():
-    if not DATA.exists():
-        pytest.skip(f"GlassBench sample not found at {DATA}")
-    d = np.load(DATA)
-    return {k: d[k] for k in d.files}
+def brute_force_energies_and_forces(m, x, t, box, reach=2):
+    """Per-particle energies and forces summed over every periodic image (numpy, O(N^2 images))."""
+    n, d = x.shape
+    images = np.array(np.meshgrid(*[np.arange(-reach, reach + 1)] * d, indexing="ij")).reshape(d, -1).T * box
+    e, f = np.zeros(n), np.zeros((n, d))
+    for i in range(n):
+        for j in range(n):
+            v = x[j] - x[i] + images  # (M, d), vectors r_j - r_i through every image
+            r = np.linalg.norm(v, axis=1)
+            ok = r > 0 if i == j else np.ones(len(r), bool)
+            ti, tj = np.full(ok.sum(), t[i]), np.full(ok.sum(), t[j])
+            e[i] += 0.5 * m.pair_energy(r[ok], ti, tj).sum()
+            f[i] -= (m.pair_force_magnitude(r[ok], ti, tj)[:, None] * v[ok] / r[ok][:, None]).sum(axis=0)
+    return e, f
 
 
-def test_ka2d_forces_vanish_on_real_inherent_structure(glassbench):
-    """GlassBench's inherent structure is a force minimum of glassml's KA2D potential."""
-    m = get_model("ka2d")
-    t = glassbench["types"] - 1
-    box = float(glassbench["box"])
-    rms = lambda f: float(np.sqrt(np.mean(np.sum(f**2, axis=1))))  # noqa: E731
-    f_is = m.forces(glassbench["initial_positions_inherent"], t, box)
-    f_th = m.forces(glassbench["initial_positions"], t, box)
-    assert rms(f_is) < 0.05, rms(f_is)
-    assert rms(f_th) > 5.0, rms(f_th)
-    res = fire_minimize(m, glassbench["initial_positions_inherent"], t, box, force_tolerance=1e-6)
-    assert res.converged and res.max_force < 1e-6
-    e0 = m.potential_energy_per_particle(glassbench["initial_positions_inherent"], t, box).mean()
-    assert 0.0 <= e0 - res.energy_per_particle < 1e-3
-
-
-def _lammps_pe_forces(model, x, types, box):
-    from glassml.systems.lammps import load_lammps
-
-    lm = load_lammps()
-    d = model.dimension
-    lmp = lm.lammps(cmdargs=["-log", "none", "-screen", "none", "-nocite"])
-    try:
-        zhi = f"{box[2]}" if d == 3 else "0.5"
-        zlo = "0" if d == 3 else "-0.5"
-        lmp.commands_list(["units lj", f"dimension {d}", "atom_style atomic", "atom_modify map array",
-                           f"region b block 0 {box[0]} 0 {box[1]} {zlo} {zhi}", f"create_box {model.n_species} b"])
-        x3 = np.column_stack([x, np.zeros(len(x))]) if d == 2 else x
-        lmp.create_atoms(len(x), list(range(1, len(x) + 1)), [int(a) + 1 for a in types], list(np.mod(x3, 1e9).ravel()))
-        with tempfile.TemporaryDirectory() as tmp:
-            lmp.commands_list(model.lammps_commands(tmp))
-            lmp.commands_list(["compute pe all pe/atom", "thermo_style custom step pe", "run 0"])
-        pe = np.array(lmp.gather("c_pe", 1, 1))
-        f = np.array(lmp.gather_atoms("f", 1, 3)).reshape(-1, 3)[:, :d]
-        return pe, f
-    finally:
-        lmp.close()
-
-
-def test_lammps_realises_the_ka2d_potential(glassbench):
-    m = get_model("ka2d")
-    box = np.full(2, float(glassbench["box"]))
-    x = np.mod(glassbench["initial_positions"], box)
-    t = glassbench["types"] - 1
-    pe, f = _lammps_pe_forces(m, x, t, box)
-    e, f2, _ = energies_and_forces(m, x, t, box)
-    np.testing.assert_allclose(pe, e, atol=2e-5)
-    np.testing.assert_allclose(f, f2, atol=1e-3)
-
-
-def test_lammps_realises_the_ka3d_potential():
-    m = get_model("ka3d")
-    n = 400
+@pytest.mark.parametrize("name,n", [("ka3d", 16), ("ka2d", 7)])
+def test_a_box_shorter_than_twice_the_cutoff_counts_every_image(name, n):
+    """As LAMMPS does: every periodic image within the cutoff interacts, a particle's own included."""
+    m = get_model(name)
     box = m.box_for(n)
-    rng = np.random.default_rng(0)
-    # a lattice with jitter: no overlaps, all pair distances sampled
-    g = int(np.ceil(n ** (1 / 3)))
-    grid = np.stack(np.meshgrid(*[np.arange(g)] * 3, indexing="ij"), -1).reshape(-1, 3)[:n]
-    x = (grid + 0.5) * box / g + rng.normal(0, 0.08, (n, 3))
-    t = rng.permutation(m.types_for(n))
-    pe, f = _lammps_pe_forces(m, np.mod(x, box), t, box)
-    e, f2, _ = energies_and_forces(m, x, t, box)
-    np.testing.assert_allclose(pe, e, atol=1e-10)
-    np.testing.assert_allclose(f, f2, atol=1e-8)
+    assert box[0] < 2 * m.max_cutoff()
+    rng = np.random.default_rng(2)
+    g = int(np.ceil(n ** (1 / m.dimension)))
+    grid = np.stack(np.meshgrid(*[np.arange(g)] * m.dimension, indexing="ij"), -1).reshape(-1, m.dimension)[:n]
+    x = (grid + 0.5) * box / g + rng.normal(0, 0.05, (n, m.dimension))
+    t = rng.integers(0, m.n_species, n)
+    e, f, _ = energies_and_forces(m, x, t, box)
+    e_ref, f_ref = brute_force_energies_and_forces(m, x, t, box)
+    np.testing.assert_allclose(e, e_ref, atol=1e-10)
+    np.testing.assert_allclose(f, f_ref, atol=1e-9)
+    i, j, vec, r = neighbor_pairs(x, box, m.max_cutoff())
+    assert np.any(i == j)  # self images are pairs here
+    np.testing.assert_allclose(np.linalg.norm(vec, axis=1), r)
+
+
+def test_model_aliases():
+    assert get_model("KA") is get_model("ka3d") is get_model("Kob_Andersen") is get_model("kob-andersen")
+    assert get_model("ka2d_ternary") is get_model("ka2d")
+    assert get_model({"name": "ka"}) is get_model("ka3d")
+
+
+def test_dynamics_takes_pair_diameters_from_systems():
+    """Pair parameters have one source: the targets' sigma_ab is the model's, aliases included."""
+    from glassml.dynamics.neighbors import PairDiameters, pair_sigma
+
+    for name in ("ka3d", "ka2d", "KA", "kob_andersen", "ka2d-ternary"):
+        sigma, source = pair_sigma({"name": name}, 2)
+        np.testing.assert_array_equal(sigma, get_model(name).sigma)
+        assert "glassml.systems" in source
+    sigma, source = pair_sigma({"name": "ka3d", "sigma": [[1.0, 0.5], [0.5, 2.0]]}, 2)
+    assert sigma[1, 1] == 2.0 and source == "manifest model.sigma"
+    sigma, source = pair_sigma("lennard-jones-blob", 3)
+    np.testing.assert_array_equal(sigma, np.ones((3, 3)))
+    assert "unknown model" in source
+    sigma, source = pair_sigma("poly-swap-3d", 1)
+    assert "polydisperse" in source
+    d = polydisperse_diameters(50, seed=1)
+    i, j = np.arange(49), np.arange(1, 50)
+    m = get_model("poly-swap-3d")
+    np.testing.assert_array_equal(PairDiameters(sigma, np.zeros(50, int), d)(i, j), m.pair_sigma(None, None, d[i], d[j]))
+    np.testing.assert_array_equal(nonadditive_sigma(d[i], d[j]), m.pair_sigma(None, None, d[i], d[j]))
+    with pytest.raises(GlassmlError, match="3 species"):
+        pair_sigma("ka3d", 3)

@@ -6,8 +6,10 @@ descriptors skip what the dataset already holds; a trained model is saved under
 ``DIR/models/<dataset>/<name>.npz`` together with a fingerprint of what it was trained on,
 and is reloaded rather than retrained when the fingerprint matches.  Models come from the
 estimator registry (:func:`glassml.learn.registry`): a newly registered estimator appears in
-the benchmark without touching this file.  A model that cannot run on the dataset (an input
-it needs is missing, e.g. cage positions for CAGE) is skipped and the reason recorded.
+the benchmark without touching this file; :mod:`glassml.bench.adapter` hands each one the
+arrays (feature learners) or configurations (graph learners) it takes.  A model that cannot
+run on the dataset (an input it needs is missing, e.g. cage positions for CAGE) is skipped and
+the reason recorded.
 
 Model selection uses the training and validation splits only; the test split is touched only
 to score the final models.
@@ -15,7 +17,6 @@ to score the final models.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import platform
@@ -28,36 +29,21 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from glassml import __version__
+from glassml.bench import adapter
 from glassml.errors import GlassmlError
-from glassml.store import Dataset
 from glassml.jsonutil import dumps
+from glassml.progress import escape as _esc
+from glassml.progress import say as _say
+from glassml.store import POSITIONS, Dataset, descriptor_array, position_kind
 from glassml.store.npzio import atomic_write_bytes, write_npz
 
 DEFAULT_TARGET = "md_prop"
+#: wave number of the Fs(q, t) that estimates tau_alpha: the first peak of S(q) of LJ mixtures
+#: with sigma_AA = 1, along each axis
+FS_WAVENUMBER = 7.25
 
 
 # --------------------------------------------------------------------------- helpers
-def _progress(show: bool):
-    if not show:
-        return contextlib.nullcontext(None)
-    from glassml.cli.app import progress
-
-    return progress()
-
-
-def _say(show: bool, text: str) -> None:
-    if show:
-        from glassml.cli.app import console
-
-        console.print(text, highlight=False)
-
-
-def _esc(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)
-
-
 def _write_json(path: Path, payload: Any) -> None:
     atomic_write_bytes(path, dumps(payload).encode())
 
@@ -96,8 +82,9 @@ def tau_alpha_index(ds: Dataset, target: str = DEFAULT_TARGET) -> tuple[int, str
 
     Looks for ``tau_alpha`` in the target record or the manifest; otherwise estimates it from the
     stored replica trajectories of (up to sixteen) training samples as the time at which the
-    type-A self-intermediate scattering function Fs(q, t), q = 7.25 (the first peak of S(q) of
-    LJ mixtures with sigma_AA = 1) along each axis, falls below 1/e
+    type-A self-intermediate scattering function Fs(q, t)
+    (:func:`glassml.dynamics.observables.self_intermediate_scattering`), q = 7.25 (the first
+    peak of S(q) of LJ mixtures with sigma_AA = 1) along each axis, falls below 1/e
     (:func:`glassml.dynamics.observables.tau_alpha`); otherwise the last time.
     """
     times = np.asarray(ds.manifest.get("times") or [], dtype=float)
@@ -109,6 +96,8 @@ def tau_alpha_index(ds: Dataset, target: str = DEFAULT_TARGET) -> tuple[int, str
             tau = src.get("tau_alpha")
             if isinstance(tau, (int, float)) and times.size:
                 return int(np.argmin(np.abs(np.log(times) - np.log(tau)))), f"manifest tau_alpha={tau:g}"
+    from glassml.dynamics.observables import self_intermediate_scattering
+
     train = ds.samples_in("train") if ds.split["train"] else list(ds)
     fss = []
     for s in train[:16]:
@@ -117,7 +106,8 @@ def tau_alpha_index(ds: Dataset, target: str = DEFAULT_TARGET) -> tuple[int, str
         x = np.asarray(s["positions"], dtype=float)  # (T, R, N, d), unwrapped
         x0 = np.asarray(s["initial_positions"], dtype=float)
         a = np.asarray(s["types"]) == 0
-        fss.append(np.cos(7.25 * (x[:, :, a, :] - x0[None, None, a, :])).mean(axis=(1, 2, 3)))
+        kvectors = FS_WAVENUMBER * np.eye(x.shape[-1])
+        fss.append(self_intermediate_scattering(x - x0[None, None], kvectors, mask=a))
     if fss and times.size == len(fss[0]) and np.all(times > 0):
         from glassml.dynamics.observables import tau_alpha
 
@@ -201,19 +191,18 @@ def stage_targets(ds: Dataset, target: str, *, show_progress: bool) -> None:
 
 def stage_descriptors(ds: Dataset, classes: dict[str, type], *, show_progress: bool) -> dict[str, str]:
     """Compute the descriptor sets the chosen models need; returns {model: reason it cannot run}."""
-    from glassml.learn.features import descriptor_key
-
     needed: dict[tuple[str, str | None], list[str]] = {}
     for name, cls in classes.items():
         for req in getattr(cls, "descriptor_sets", ()):
             needed.setdefault(tuple(req), []).append(name)
     failed: dict[tuple[str, str | None], str] = {}
     samples = list(ds)
-    todo = [(k, v) for k, v in needed.items() if not all(descriptor_key(*k) in s for s in samples)]
+    todo = [(k, v) for k, v in needed.items() if not all(descriptor_array(*k) in s for s in samples)]
     _say(show_progress, f"[bold]3/5 descriptors[/bold] {len(needed)} sets needed, {len(todo)} to compute")
     for (set_name, positions), users in todo:
-        if positions is not None and not all(positions in s and np.asarray(s[positions]).size for s in samples):
-            failed[(set_name, positions)] = f"samples lack '{positions}'"
+        array = None if positions is None else POSITIONS[position_kind(positions)]
+        if array is not None and not all(array in s and np.asarray(s[array]).size for s in samples):
+            failed[(set_name, positions)] = f"samples lack '{array}'"
             continue
         try:
             from glassml.structure import describe
@@ -225,7 +214,7 @@ def stage_descriptors(ds: Dataset, classes: dict[str, type], *, show_progress: b
             continue
         ds_new = Dataset.open(ds.path)
         ds.manifest = ds_new.manifest
-        key = descriptor_key(set_name, positions)
+        key = descriptor_array(set_name, positions)
         if not all(key in s for s in ds):
             failed[(set_name, positions)] = f"descriptor set {set_name!r} did not produce '{key}'"
     reasons: dict[str, str] = {}
@@ -246,6 +235,27 @@ def select_models(models: Iterable[str] | None) -> dict[str, type]:
     if not names:
         raise GlassmlError("--models is empty")
     return {n: get_estimator(n) for n in names}
+
+
+def model_params(cls: type, preset: str | None, params: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A model's parameters for a run: its ``preset_params[preset]`` updated by ``params``."""
+    return {**getattr(cls, "preset_params", {}).get(preset, {}), **(params or {})}
+
+
+def check_params(cls: type, params: dict[str, Any]) -> None:
+    """Refuse parameter names the model does not take (before any work is done)."""
+    names = cls._get_param_names()
+    unknown = sorted(set(params) - set(names))
+    if unknown:
+        raise GlassmlError(f"model {cls.name!r} takes no parameter {', '.join(unknown)}; "
+                           f"its parameters: {', '.join(names) or 'none'}")
+
+
+def make_estimator(cls: type, seed: int, params: dict[str, Any]):
+    """An unfitted ``cls`` with ``params`` and, when it takes one, the run's ``seed``."""
+    check_params(cls, params)
+    base = {"seed": seed} if "seed" in cls._get_param_names() else {}
+    return cls(**{**base, **params})
 
 
 def train_and_score(
@@ -271,10 +281,12 @@ def train_and_score(
     result: dict[str, Any] = {"dataset": str(ds.path), "label": label, "target": target, "tau_index": tau,
                               "tau_source": tau_src, "times": ds.manifest.get("times"), "ceiling": ceiling,
                               "temperature": ds.manifest.get("temperature"), "models": {}}
+    model = ds.manifest.get("model")
     skip = dict(skip or {})
+    kws = {name: model_params(cls, preset, (params or {}).get(name)) for name, cls in classes.items()}
     for name, cls in classes.items():
         if name not in skip:
-            missing = sorted({k for s in train + val + test for k in cls.missing_inputs(s)})
+            missing = adapter.missing_inputs(make_estimator(cls, seed, kws[name]), train + val + test)
             if missing:
                 skip[name] = f"needs {', '.join(missing)}, which the dataset lacks"
     _say(show_progress, f"[bold]4/5 train[/bold] {len(classes) - len(skip)} models on {len(train)} train / {len(val)} val samples")
@@ -285,7 +297,7 @@ def train_and_score(
             entry.update(status="skipped", reason=skip[name])
             _say(show_progress, f"  {name}: skipped ({_esc(skip[name])})")
             continue
-        kw = {**getattr(cls, "preset_params", {}).get(preset, {}), **(params or {}).get(name, {})}
+        kw = kws[name]
         entry["params"] = kw
         fp = fingerprint(ds, name, cls, seed, target, kw)
         model_path, meta_path = mdir / f"{name}.npz", mdir / f"{name}.json"
@@ -296,26 +308,27 @@ def train_and_score(
                 est = cls.load(model_path)
                 entry["train_seconds"] = meta.get("train_seconds")
                 resumed = True
-        if est is None:
-            t0 = time.perf_counter()
-            try:
-                est = cls(seed=seed, **kw).fit(train, val, target=target)
-            except GlassmlError as exc:
-                entry.update(status="failed", reason=str(exc))
-                _say(show_progress, f"  {name}: cannot run ({_esc(str(exc))})")
-                continue
-            except Exception as exc:  # a bug in one model must not lose the others' results
-                entry.update(status="error", reason=f"{type(exc).__name__}: {exc}",
-                             traceback=traceback.format_exc(limit=5))
-                _say(show_progress, f"  {name}: [red]error[/red] {type(exc).__name__}: {_esc(str(exc))}")
-                continue
-            entry["train_seconds"] = time.perf_counter() - t0
-            est.save(model_path)
-            _write_json(meta_path, {"fingerprint": fp, "train_seconds": entry["train_seconds"], "seed": seed})
-        preds = est.predict(test)
+        try:
+            if est is None:
+                t0 = time.perf_counter()
+                est = adapter.fit(make_estimator(cls, seed, kw), train, val, target, model=model)
+                entry["train_seconds"] = time.perf_counter() - t0
+                est.save(model_path)
+                _write_json(meta_path, {"fingerprint": fp, "train_seconds": entry["train_seconds"], "seed": seed})
+            preds = adapter.predict(est, test, model=model)
+        except GlassmlError as exc:
+            entry.update(status="failed", reason=str(exc))
+            _say(show_progress, f"  {name}: cannot run ({_esc(str(exc))})")
+            continue
+        except Exception as exc:  # a bug in one model must not lose the others' results
+            entry.update(status="error", reason=f"{type(exc).__name__}: {exc}",
+                         traceback=traceback.format_exc(limit=5))
+            _say(show_progress, f"  {name}: [red]error[/red] {type(exc).__name__}: {_esc(str(exc))}")
+            continue
         write_npz(pdir / f"{name}.npz", {s.name: np.asarray(p, dtype=np.float32) for s, p in zip(test, preds)})
         sc = score_predictions(preds, trues, types, times=ds.manifest.get("times"), ceiling=ceiling, tau_index=tau)
-        entry.update(status="ok", resumed=resumed, seed=est.info_.get("seed", seed), info=est.info_, scores=sc)
+        entry.update(status="ok", resumed=resumed, seed=est.info_.get("seed", seed), info=est.info_, scores=sc,
+                     inputs=adapter.required_arrays(est))
         r = sc.get("pearson_tau")
         _say(show_progress, f"  {name}: Pearson(A) at tau_alpha = {r if r is None else round(r, 3)}"
              + ("" if sc.get("ceiling_tau") is None else f" (ceiling {sc['ceiling_tau']:.3f})")
@@ -343,6 +356,7 @@ def run_benchmark(
     for name in params or {}:
         if name not in classes:
             raise GlassmlError(f"--param names model {name!r}, which is not being run ({', '.join(classes)})")
+        check_params(classes[name], params[name])
     if out.exists() and not out.is_dir():
         raise GlassmlError("is a file; choose a directory for the benchmark output", out)
     out.mkdir(parents=True, exist_ok=True)
@@ -403,6 +417,7 @@ def transferability_from_runs(dss: list[Dataset], results: list[dict], classes: 
     from glassml.bench.score import transferability
 
     temps = [ds.manifest.get("temperature") for ds in dss]
+    model = dss[0].manifest.get("model")  # one system at several temperatures
     if None in temps or len(set(temps)) < len(temps):
         return {"note": "datasets need distinct temperatures for a transferability matrix"}
     tests = {t: (ds.samples_in("test"), [np.asarray(s[target], float) for s in ds.samples_in("test")],
@@ -414,7 +429,7 @@ def transferability_from_runs(dss: list[Dataset], results: list[dict], classes: 
             continue
         fitted = {t: cls.load(out / "models" / r["label"] / f"{name}.npz") for t, r in zip(temps, results)}
         try:
-            mats[name] = transferability(lambda m, s: m.predict(s), fitted, tests, taus)
+            mats[name] = transferability(lambda m, s: adapter.predict(m, s, model=model), fitted, tests, taus)
         except GlassmlError as exc:
             mats[name] = {"note": str(exc)}
     return mats

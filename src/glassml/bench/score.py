@@ -5,11 +5,12 @@ Reference: G. Jung et al., "Roadmap on machine learning glassy dynamics", arXiv 
 
 * **Pearson correlation per time**, between predicted and measured propensity, for the
   particles of type A only, *pooled* over all test configurations (all A particles of all
-  configurations form one sample of pairs).  Also reported here per species, with Spearman's
+  configurations form one sample of pairs); the correlation itself is
+  :func:`glassml.learn.features.pearson_columns`, the one the learners select with.  Also reported here per species, with Spearman's
   rank correlation and the mean-squared error.
-* **chi4(t) from predictions vs from MD**: the dynamic susceptibility of the propensity field,
-  chi4(t) = N_A * Var_c[ X̄_c(t) ], where X̄_c(t) is the mean propensity of the A particles of
-  configuration c and the variance runs over configurations.  A predictor that reproduces
+* **chi4(t) from predictions vs from MD** (:func:`propensity_chi4`): the susceptibility of the
+  propensity field, chi4(t) = N_A * Var_c[ X̄_c(t) ], where X̄_c(t) is the mean propensity of the
+  A particles of configuration c and the variance runs over configurations.  A predictor that reproduces
   dynamic heterogeneity reproduces chi4 (Jung, Biroli, Berthier PRL 130, 238202, 2023).
 * **Ceiling**: with a finite number of isoconfigurational replicas the measured propensity
   is noisy, which caps the reachable correlation; the ceiling is reported beside every score
@@ -29,6 +30,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 from glassml.errors import GlassmlError
+from glassml.learn.features import pearson_columns
 
 SPECIES_NAMES = "ABCDEFGH"
 
@@ -42,25 +44,17 @@ NOT_PREDICTIONS = {"types", "initial_positions", "initial_positions_inherent", "
 
 
 # --------------------------------------------------------------------------- metrics
-def _pearson(a: np.ndarray, b: np.ndarray) -> float:
-    if np.ptp(a) == 0 or np.ptp(b) == 0:
-        return float("nan")  # a constant field has no correlation (not a round-off value)
-    a = a - a.mean()
-    b = b - b.mean()
-    den = np.sqrt((a @ a) * (b @ b))
-    return float(a @ b / den) if den > 0 else float("nan")
-
-
-def _rank(a: np.ndarray) -> np.ndarray:
+def _rank_columns(a: np.ndarray) -> np.ndarray:
     from scipy.stats import rankdata
 
-    return rankdata(a)
+    return rankdata(a, axis=0)
 
 
-METRICS: dict[str, Callable[[np.ndarray, np.ndarray], float]] = {
-    "pearson": _pearson,
-    "spearman": lambda p, t: _pearson(_rank(p), _rank(t)),
-    "mse": lambda p, t: float(np.mean((p - t) ** 2)),
+#: metric name -> f(pred, true) on (n, T) columns of pooled particles, one value per time
+METRICS: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
+    "pearson": pearson_columns,
+    "spearman": lambda p, t: pearson_columns(_rank_columns(p), _rank_columns(t)),
+    "mse": lambda p, t: ((p - t) ** 2).mean(axis=0),
 }
 
 
@@ -101,13 +95,20 @@ def pooled_metric(
     P, T = np.concatenate(cols_p, axis=1), np.concatenate(cols_t, axis=1)
     if P.shape[1] < 2:
         return np.full(n_times, np.nan)
-    return np.array([fn(P[k], T[k]) for k in range(n_times)])
+    return np.asarray(fn(P.T, T.T), dtype=np.float64)
 
 
-def chi4(fields: Sequence[np.ndarray], types: Sequence[np.ndarray], species: int | None = 0) -> np.ndarray:
-    """chi4(t) = N_s * Var_c[mean of the field over species-s particles of configuration c].
+def propensity_chi4(fields: Sequence[np.ndarray], types: Sequence[np.ndarray], species: int | None = 0) -> np.ndarray:
+    """Configuration-to-configuration susceptibility of a per-particle field (GlassBench's chi4).
 
-    ``fields[c]`` is (T, N).  Needs at least two configurations (else NaN).
+    chi4(t) = N_s * Var_c[ mean of the field over the species-s particles of configuration c ],
+    the variance running over configurations.  ``fields[c]`` is (T, N): a measured propensity
+    or a prediction, so predictions and MD can be compared (Jung, Biroli & Berthier, PRL 130,
+    238202, 2023).  Needs at least two configurations (else NaN).
+
+    Not the overlap susceptibility of the replica trajectories of one configuration,
+    :func:`glassml.dynamics.observables.chi4` (N Var_r Q_r(t)), which measures the dynamics
+    itself rather than a field predicted from structure.
     """
     means, counts = [], []
     for f, s in zip(fields, types):
@@ -144,8 +145,8 @@ def score_predictions(
         out[metric] = per
     pred_fields = [np.broadcast_to(np.asarray(p)[None] if np.asarray(p).ndim == 1 else np.asarray(p), np.asarray(t).shape)
                    for p, t in zip(preds, trues)]
-    out["chi4_pred"] = _json(chi4(pred_fields, types, 0))
-    out["chi4_true"] = _json(chi4(trues, types, 0))
+    out["chi4_pred"] = _json(propensity_chi4(pred_fields, types, 0))
+    out["chi4_true"] = _json(propensity_chi4(trues, types, 0))
     out["ceiling"] = None if ceiling is None else _json(np.asarray(ceiling, dtype=float)[:n_times])
     if tau_index is not None and 0 <= tau_index < n_times:
         out["tau_index"] = int(tau_index)

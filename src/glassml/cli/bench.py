@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from glassml.cli.app import app, console, print_json
+from glassml.cli.app import app, console, json_value, listed_help, names, print_json, stdout
 
 bench_app = typer.Typer(help="Score predictions GlassBench's way; run the whole benchmark.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
@@ -42,9 +42,7 @@ def score(
             for name, sc in g[kind].items():
                 table.add_row(name + (" (descriptor)" if kind == "descriptors" else ""),
                               *["–" if v is None else f"{v:.3f}" for v in sc["pearson"]["A"]])
-        from rich.console import Console
-
-        Console().print(table)
+        stdout.print(table)
         if tau is not None:
             console.print(f"* = tau_alpha (time index {tau})")
     for s in result["skipped"][:5]:
@@ -53,10 +51,20 @@ def score(
         console.print(f"... and {len(result['skipped']) - 5} more notes (see --json)", highlight=False)
 
 
+def _models() -> list[str]:
+    from glassml.learn import registry
+
+    return list(registry())
+
+
+def _presets() -> list[str]:
+    from glassml.simulate import list_presets
+
+    return list_presets()
+
+
 def parse_params(items: Optional[list[str]]) -> dict[str, dict]:
     """``["glassmlp.max_epochs=50", "bapst.epochs=3"]`` -> ``{"glassmlp": {"max_epochs": 50}, ...}`` (values JSON)."""
-    import json
-
     from glassml.errors import GlassmlError
 
     out: dict[str, dict] = {}
@@ -65,11 +73,7 @@ def parse_params(items: Optional[list[str]]) -> dict[str, dict]:
         model, dot, name = key.partition(".")
         if not (sep and dot and model and name):
             raise GlassmlError(f"--param {item!r}: use MODEL.NAME=VALUE, e.g. glassmlp.max_epochs=50")
-        try:
-            val = json.loads(value)
-        except json.JSONDecodeError:
-            val = value
-        out.setdefault(model, {})[name] = val
+        out.setdefault(model, {})[name] = json_value(value)
     return out
 
 
@@ -94,13 +98,14 @@ def _summarise(summary: dict, out: Path) -> None:
     console.print(f"total {summary['timings'].get('total', 0):.0f} s; report: {(out / 'report.html').resolve()}", highlight=False)
 
 
-@bench_app.command("run")
+@bench_app.command("run", cls=listed_help(preset=names("Simulation preset", _presets),
+                                           models=names("Comma-separated model names (default: every registered model)", _models)))
 def run(
-    preset: str = typer.Option("quick", help="Simulation preset (glassml.simulate)."),
+    preset: str = typer.Option("quick", help="Simulation preset (listed in --help)."),
     out: Path = typer.Option(..., "--out", help="Output directory (resumable: run again to continue)."),
     seed: int = typer.Option(0, help="Seed for simulation and training."),
     workers: int = typer.Option(1, help="Parallel simulation workers."),
-    models: Optional[str] = typer.Option(None, help="Comma-separated model names (default: every registered model)."),
+    models: Optional[str] = typer.Option(None, help="Comma-separated model names (listed in --help)."),
     dataset: Optional[list[Path]] = typer.Option(None, help="Use existing dataset(s) with targets instead of simulating; repeat for several temperatures."),
     target: str = typer.Option("md_prop", help="Target to learn and score."),
     force: bool = typer.Option(False, help="Redo the simulation from scratch."),

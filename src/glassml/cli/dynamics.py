@@ -7,7 +7,6 @@ from pathlib import Path
 import typer
 
 from glassml.cli.app import app, console, print_json
-from glassml.store import Dataset
 
 
 @app.command()
@@ -15,7 +14,7 @@ def targets(
     path: Path = typer.Argument(..., help="A glassml dataset directory with replica trajectories."),
     force: bool = typer.Option(False, "--force", help="Recompute samples whose targets are up to date."),
     json_: bool = typer.Option(False, "--json", help="Print the manifest's target records as JSON."),
-    shell: float = typer.Option(1.485, help="Initial neighbours: r_ij(0) < shell * sigma_ij."),
+    shell: float = typer.Option(1.485, help="Initial neighbors: r_ij(0) < shell * sigma_ij."),
     broken: float = typer.Option(1.7, help="A bond is broken when r_ij(t) > broken * sigma_ij."),
     overlap_a: float = typer.Option(0.3, "--overlap-a", help="Overlap length a of the overlap mobility."),
     edge_cutoff: float = typer.Option(1.35, "--edge-cutoff", help="BOTAN edges: AA pairs closer than this."),
@@ -23,6 +22,7 @@ def targets(
     """Compute per-particle targets (md_prop, cr_prop, bb_prop, ov_prop, edge_prop) and the replica ceiling."""
     from glassml.dynamics import TargetParameters, compute_targets
     from glassml.dynamics.targets import CEILING_TARGETS
+    from glassml.store import Dataset
 
     ds = Dataset.open(path)
     params = TargetParameters(shell=shell, broken=broken, overlap_a=overlap_a, edge_cutoff=edge_cutoff)
@@ -57,30 +57,13 @@ def dynamics(
     no_plots: bool = typer.Option(False, "--no-plots", help="Do not write PNG plots."),
 ) -> None:
     """MSD, Fs, Q, alpha2, chi4, S4, xi4, tau_alpha and D; tau_alpha(T) fits across datasets."""
-    import json
+    from glassml.dynamics import observables_report
 
-    from glassml.dynamics.compute import dataset_observables
-
-    results = []
-    for path in paths:
-        ds = Dataset.open(path)
-        res = dataset_observables(ds, k=k, a=a, species=species)
-        results.append(res)
-        folder = Path(out) if out is not None else Path(path) / "dynamics"
-        if len(paths) > 1 and out is not None:
-            folder = folder / Path(path).name
-        if not no_plots:
-            folder.mkdir(parents=True, exist_ok=True)
-            _plots(res, folder)
-            (folder / "observables.json").write_text(json.dumps(res, indent=1, default=str) + "\n")
-            res["plots"] = str(folder)
-    summary = {"datasets": results}
-    if len(results) > 1:
-        summary["temperature_fits"] = _temperature_fits(results)
+    summary = observables_report(paths, out=out, plots=not no_plots, k=k, a=a, species=species)
     if json_:
         print_json(summary)
         return
-    for res in results:
+    for res in summary["datasets"]:
         _print_table(res)
     if "temperature_fits" in summary:
         console.print_json(data=summary["temperature_fits"])
@@ -102,58 +85,3 @@ def _print_table(res: dict) -> None:
     if len(res["times"]) < 4:
         console.print(f"note: only {len(res['times'])} time points: tau_alpha and D are rough interpolations")
     console.print(f"tau_alpha (Fs = 1/e): {taus};  D = {('-' if D is None else f'{D:.4g}')}" + (f";  plots in {res['plots']}" if "plots" in res else ""))
-
-
-def _temperature_fits(results: list[dict]) -> dict:
-    import numpy as np
-
-    from glassml.dynamics.relaxation import fit_arrhenius, fit_parabolic, fit_vft, fragility, stokes_einstein
-    from glassml.errors import GlassmlError
-
-    T = np.array([r["temperature"] if r["temperature"] is not None else np.nan for r in results], float)
-    tau = np.array([r["tau_alpha"].get("0") if r["tau_alpha"].get("0") is not None else np.nan for r in results], float)
-    D = np.array([r["diffusion_constant_species"].get("0") or np.nan for r in results], float)
-    out = {"T": T.tolist(), "tau_alpha_A": tau.tolist(), "D_A": D.tolist(), "fits": {}}
-    for name, fit in (("arrhenius", fit_arrhenius), ("vft", fit_vft), ("parabolic", fit_parabolic)):
-        try:
-            f = fit(T, tau)
-            out["fits"][name] = {**f.as_dict(), **({"fragility": fragility(f)} if name != "arrhenius" else {})}
-        except GlassmlError as exc:
-            out["fits"][name] = {"error": str(exc)}
-    out["stokes_einstein"] = stokes_einstein(T, D, tau)
-    return out
-
-
-def _plots(res: dict, folder: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    t = np.asarray(res["times"])
-    specs = [
-        ("msd.png", "MSD", [("all", res["msd"])] + [(f"species {s}", v) for s, v in res["msd_species"].items()], "loglog"),
-        ("fs.png", f"Fs(k={res['k']:.2f}, t)", [("all selected", res["fs"])] + [(f"species {s}", v) for s, v in res["fs_species"].items()], "semilogx"),
-        ("chi4.png", "chi4(t)", [("isoconfigurational", res["chi4_iso"]), ("total", res["chi4_total"])], "semilogx"),
-    ]
-    for fname, ylabel, curves, scale in specs:
-        fig, ax = plt.subplots(figsize=(4.5, 3.5))
-        for label, y in curves:
-            getattr(ax, scale)(t, y, "o-", label=label, ms=3)
-        ax.set_xlabel("t")
-        ax.set_ylabel(ylabel)
-        ax.legend(fontsize=7)
-        fig.tight_layout()
-        fig.savefig(folder / fname, dpi=110)
-        plt.close(fig)
-    fig, ax = plt.subplots(figsize=(4.5, 3.5))
-    s4 = np.asarray(res["s4_total"])
-    for i in range(len(t)):
-        ax.plot(res["q"], s4[i], "o-", ms=3, label=f"t = {t[i]:.3g}")
-    ax.set_xlabel("q")
-    ax.set_ylabel("S4(q, t)")
-    ax.legend(fontsize=6)
-    fig.tight_layout()
-    fig.savefig(folder / "s4.png", dpi=110)
-    plt.close(fig)

@@ -7,23 +7,29 @@ from typing import Optional
 
 import typer
 
-from glassml.cli.app import app, console
+from glassml.cli.app import app, console, listed_help, names
 from glassml.errors import GlassmlError
 
 
-@app.command()
+def _presets() -> list[str]:
+    from glassml.simulate import list_presets
+
+    return list_presets()
+
+
+@app.command(cls=listed_help(preset=names("Preset name", _presets)))
 def simulate(
-    preset: str = typer.Option("quick", "--preset", "-p", help="Preset name (quick, small, glassbench-ka3d-T0.44, ...)."),
+    preset: str = typer.Option("quick", "--preset", "-p", help="Preset name (see --list)."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Dataset directory to write (resumed if it holds this campaign)."),
     seed: int = typer.Option(0, "--seed", help="Campaign seed: same seed, same bytes."),
-    workers: int = typer.Option(1, "--workers", "-w", help="Local Dask worker processes (one LAMMPS thread each)."),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Address of an existing Dask scheduler to join."),
+    workers: int = typer.Option(1, "--workers", "-w", help="Local Dask workers, one single-threaded LAMMPS instance each (extra 'distributed')."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Address of an existing Dask scheduler to join (extra 'distributed')."),
     config: Optional[Path] = typer.Option(None, "--config", help="TOML/JSON file overriding preset settings."),
     force: bool = typer.Option(False, "--force", help="Overwrite a dataset from another campaign."),
     list_: bool = typer.Option(False, "--list", help="List presets and exit."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
-    """Simulate equilibrated configurations and their isoconfigurational replicas (LAMMPS)."""
+    """Simulate equilibrated configurations and their isoconfigurational replicas (LAMMPS; extra 'simulate')."""
     from glassml.simulate import get_preset, list_presets, load_config, run_campaign
 
     if list_:
@@ -35,10 +41,9 @@ def simulate(
         raise GlassmlError("--out DIR is required: the dataset directory to write")
     p = load_config(config, base=preset) if config is not None else get_preset(preset)
     ds = run_campaign(p, out, seed=seed, workers=workers, scheduler=scheduler, force=force, show_progress=not quiet)
-    run = getattr(ds, "last_run", {})
-    rate = run.get("atom_steps", 0) / run["elapsed"] if run.get("elapsed") else 0.0
+    run = ds.last_run
     console.print(
-        f"{ds.path}: {len(ds)} samples ({run.get('simulated', 0)} simulated now) of {p.name}; "
-        f"{rate / 1e6:.2f} M atom-steps/s overall",
+        f"{ds.path}: {len(ds)} samples ({run['simulated']} simulated now) of {p.name}; "
+        f"{run['atom_steps_per_second'] / 1e6:.2f} M atom-steps/s overall",
         highlight=False,
     )

@@ -7,13 +7,11 @@ from typing import Any, Optional
 
 import numpy as np
 import typer
-from rich.console import Console
 
-from glassml.cli.app import app, console, print_json, progress
+from glassml.cli.app import app, console, print_json, stdout
 from glassml.errors import GlassmlError
+from glassml.progress import ProgressBar
 from glassml.store import Dataset
-
-stdout = Console(highlight=False, soft_wrap=True)
 
 
 def _counts(types: np.ndarray) -> dict[int, int]:
@@ -195,12 +193,8 @@ def convert(
         else:
             console.print(f"wrote {len(paths)} files under {dst}")
         return
-    if len(records) > PROGRESS_MIN:
-        with progress() as bar:
-            task = bar.add_task("writing samples", total=len(records))
-            result = write_any(dst, records, meta, force=force, on_sample=lambda name: bar.advance(task))
-    else:
-        result = write_any(dst, records, meta, force=force)
+    with ProgressBar(len(records) > PROGRESS_MIN, total=len(records), label="writing samples") as bar:
+        result = write_any(dst, records, meta, force=force, on_sample=lambda name: bar.advance())
     summary = dataset_summary(result)
     if json_:
         print_json(summary)

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 
-from glassml.cli.app import app, console, print_json
+from glassml.cli.app import app, console, json_value, listed_help, names, print_json
 from glassml.errors import GlassmlError
+
+
+def _sets() -> list[str]:
+    from glassml.structure import list_sets
+
+    return list_sets()
 
 
 def _parse_params(items: list[str]) -> dict:
@@ -18,17 +23,14 @@ def _parse_params(items: list[str]) -> dict:
         if "=" not in item:
             raise GlassmlError(f"--param takes KEY=VALUE (VALUE in JSON, e.g. lengths=[0,1,2]), got {item!r}")
         key, value = item.split("=", 1)
-        try:
-            params[key.strip()] = json.loads(value)
-        except json.JSONDecodeError:
-            params[key.strip()] = value
+        params[key.strip()] = json_value(value)
     return params
 
 
-@app.command()
+@app.command(cls=listed_help(set_name=names("Descriptor set", _sets)))
 def describe(
     dataset: Path = typer.Argument(..., help="A glassml dataset directory."),
-    set_name: str = typer.Option(..., "--set", help="Descriptor set: baselines, boattini, jung, sbo, softness, steinhardt."),
+    set_name: str = typer.Option(..., "--set", help="Descriptor set (listed in --help)."),
     positions: Optional[str] = typer.Option(None, "--positions", help="thermal, inherent or cage (default: the set's own; jung uses inherent)."),
     param: List[str] = typer.Option([], "--param", help="Descriptor parameter KEY=VALUE (JSON value); repeatable."),
     force: bool = typer.Option(False, "--force", help="Recompute samples whose stored features are current."),

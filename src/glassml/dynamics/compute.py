@@ -1,7 +1,8 @@
 """``compute_targets``: the per-particle targets of every sample of a dataset, resumable.
 
 For each sample it stores ``md_prop``, ``cr_prop``, ``bb_prop``, ``ov_prop`` (T, N),
-``edge_index`` (2, E), ``edge_prop`` (T, E), ``neighbour_count`` (N,) and
+``edge_index`` (2, E), ``edge_prop`` (T, E), ``neighbour_count`` (N, the number of initial
+neighbors; the array keeps its stored name) and
 ``target_split_stats`` (the sufficient statistics of the replica ceiling), and records in
 ``manifest["targets"][name]`` the definition, parameters, reference, time grid and the
 replica ceiling per time (split-half, type-A particles, pooled over samples).  A sample
@@ -13,14 +14,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from contextlib import nullcontext
 
 import numpy as np
 
-from glassml.dynamics.neighbours import pair_sigma
+from glassml.dynamics.neighbors import pair_sigma
 from glassml.dynamics.targets import CEILING_TARGETS, TargetParameters, replica_ceiling, sample_targets
 from glassml.dynamics.trajectory import from_arrays
 from glassml.errors import GlassmlError
+from glassml.progress import ProgressBar
 
 TARGET_VERSION = 1
 STATS_KEY = "target_split_stats"
@@ -104,14 +105,7 @@ def compute_targets(dataset, *, show_progress: bool = True, force: bool = False,
         if "positions" not in sample:
             raise GlassmlError("no replica trajectories ('positions' is missing): run the isoconfigurational simulation first", sample.path)
 
-    if show_progress:
-        from glassml.cli.app import progress
-
-        bar = progress()
-    else:
-        bar = nullcontext()
-    with bar as pbar:
-        task = pbar.add_task("targets", total=len(names), completed=len(names) - len(todo)) if show_progress else None
+    with ProgressBar(show_progress, total=len(names), label="targets", done=len(names) - len(todo)) as bar:
         for name in todo:
             sample = dataset[name]
             iso = from_arrays(sample, times=times, path=sample.path)
@@ -122,8 +116,7 @@ def compute_targets(dataset, *, show_progress: bool = True, force: bool = False,
             dataset.manifest["samples"][name]["targets_hash"] = key
             dataset.manifest["samples"][name]["targets_replicas"] = iso.n_replicas
             dataset.save_manifest()
-            if show_progress:
-                pbar.advance(task)
+            bar.advance()
 
     # Pool the ceiling statistics over all samples (cheap: one small array per sample).
     total = None
@@ -198,3 +191,59 @@ def dataset_observables(dataset, **options) -> dict:
     out["dataset"] = str(dataset.path)
     out.pop("kvectors", None)
     return out
+
+
+def temperature_fits_from_results(results: list[dict], species: int = 0) -> dict:
+    """tau_alpha(T) fits and Stokes-Einstein across :func:`dataset_observables` results.
+
+    Uses each result's temperature, the tau_alpha and diffusion constant of ``species``
+    (default 0, the A particles); see :func:`glassml.dynamics.relaxation.temperature_fits`.
+    """
+    from glassml.dynamics.relaxation import temperature_fits
+
+    s = str(species)
+    T = [r["temperature"] if r["temperature"] is not None else np.nan for r in results]
+    tau = [r["tau_alpha"].get(s) if r["tau_alpha"].get(s) is not None else np.nan for r in results]
+    D = [r["diffusion_constant_species"].get(s) or np.nan for r in results]
+    return temperature_fits(T, tau, D)
+
+
+def observables_report(datasets, *, out=None, plots: bool = True, **options) -> dict:
+    """The collective observables of each dataset, their figures, and fits across temperatures.
+
+    Args:
+        datasets: glassml datasets (open :class:`glassml.store.Dataset` objects or paths),
+            typically one per temperature.
+        out: folder for the figures and ``observables.json`` (default ``DATASET/dynamics``;
+            with several datasets, one subfolder per dataset name).
+        plots: write ``observables.json`` and the PNG figures of :mod:`glassml.dynamics.plots`.
+        options: ``k``, ``a``, ``species``, ... of :class:`~glassml.dynamics.observables.Observables`.
+
+    Returns:
+        ``{"datasets": [result, ...]}`` with ``"temperature_fits"`` (:func:`temperature_fits_from_results`)
+        when there are several; each result of :func:`dataset_observables` carries ``"plots"``
+        (its folder) when figures were written.
+    """
+    from pathlib import Path
+
+    from glassml.dynamics.plots import plot_observables
+    from glassml.store import Dataset
+    from glassml.store.npzio import atomic_write_bytes
+
+    opened = [d if isinstance(d, Dataset) else Dataset.open(d) for d in datasets]
+    results = []
+    for ds in opened:
+        res = dataset_observables(ds, **options)
+        results.append(res)
+        if plots:
+            folder = Path(out) if out is not None else Path(ds.path) / "dynamics"
+            if len(opened) > 1 and out is not None:
+                folder = folder / Path(ds.path).name
+            folder.mkdir(parents=True, exist_ok=True)
+            plot_observables(res, folder)
+            atomic_write_bytes(folder / "observables.json", (json.dumps(res, indent=1, default=str) + "\n").encode())
+            res["plots"] = str(folder)
+    summary: dict = {"datasets": results}
+    if len(results) > 1:
+        summary["temperature_fits"] = temperature_fits_from_results(results)
+    return summary

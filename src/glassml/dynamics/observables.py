@@ -26,6 +26,15 @@ Definitions (N = number of selected particles, <.> over replicas and samples):
   (Lacevic et al. 2003), the spatial correlation of overlap fluctuations.
 * xi4(t): Ornstein-Zernike fit S4(q) = S4(0) / (1 + (q xi4)²) over q < q_fit
   (Flenner & Szamel 2010; Lacevic et al. 2003).
+
+One definition each, under stable public names: the overlap w_i in :func:`self_overlap`,
+Fs in :func:`self_intermediate_scattering_per_particle` (pooled by
+:func:`self_intermediate_scattering`), alpha2 in :func:`non_gaussian_parameter`, chi4 of the
+self overlap in :func:`susceptibilities` (one sample: :func:`chi4`), tau_alpha in
+:func:`tau_alpha`; :class:`Observables` pools them over samples with the same helpers.
+chi4 here is always the four-point susceptibility of the overlap of real trajectories; the
+spread over configurations of a *propensity field* (measured or predicted), which the
+benchmark scores, is a different quantity and lives with the scores (``glassml.bench``).
 """
 
 from __future__ import annotations
@@ -46,6 +55,17 @@ def _sq(disp):
     return np.einsum("trnk,trnk->trn", disp, disp)
 
 
+def _overlap_weights(r2: np.ndarray, a: float) -> np.ndarray:
+    """w_i = Θ(a - |Δr_i|) from squared displacements (any shape): the one overlap definition."""
+    return r2 < a * a
+
+
+def _non_gaussian(mean_r2: np.ndarray, mean_r4: np.ndarray, d: int) -> np.ndarray:
+    """alpha2 = d <r⁴> / ((d+2) <r²>²) - 1 from the two moments: the one alpha2 definition."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return d * mean_r4 / ((d + 2) * mean_r2**2) - 1.0
+
+
 def mean_square_displacement(disp: np.ndarray, mask=None) -> np.ndarray:
     """MSD(t) (T,) pooled over replicas and selected particles."""
     return _sq(_select(disp, mask)).mean(axis=(1, 2))
@@ -54,14 +74,12 @@ def mean_square_displacement(disp: np.ndarray, mask=None) -> np.ndarray:
 def non_gaussian_parameter(disp: np.ndarray, mask=None) -> np.ndarray:
     """alpha2(t) (T,) = d <r⁴> / ((d+2) <r²>²) - 1, pooled over replicas and particles."""
     r2 = _sq(_select(disp, mask))
-    d = disp.shape[-1]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return d * (r2**2).mean(axis=(1, 2)) / ((d + 2) * r2.mean(axis=(1, 2)) ** 2) - 1.0
+    return _non_gaussian(r2.mean(axis=(1, 2)), (r2**2).mean(axis=(1, 2)), disp.shape[-1])
 
 
 def self_overlap(disp: np.ndarray, a: float = 0.3, mask=None) -> np.ndarray:
     """Per-replica overlap Q_r(t) (T, R) = (1/N) Σ_i Θ(a - |Δr_i|)."""
-    return (_sq(_select(disp, mask)) < a * a).mean(axis=2)
+    return _overlap_weights(_sq(_select(disp, mask)), a).mean(axis=2)
 
 
 def overlap(disp: np.ndarray, a: float = 0.3, mask=None) -> np.ndarray:
@@ -69,13 +87,27 @@ def overlap(disp: np.ndarray, a: float = 0.3, mask=None) -> np.ndarray:
     return self_overlap(disp, a, mask).mean(axis=1)
 
 
+def susceptibilities(overlaps, n_particles: int) -> tuple[np.ndarray, np.ndarray]:
+    """(chi4_iso, chi4_total) (T,) from per-replica overlaps grouped by sample.
+
+    Args:
+        overlaps: one (T, R_c) array of Q_r(t) per sample c (:func:`self_overlap`).
+        n_particles: N, the number of selected particles in each sample.
+
+    chi4_total = N Var Q_r over all replicas of all samples; chi4_iso = N <Var_r Q_r>_c, the
+    variance between the replicas of one configuration averaged over configurations.  This is
+    the one definition of chi4 in glassml.dynamics; :class:`Observables` and :func:`chi4` use it.
+    """
+    q_all = np.concatenate(list(overlaps), axis=1)
+    total = n_particles * q_all.var(axis=1)
+    iso = n_particles * np.mean([q.var(axis=1) for q in overlaps], axis=0)
+    return iso, total
+
+
 def chi4(disp: np.ndarray, a: float = 0.3, mask=None) -> tuple[np.ndarray, np.ndarray]:
-    """(chi4_iso, chi4_total) (T,) of ONE sample's replicas: N Var_r Q_r (both equal here;
-    they differ once samples are pooled, see :class:`Observables`)."""
-    q = self_overlap(disp, a, mask)
-    n = _select(disp, mask).shape[2]
-    v = n * q.var(axis=1)
-    return v, v
+    """(chi4_iso, chi4_total) (T,) of ONE sample's replicas, N Var_r Q_r (both equal for one
+    sample; they differ once samples are pooled: :func:`susceptibilities`, :class:`Observables`)."""
+    return susceptibilities([self_overlap(disp, a, mask)], _select(disp, mask).shape[2])
 
 
 def lattice_vectors(box: np.ndarray, k_min: float, k_max: float, *, half: bool = True) -> np.ndarray:
@@ -321,7 +353,7 @@ class Observables:
             acc["fs_species"][int(s)] = acc["fs_species"].get(int(s), 0.0) + fs_all[:, m].sum(axis=1) * reps
             acc["msd_species"][int(s)] = acc["msd_species"].get(int(s), 0.0) + r2_all[:, :, m].sum(axis=(1, 2))
             acc["n_species"][int(s)] = acc["n_species"].get(int(s), 0) + ns
-        w = (r2 < self.a * self.a).astype(float)  # (T, R, n)
+        w = _overlap_weights(r2, self.a).astype(float)  # (T, R, n)
         acc["Q"].append(w.mean(axis=2))
         # S4: W(q) = Σ_i w_i exp(i q·r_i(0)), phases from the initial configuration
         phase = iso.initial_positions[mask] @ acc["qv"].T  # (n, n_q)
@@ -333,7 +365,7 @@ class Observables:
         acc["n_W"] += reps
         acc["n_configs"] += 1
         # G4: pair products of overlaps binned by initial distance
-        from glassml.dynamics.neighbours import pairs_within
+        from glassml.dynamics.neighbors import pairs_within
 
         edges = acc["r_edges"]
         i, j, rij = pairs_within(iso.initial_positions[mask], iso.box, edges[-1])
@@ -356,15 +388,13 @@ class Observables:
         msd = acc["sum_r2"] / acc["count"]
         res["msd"] = msd
         d = len(acc["box"])
-        with np.errstate(invalid="ignore", divide="ignore"):
-            res["alpha2"] = d * (acc["sum_r4"] / acc["count"]) / ((d + 2) * msd**2) - 1.0
+        res["alpha2"] = _non_gaussian(msd, acc["sum_r4"] / acc["count"], d)
         res["fs"] = acc["sum_fs"] / acc["count"]
         res["fs_species"] = {s: v / acc["n_species"][s] for s, v in acc["fs_species"].items()}
         res["msd_species"] = {s: v / acc["n_species"][s] for s, v in acc["msd_species"].items()}
-        qs = np.concatenate(acc["Q"], axis=1)  # (T, all replicas)
-        res["overlap"] = qs.mean(axis=1)
-        res["chi4_total"] = n * qs.var(axis=1)
-        res["chi4_iso"] = n * np.mean([q.var(axis=1) for q in acc["Q"]], axis=0)
+        res["overlap"] = np.concatenate(acc["Q"], axis=1).mean(axis=1)  # over all replicas
+        chi4_iso, res["chi4_total"] = susceptibilities(acc["Q"], n)
+        res["chi4_iso"] = chi4_iso
         mean_w = acc["sum_W"] / acc["n_W"]
         s4_vec_total = (acc["sum_W2"] / acc["n_W"] - np.abs(mean_w) ** 2) / n
         s4_vec_iso = acc["sum_W2_iso"] / acc["n_W"] / n

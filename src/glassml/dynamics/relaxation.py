@@ -173,3 +173,35 @@ def stokes_einstein(T, D, tau) -> dict:
     if ok.sum() >= 2:
         out["xi"] = float(-np.polyfit(np.log(tau[ok]), np.log(D[ok]), 1)[0])
     return out
+
+
+#: The laws :func:`temperature_fits` fits, by name.
+LAWS = {"arrhenius": fit_arrhenius, "vft": fit_vft, "parabolic": fit_parabolic}
+
+
+def temperature_fits(T, tau, D=None, *, tau_g: float = 1e12) -> dict:
+    """Every law of :data:`LAWS` fitted to tau_alpha(T), with fragility, and Stokes-Einstein.
+
+    Args:
+        T: (M,) temperatures.
+        tau: (M,) tau_alpha at each temperature (NaN where unknown).
+        D: (M,) diffusion constants (NaN where unknown), or None.
+        tau_g: tau_alpha that defines Tg for the fragility.
+
+    Returns:
+        A JSON-ready dict: ``T``, ``tau_alpha_A``, ``D_A``, ``fits`` {law: parameters, rms and
+        (VFT, parabolic) fragility, or ``{"error": message}`` where the law cannot be fitted}
+        and ``stokes_einstein``.
+    """
+    T = np.asarray(T, float)
+    tau = np.asarray(tau, float)
+    D = np.full(T.shape, np.nan) if D is None else np.asarray(D, float)
+    out = {"T": T.tolist(), "tau_alpha_A": tau.tolist(), "D_A": D.tolist(), "fits": {}}
+    for name, fit in LAWS.items():
+        try:
+            f = fit(T, tau)
+            out["fits"][name] = {**f.as_dict(), **({"fragility": fragility(f, tau_g)} if name != "arrhenius" else {})}
+        except GlassmlError as exc:
+            out["fits"][name] = {"error": str(exc)}
+    out["stokes_einstein"] = stokes_einstein(T, D, tau)
+    return out

@@ -54,7 +54,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from glassml.dynamics.neighbours import PairDiameters, pairs_within
+from glassml.dynamics.neighbors import PairDiameters, pairs_within
 
 #: Order of the targets in the per-sample ``target_split_stats`` array.
 CEILING_TARGETS = ("md_prop", "cr_prop", "bb_prop", "ov_prop", "edge_prop")

@@ -1,4 +1,4 @@
-"""numba kernels of the neighbour query (private to :mod:`glassml.geometry`)."""
+"""numba kernels of the neighbor query (private to :mod:`glassml.geometry`)."""
 
 from __future__ import annotations
 
@@ -51,20 +51,45 @@ def csr_symmetrise(i, j, n):
     return out_i, out_j
 
 
+@nb.njit(cache=True, inline="always")
+def fold(dx, length):
+    """Minimum image of one coordinate difference along a periodic axis of an orthorhombic box:
+    ``dx - L round(dx / L)`` (:meth:`glassml.geometry.Box.minimum_image` inside numba kernels)."""
+    return dx - length * np.round(dx / length)
+
+
+#: below this many pairs the vectors are computed on one thread (no thread start-up cost)
+PARALLEL_PAIRS = 50_000
+
+
+@nb.njit(cache=True, inline="always")
+def _pair_vector(k, positions, i, j, box, periodic, vec, dist):
+    s = 0.0
+    for a in range(positions.shape[1]):
+        x = positions[j[k], a] - positions[i[k], a]
+        if periodic[a]:
+            x = fold(x, box[a])
+        vec[k, a] = x
+        s += x * x
+    dist[k] = math.sqrt(s)
+
+
+@nb.njit(cache=True)
+def _pair_vectors_serial(positions, i, j, box, periodic, vec, dist):
+    for k in range(i.shape[0]):
+        _pair_vector(k, positions, i, j, box, periodic, vec, dist)
+
+
 @nb.njit(cache=True, parallel=True)
+def _pair_vectors_parallel(positions, i, j, box, periodic, vec, dist):
+    for k in nb.prange(i.shape[0]):
+        _pair_vector(k, positions, i, j, box, periodic, vec, dist)
+
+
 def pair_vectors(positions, i, j, box, periodic):
-    """Minimum-image vectors r_j - r_i and their lengths for pairs (i, j)."""
-    p = i.shape[0]
-    d = positions.shape[1]
-    vec = np.empty((p, d))
-    dist = np.empty(p)
-    for k in nb.prange(p):
-        s = 0.0
-        for a in range(d):
-            x = positions[j[k], a] - positions[i[k], a]
-            if periodic[a]:
-                x -= box[a] * np.round(x / box[a])
-            vec[k, a] = x
-            s += x * x
-        dist[k] = math.sqrt(s)
+    """Minimum-image vectors r_j - r_i and their lengths for pairs (i, j) of an orthorhombic box."""
+    vec = np.empty((i.shape[0], positions.shape[1]))
+    dist = np.empty(i.shape[0])
+    kernel = _pair_vectors_parallel if i.shape[0] >= PARALLEL_PAIRS else _pair_vectors_serial
+    kernel(positions, i, j, box, periodic, vec, dist)
     return vec, dist

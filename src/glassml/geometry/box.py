@@ -150,11 +150,34 @@ class Box:
         return s @ self.matrix
 
     def wrap(self, positions: np.ndarray) -> np.ndarray:
-        """Positions folded into the cell ``[0, 1)`` in fractional coordinates along periodic axes."""
-        x = np.asarray(positions, dtype=np.float64)
+        """Positions folded into the cell ``[0, 1)`` in fractional coordinates along periodic axes (new array).
+
+        In an orthorhombic box each periodic coordinate becomes ``np.mod(x, L)``, the exact
+        remainder rounded once (it may round up to ``L`` itself for tiny negative ``x``).
+        """
+        x = np.array(positions, dtype=np.float64)
+        if not self.is_triclinic:
+            for a in np.flatnonzero(self.periodic):
+                x[..., a] = np.mod(x[..., a], self.lengths[a])
+            return x
         s = x @ self._inverse
         s[..., self.periodic] -= np.floor(s[..., self.periodic])
         return s @ self.matrix
+
+    def images(self, positions: np.ndarray) -> np.ndarray:
+        """Integer image counts (LAMMPS ``ix iy iz``) of positions: the cell each one lies in.
+
+        ``floor`` of the fractional coordinates along periodic axes, 0 along the others, so that
+        ``with_images(x - images(x) @ matrix, images(x))`` gives ``x`` back; the inverse of
+        :meth:`with_images`.
+        """
+        x = np.asarray(positions, dtype=np.float64)
+        if x.shape[-1:] != (self.dimension,):
+            raise GlassmlError(f"positions must have shape (..., {self.dimension}), got {x.shape}")
+        s = x / self.lengths if not self.is_triclinic else x @ self._inverse
+        out = np.zeros(x.shape, dtype=np.int64)
+        out[..., self.periodic] = np.floor(s[..., self.periodic])
+        return out
 
     def unwrap(self, frames: np.ndarray) -> np.ndarray:
         """Continuous trajectories from wrapped frames ``(T, N, d)``.
@@ -170,7 +193,11 @@ class Box:
 
     def with_images(self, positions: np.ndarray, images: np.ndarray) -> np.ndarray:
         """Unwrapped positions from wrapped ``positions`` and integer image counts (LAMMPS ``ix iy iz``)."""
-        return np.asarray(positions, dtype=np.float64) + np.asarray(images, dtype=np.float64) @ self.matrix
+        x = np.asarray(positions, dtype=np.float64)
+        n = np.asarray(images, dtype=np.float64)
+        if not self.is_triclinic:
+            return x + n * self.lengths
+        return x + n @ self.matrix
 
     def as_dict(self) -> dict[str, Any]:
         return {"lengths": self.lengths.tolist(), "tilts": self.tilts.tolist(), "periodic": self.periodic.tolist()}

@@ -14,12 +14,17 @@ Conventions
 * The pair vector is ``r_ij = r_j - r_i`` taken under the minimum-image convention, and the
   distance is its norm.  Because a periodic cutoff may not exceed half the box's smallest
   periodic width, every pair appears with exactly one image; :attr:`Neighbors.shifts` says which.
-* :class:`Neighbors` is a full list sorted by ``i`` then ``j`` (a CSR layout: the neighbors of
-  ``i`` are ``j[offsets[i]:offsets[i+1]]``).  The order is a pure function of the input,
-  so results are reproducible bit for bit.
+* ``all_images=True`` lifts that limit for the few computations that need every periodic
+  image closer than the cutoff (pair potentials and cage states of boxes smaller than twice
+  their interaction range): a pair then appears once per image, a particle may be its own
+  neighbor through a periodic image, and ``vectors = x[j] - x[i] + shifts @ box.matrix``.
+* :class:`Neighbors` is a full list sorted by ``i`` then ``j`` (then by shift for
+  ``all_images``), a CSR layout: the neighbors of ``i`` are ``j[offsets[i]:offsets[i+1]]``.
+  The order is a pure function of the input, so results are reproducible bit for bit.
 
 Bad input (NaN, wrong shapes, a non-positive box, points outside a non-periodic box,
-overlapping particles, a cutoff longer than half the box) raises :class:`glassml.GlassmlError`.
+overlapping particles, a cutoff longer than half the box without ``all_images``) raises
+:class:`glassml.GlassmlError`.
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ OVERLAP_DISTANCE = 1e-6
 
 @dataclass(frozen=True)
 class Neighbors:
-    """A full, sorted neighbour list in CSR form.
+    """A full, sorted neighbor list in CSR form.
 
     Attributes
     ----------
@@ -48,13 +53,15 @@ class Neighbors:
     cutoff:
         Search radius; pairs with ``distance < cutoff`` are included.
     i, j:
-        int64 arrays (P,): central particle and neighbour, sorted by ``i`` then ``j``.
+        int64 arrays (P,): central particle and neighbor, sorted by ``i`` then ``j``
+        (then by shift in a list built with ``all_images=True``).
     vectors:
-        float64 (P, d): ``r_j - r_i`` under minimum image.
+        float64 (P, d): ``r_j - r_i`` under minimum image (or through the pair's periodic
+        image, :attr:`shifts`, in a list built with ``all_images=True``).
     distances:
         float64 (P,): ``|vectors|``.
     offsets:
-        int64 (N + 1,): the neighbours of particle ``k`` are rows ``offsets[k]:offsets[k+1]``.
+        int64 (N + 1,): the neighbors of particle ``k`` are rows ``offsets[k]:offsets[k+1]``.
     """
 
     n_particles: int
@@ -81,13 +88,13 @@ class Neighbors:
 
     @property
     def counts(self) -> np.ndarray:
-        """Number of neighbours of each particle, (N,)."""
+        """Number of neighbors of each particle, (N,)."""
         return np.diff(self.offsets)
 
     def within(self, cutoff: float) -> "Neighbors":
         """The sub-list of pairs closer than ``cutoff`` (<= this list's cutoff); order kept."""
         if cutoff > self.cutoff + 1e-12:
-            raise GlassmlError(f"cannot restrict a neighbour list of cutoff {self.cutoff} to a longer cutoff {cutoff}")
+            raise GlassmlError(f"cannot restrict a neighbor list of cutoff {self.cutoff} to a longer cutoff {cutoff}")
         keep = self.distances < cutoff
         i = self.i[keep]
         return Neighbors(
@@ -144,7 +151,7 @@ class NeighborQuery:
         self.lengths = self.box.lengths
         self.n_particles = self.positions.shape[0]
         self._check_inside()
-        self._cache: dict[float, Neighbors] = {}
+        self._cache: dict[tuple[float, bool], Neighbors] = {}
 
     def _check_inside(self) -> None:
         for a in np.flatnonzero(~self.periodic):
@@ -161,13 +168,14 @@ class NeighborQuery:
                     f"({x[k]:.6g} not in [{lo:.6g}, {hi:.6g}]); enlarge the box or make the axis periodic"
                 )
 
-    def check_cutoff(self, cutoff: float) -> float:
-        """Validate a cutoff: positive, finite and at most half the box's smallest periodic width."""
+    def check_cutoff(self, cutoff: float, *, all_images: bool = False) -> float:
+        """Validate a cutoff: positive, finite and (unless ``all_images``) at most half the
+        box's smallest periodic width."""
         cutoff = float(cutoff)
         if not np.isfinite(cutoff) or cutoff <= 0:
             raise GlassmlError(f"cutoff must be positive and finite, got {cutoff}")
         half = self.box.half_width
-        if cutoff > half:
+        if cutoff > half and not all_images:
             raise GlassmlError(
                 f"cutoff {cutoff:g} is longer than half the periodic box ({half:g}); "
                 "use a shorter cutoff or a larger system"
@@ -178,69 +186,80 @@ class NeighborQuery:
         d = self.dimension
         pts = np.zeros((self.n_particles, 3), dtype=np.float64)
         cell = np.zeros((3, 3), dtype=np.float64)
-        periodic3 = [False, False, False]
-        if self.box.is_triclinic:
-            pts[:, :d] = self.box.wrap(self.positions)
-            cell[:d, :d] = self.box.matrix
-            periodic3[:d] = [True] * d
-        else:
-            for a in range(d):
-                L = self.lengths[a]
-                cell[a, a] = L
-                if self.periodic[a]:
-                    pts[:, a] = self.positions[:, a] - L * np.floor(self.positions[:, a] / L)
-                    periodic3[a] = True
-                else:
-                    pts[:, a] = self.positions[:, a]
+        pts[:, :d] = self.box.wrap(self.positions)
+        cell[:d, :d] = self.box.matrix
+        periodic3 = [bool(p) for p in self.periodic] + [False] * (3 - d)
         if d == 2:
             cell[2, 2] = 1.0  # a flat, non-periodic third axis
         return pts, cell, periodic3
 
-    def _vesin(self, cutoff: float, quantities: str):
+    def _vesin(self, cutoff: float, quantities: str, *, full_list: bool = False):
         vesin = import_vesin()
         pts, cell, periodic3 = self._vesin_inputs()
-        out = vesin.NeighborList(cutoff=cutoff, full_list=False).compute(pts, cell, periodic3, quantities)
+        out = vesin.NeighborList(cutoff=cutoff, full_list=full_list).compute(pts, cell, periodic3, quantities)
         # indices are size_t (< 2^63): reinterpret without copying
         return [q.view(np.int64) if q.dtype == np.uint64 else q for q in out]
 
-    def half_pairs(self, cutoff: float, *, check_overlap: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Each pair once (``i``, ``j``, ``distance``), in vesin's (deterministic) order.
+    def half_pairs(self, cutoff: float, *, check_overlap: bool = True, all_images: bool = False,
+                   return_vectors: bool = False):
+        """Each pair once, in vesin's (deterministic) order: ``(i, j, distances)``, or
+        ``(i, j, vectors, distances)`` with ``return_vectors``.
 
         Cheaper than :meth:`neighbors` for long cutoffs where only distances are needed
-        (coarse-graining over many neighbors).
+        (coarse-graining over many neighbors).  The vectors ``r_j - r_i`` (d columns) are
+        vesin's, computed from the positions wrapped into the box.  With ``all_images`` the
+        cutoff may exceed half the box and a pair appears once per periodic image closer than
+        the cutoff (a particle and its own image included, as ``i == j``).
         """
-        cutoff = self.check_cutoff(cutoff)
-        if self.n_particles < 2:
+        cutoff = self.check_cutoff(cutoff, all_images=all_images)
+        if self.n_particles < (1 if all_images else 2):
             z = np.zeros(0, dtype=np.int64)
-            return z, z, np.zeros(0)
-        i, j, d = self._vesin(cutoff, "ijd")
+            empty = (z, z, np.zeros((0, self.dimension)), np.zeros(0))
+            return empty if return_vectors else (z, z, np.zeros(0))
+        if return_vectors:
+            i, j, vec, d = self._vesin(cutoff, "ijDd")
+            vec = np.ascontiguousarray(vec[:, : self.dimension])
+        else:
+            i, j, d = self._vesin(cutoff, "ijd")
         i, j, d = np.asarray(i, dtype=np.int64), np.asarray(j, dtype=np.int64), np.asarray(d, dtype=np.float64)
         keep = d < cutoff
         if not keep.all():
             i, j, d = i[keep], j[keep], d[keep]
+            if return_vectors:
+                vec = vec[keep]
         if check_overlap:
             _check_overlap(i, j, d)
-        return i, j, d
+        return (i, j, vec, d) if return_vectors else (i, j, d)
 
-    def neighbors(self, cutoff: float, *, check_overlap: bool = True) -> Neighbors:
-        """The full neighbor list within ``cutoff`` (cached per cutoff)."""
-        cutoff = self.check_cutoff(cutoff)
-        if cutoff in self._cache:
-            return self._cache[cutoff]
-        if self.n_particles < 2:
-            i = j = np.zeros(0, dtype=np.int64)
-        else:
-            i, j = (np.asarray(q, dtype=np.int64) for q in self._vesin(cutoff, "ij"))
-        # symmetrise the half list, order it by (i, j), then recompute vectors from the
-        # caller's coordinates
-        ii, jj = _sorted_full_list(i, j, self.n_particles)
-        if self.box.is_triclinic:
-            vec = self.box.minimum_image(self.positions[jj] - self.positions[ii])
+    def neighbors(self, cutoff: float, *, check_overlap: bool = True, all_images: bool = False) -> Neighbors:
+        """The full neighbor list within ``cutoff`` (cached per cutoff).
+
+        With ``all_images`` the cutoff may exceed half the box: each pair then appears once per
+        periodic image closer than the cutoff, sorted by shift, and a particle may neighbor its
+        own image (``i == j``).
+        """
+        cutoff = self.check_cutoff(cutoff, all_images=all_images)
+        key = (cutoff, bool(all_images))
+        if key in self._cache:
+            return self._cache[key]
+        if all_images:
+            ii, jj, vec = self._all_images(cutoff)
             dist = np.sqrt(np.einsum("pk,pk->p", vec, vec))
         else:
-            from glassml.geometry._kernels import pair_vectors
+            if self.n_particles < 2:
+                i = j = np.zeros(0, dtype=np.int64)
+            else:
+                i, j = (np.asarray(q, dtype=np.int64) for q in self._vesin(cutoff, "ij"))
+            # symmetrise the half list, order it by (i, j), then recompute vectors from the
+            # caller's coordinates
+            ii, jj = _sorted_full_list(i, j, self.n_particles)
+            if self.box.is_triclinic:
+                vec = self.box.minimum_image(self.positions[jj] - self.positions[ii])
+                dist = np.sqrt(np.einsum("pk,pk->p", vec, vec))
+            else:
+                from glassml.geometry._kernels import pair_vectors
 
-            vec, dist = pair_vectors(self.positions, ii, jj, self.lengths, self.periodic)
+                vec, dist = pair_vectors(self.positions, ii, jj, self.lengths, self.periodic)
         keep = dist < cutoff  # vesin includes r == cutoff within rounding; make it strict
         if not keep.all():
             ii, jj, vec, dist = ii[keep], jj[keep], vec[keep], dist[keep]
@@ -248,8 +267,24 @@ class NeighborQuery:
             _check_overlap(ii, jj, dist)
         nb = Neighbors(self.n_particles, cutoff, ii, jj, vec, dist, _offsets(ii, self.n_particles),
                        positions=self.positions, box=self.box)
-        self._cache[cutoff] = nb
+        self._cache[key] = nb
         return nb
+
+    def _all_images(self, cutoff: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Full list over every periodic image: (i, j, vectors), sorted by i, j, then shift."""
+        d = self.dimension
+        if self.n_particles == 0:
+            z = np.zeros(0, dtype=np.int64)
+            return z, z, np.zeros((0, d))
+        i, j, s = self._vesin(cutoff, "ijS", full_list=True)
+        i, j = np.asarray(i, dtype=np.int64), np.asarray(j, dtype=np.int64)
+        # vesin's shifts refer to the wrapped positions p = x - n @ matrix; refer them to x
+        n = np.rint(self.box.fractional(self.positions - self.box.wrap(self.positions))).astype(np.int64)
+        shifts = np.asarray(s, dtype=np.int64)[:, :d] + n[i] - n[j]
+        order = np.lexsort((*shifts.T[::-1], j, i))
+        i, j, shifts = i[order], j[order], shifts[order]
+        vec = self.box.with_images(self.positions[j] - self.positions[i], shifts)
+        return i, j, vec
 
 
 def import_vesin():

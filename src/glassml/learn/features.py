@@ -1,8 +1,9 @@
-"""Shared plumbing for feature-based estimators: stacking descriptors and targets, scaling.
+"""Array-level helpers shared by the feature learners: scaling, the one Pearson, hold-out splits.
 
-A feature-based estimator sees every particle of every configuration as one row: its
-descriptor vector (a ``desc_<set>`` array of shape (N, F) per sample) and its target at every
-time (a ``(T, N)`` array per sample, transposed here to ``(N, T)`` rows).
+A feature learner sees one row per particle: its descriptor vector ``X[i]`` (F values), its
+target at every time ``y[i]`` (T values), its species and the configuration (group) it belongs
+to.  Turning a dataset into these rows is :mod:`glassml.bench.adapter`'s job; nothing here
+knows how samples are stored.
 """
 
 from __future__ import annotations
@@ -12,89 +13,6 @@ from typing import Sequence
 import numpy as np
 
 from glassml.errors import GlassmlError
-from glassml.store.dataset import Sample
-
-#: Where each kind of particle position lives in a sample, and the suffix its descriptors get.
-POSITION_SUFFIX = {
-    "initial_positions": "",
-    "initial_positions_inherent": "_inherent",
-    "initial_positions_cage": "_cage",
-}
-
-
-def descriptor_key(set_name: str, positions: str | None = None) -> str:
-    """Sample array name of descriptor set ``set_name`` computed on ``positions``.
-
-    ``desc_<set>`` for the set's default positions, ``desc_<set>_cage`` for cage positions, etc.
-    """
-    if positions is None:
-        return f"desc_{set_name}"
-    if positions not in POSITION_SUFFIX:
-        raise GlassmlError(f"unknown positions {positions!r}; use one of {', '.join(POSITION_SUFFIX)}")
-    return f"desc_{set_name}{POSITION_SUFFIX[positions]}"
-
-
-def require(samples: Sequence[Sample], keys: Sequence[str], who: str) -> None:
-    """Raise a :class:`GlassmlError` naming the first sample that lacks one of ``keys``."""
-    if not samples:
-        raise GlassmlError(f"{who}: no samples given")
-    for s in samples:
-        for k in keys:
-            if k not in s:
-                raise GlassmlError(f"{who} needs array '{k}', which this sample lacks", s.path)
-
-
-def stack_features(samples: Sequence[Sample], key: str) -> np.ndarray:
-    """Rows of every particle of every sample: (sum N, F) float64."""
-    blocks = []
-    for s in samples:
-        x = np.asarray(s[key], dtype=np.float64)
-        if x.ndim == 1:
-            x = x[:, None]
-        if x.shape[0] != s.n_particles:
-            raise GlassmlError(f"'{key}' has {x.shape[0]} rows for {s.n_particles} particles", s.path)
-        blocks.append(x)
-    widths = {b.shape[1] for b in blocks}
-    if len(widths) != 1:
-        raise GlassmlError(f"'{key}' has different numbers of features across samples: {sorted(widths)}")
-    return np.concatenate(blocks, axis=0)
-
-
-def stack_feature_sets(samples: Sequence[Sample], keys: Sequence[str]) -> np.ndarray:
-    """Rows of several descriptor arrays side by side: (sum N, F_1 + F_2 + ...)."""
-    return np.concatenate([stack_features(samples, k) for k in keys], axis=1)
-
-
-def stack_targets(samples: Sequence[Sample], target: str) -> np.ndarray:
-    """Rows (sum N, T) of the target at every time."""
-    blocks = []
-    for s in samples:
-        y = np.asarray(s[target], dtype=np.float64)
-        if y.ndim != 2 or y.shape[1] != s.n_particles:
-            raise GlassmlError(f"'{target}' must have shape (T, {s.n_particles}), got {y.shape}", s.path)
-        blocks.append(y.T)
-    if len({b.shape[1] for b in blocks}) != 1:
-        raise GlassmlError(f"'{target}' has different numbers of times across samples")
-    return np.concatenate(blocks, axis=0)
-
-
-def stack_types(samples: Sequence[Sample]) -> np.ndarray:
-    return np.concatenate([np.asarray(s["types"]).astype(np.int64) for s in samples])
-
-
-def sample_index(samples: Sequence[Sample]) -> np.ndarray:
-    """For every stacked row, the index of the sample it came from."""
-    return np.concatenate([np.full(s.n_particles, i, dtype=np.int64) for i, s in enumerate(samples)])
-
-
-def split_rows(rows: np.ndarray, samples: Sequence[Sample]) -> list[np.ndarray]:
-    """Undo the stacking: (sum N, T) rows -> one (T, N) array per sample."""
-    out, start = [], 0
-    for s in samples:
-        n = s.n_particles
-        out.append(np.ascontiguousarray(rows[start : start + n].T))
-        start += n
-    return out
 
 
 class Scaler:
@@ -118,12 +36,52 @@ class Scaler:
 
 
 def pearson_columns(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Pearson correlation of each column of ``a`` with the same column of ``b`` (NaN if constant)."""
+    """Pearson correlation of each column of ``a`` (n, T) with the same column of ``b`` (n, T).
+
+    The rows are pooled: every particle of every configuration is one pair, which is
+    GlassBench's score when the columns are times (Jung et al., arXiv 2311.14752).  A column
+    that is constant in ``a`` or ``b``, or fewer than two rows, gives NaN: a constant field has
+    no correlation (not a round-off value).
+    """
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape or a.ndim != 2:
+        raise GlassmlError(f"pearson_columns needs two (n, T) arrays of one shape, got {a.shape} and {b.shape}")
+    if a.shape[0] < 2:
+        return np.full(a.shape[1], np.nan)
+    constant = (np.ptp(a, axis=0) == 0) | (np.ptp(b, axis=0) == 0)
     a = a - a.mean(axis=0)
     b = b - b.mean(axis=0)
     den = np.sqrt((a * a).sum(axis=0) * (b * b).sum(axis=0))
+    ok = (den > 0) & ~constant
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(den > 0, (a * b).sum(axis=0) / np.where(den > 0, den, 1.0), np.nan)
+        return np.where(ok, (a * b).sum(axis=0) / np.where(ok, den, 1.0), np.nan)
+
+
+def holdout_split(groups: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Boolean (train, held-out) row masks for model selection without validation data.
+
+    Whole groups (configurations) are held out when there are at least two, so that selection
+    sees configurations it was not trained on; with a single group, rows are held out at random.
+    At least one group (row) is held out and at least one kept.
+    """
+    groups = np.asarray(groups)
+    if not 0.0 < float(fraction) < 1.0:
+        raise GlassmlError(f"validation_fraction must lie strictly between 0 and 1, got {fraction!r}")
+    rng = np.random.default_rng(seed)
+    labels = np.unique(groups)
+    if labels.size >= 2:
+        k = min(max(1, int(round(fraction * labels.size))), labels.size - 1)
+        held = np.isin(groups, rng.choice(labels, size=k, replace=False))
+    else:
+        n = groups.size
+        if n < 2:
+            raise GlassmlError(f"cannot hold out validation rows from 1 sample (n_samples = {n}); "
+                               "give validation data or more rows")
+        k = min(max(1, int(round(fraction * n))), n - 1)
+        held = np.zeros(n, dtype=bool)
+        held[rng.choice(n, size=k, replace=False)] = True
+    return ~held, held
 
 
 def flatten_species_models(models: dict[int, dict[str, np.ndarray]]) -> dict[str, object]:

@@ -27,7 +27,20 @@ fluctuation terms push the prediction variance up faster than the signal grows, 
 often prefers (0, 0) there; this is recorded in ``info_["trials"]``.  Early stopping and the choice of width and
 weight decay use the validation split only, by the benchmark's own metric (type-A Pearson
 correlation averaged over times): with little data the fluctuation terms trade MSE for
-correct variance, so validation MSE would stop training before it starts.  Particle species enters as a one-hot input.
+correct variance, so validation MSE would stop training before it starts (if the validation
+targets are constant, no correlation is defined and the epoch with the lowest validation MSE is
+kept).  Particle species enters as a one-hot input.
+
+Without validation data, a ``validation_fraction`` of the training configurations is held out
+(chosen with ``seed``) for early stopping and selection, and the network is trained on the
+rest, exactly as it would be with that held-out part given as validation.  The configuration of
+each row (``groups``) makes the mini-batches (``configs_per_batch`` whole configurations) and
+the chi4 term; without it all rows form one configuration and the chi4 term is off.
+
+Example::
+
+    model = GlassMLP(widths=(16,)).fit(X, y, species=s, groups=g, validation=(X_val, y_val, s_val, g_val))
+    y_hat = model.predict(X_test, species=s_test)
 """
 
 from __future__ import annotations
@@ -38,19 +51,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from glassml.errors import GlassmlError
-from glassml.learn.base import Estimator, register
-from glassml.learn.features import (
-    Scaler,
-    descriptor_key,
-    pearson_columns,
-    require,
-    sample_index,
-    split_rows,
-    stack_features,
-    stack_targets,
-    stack_types,
-)
-from glassml.store.dataset import Sample
+from glassml.learn.base import FeatureEstimator, register
+from glassml.learn.features import Scaler, pearson_columns
 
 
 def _net(n_in: int, width: int, n_out: int, bottleneck: int):
@@ -81,14 +83,32 @@ def glassmlp_loss(pred, true, conf, n_conf: int, lambda_var: float, lambda_chi: 
 
 
 @register("glassmlp")
-class GlassMLP(Estimator):
-    """GlassMLP (Jung, Biroli, Berthier, PRL 130, 238202, 2023): bottleneck MLP for all times."""
+class GlassMLP(FeatureEstimator):
+    """GlassMLP (Jung, Biroli, Berthier, PRL 130, 238202, 2023): bottleneck MLP for all times.
+
+    Parameters
+    ----------
+    widths, weight_decays, loss_weights:
+        Grids of hidden-layer width, Adam weight decay and (lambda_var, lambda_chi) pairs; every
+        combination is trained and validation picks one.
+    bottleneck:
+        Width of the last hidden layer (2 in the paper).
+    max_epochs, patience:
+        Epoch limit and early-stopping patience (epochs without a better validation score).
+    lr:
+        Adam learning rate.
+    configs_per_batch:
+        Whole configurations per mini-batch.
+    validation_fraction:
+        Share of the training configurations held out when ``fit`` gets no validation data.
+    seed:
+        Seed of the weights, the batch order and that hold-out split.
+    """
 
     descriptor_sets = (("jung", None),)
 
     def __init__(
         self,
-        seed: int = 0,
         widths: Sequence[int] = (16, 48),
         weight_decays: Sequence[float] = (1e-3,),
         bottleneck: int = 2,
@@ -97,21 +117,21 @@ class GlassMLP(Estimator):
         patience: int = 25,
         lr: float = 3e-3,
         configs_per_batch: int = 4,
-        **params: Any,
+        validation_fraction: float = 0.2,
+        seed: int = 0,
     ):
-        super().__init__(
-            seed=seed, widths=[int(w) for w in widths], weight_decays=[float(w) for w in weight_decays],
-            bottleneck=int(bottleneck), loss_weights=[[float(a), float(b)] for a, b in loss_weights],
-            max_epochs=int(max_epochs), patience=int(patience), lr=float(lr), configs_per_batch=int(configs_per_batch),
-            **params,
-        )
-        self.p = dict(self.params)
-        self.net_ = None
-        self.arrays_: dict[str, np.ndarray] = {}
+        self.widths = widths
+        self.weight_decays = weight_decays
+        self.bottleneck = bottleneck
+        self.loss_weights = loss_weights
+        self.max_epochs = max_epochs
+        self.patience = patience
+        self.lr = lr
+        self.configs_per_batch = configs_per_batch
+        self.validation_fraction = validation_fraction
+        self.seed = seed
 
-    def _inputs(self, samples: Sequence[Sample]) -> np.ndarray:
-        x = stack_features(samples, descriptor_key("jung"))
-        types = stack_types(samples)
+    def _inputs(self, x: np.ndarray, types: np.ndarray) -> np.ndarray:
         species = self.arrays_["species"]
         if not np.isin(types, species).all():
             raise GlassmlError(f"{self.name}: species {sorted(set(np.unique(types)) - set(species.tolist()))} not seen in training")
@@ -122,23 +142,26 @@ class GlassMLP(Estimator):
     def _train_one(self, width: int, wd: float, lambdas: Sequence[float], data: dict[str, Any]):
         import torch
 
-        torch.manual_seed(self.seed)
-        rng = np.random.default_rng(self.seed)
+        seed = int(self.seed)
+        torch.manual_seed(seed)
+        rng = np.random.default_rng(seed)
         n_in, n_out = data["xt"].shape[1], data["yt"].shape[1]
-        net = _net(n_in, width, n_out, self.p["bottleneck"]).double()
-        opt = torch.optim.Adam(net.parameters(), lr=self.p["lr"], weight_decay=wd)
+        net = _net(n_in, width, n_out, int(self.bottleneck)).double()
+        opt = torch.optim.Adam(net.parameters(), lr=float(self.lr), weight_decay=wd)
         xt, yt, gt = data["xt"], data["yt"], data["gt"]
         xv, yv = data["xv"], data["yv"]
         n_conf = int(gt.max()) + 1
         rows_of = [torch.nonzero(gt == c).flatten() for c in range(n_conf)]
         best = (-np.inf, None, 0, np.inf)  # (val criterion, state, epoch, val MSE)
+        by_mse = best  # lowest validation MSE, kept only until a finite Pearson is seen
         va = data["va_mask"]
         bad = 0
         history = []
-        for epoch in range(self.p["max_epochs"]):
+        patience = int(self.patience)
+        for epoch in range(int(self.max_epochs)):
             net.train()
             order = rng.permutation(n_conf)
-            k = max(1, self.p["configs_per_batch"])
+            k = max(1, int(self.configs_per_batch))
             for start in range(0, n_conf, k):
                 confs = order[start : start + k]
                 idx = torch.cat([rows_of[c] for c in confs])
@@ -157,42 +180,54 @@ class GlassMLP(Estimator):
             r = pearson_columns(pv.numpy()[va], yv.numpy()[va])
             crit = float(np.nanmean(r)) if np.isfinite(r).any() else -np.inf
             history.append(crit)
+            if best[1] is None and vloss < by_mse[3]:  # fallback while the Pearson is undefined
+                by_mse = (-np.inf, copy.deepcopy(net.state_dict()), epoch, vloss)
             if crit > best[0] + 1e-5:
                 best = (crit, copy.deepcopy(net.state_dict()), epoch, vloss)
                 bad = 0
             else:
                 bad += 1
-                if bad >= self.p["patience"]:
+                if bad >= patience:
                     break
+        if best[1] is None:  # constant validation targets: no Pearson at any epoch, keep the lowest MSE
+            best = by_mse
         return best, len(history)
 
-    def fit(self, train: Sequence[Sample], val: Sequence[Sample], target: str = "md_prop") -> "Estimator":
+    def _fit(self, X, Y, species, groups, validation):
+        from glassml.errors import require
+
+        require("torch", purpose="GlassMLP")
         import torch
 
-        key = descriptor_key("jung")
-        require(train, [key, target], self.name)
-        require(val, [key, target], self.name)
-        x_raw = stack_features(train, key)
-        scaler = Scaler().fit(x_raw)
-        y_raw = stack_targets(train, target)
-        yscaler = Scaler().fit(y_raw)
-        self.arrays_ = {"species": np.unique(stack_types(train)), "x_mean": scaler.mean, "x_scale": scaler.scale,
+        widths = [int(w) for w in self.widths]
+        weight_decays = [float(w) for w in self.weight_decays]
+        loss_weights = [[float(a), float(b)] for a, b in self.loss_weights]
+        if int(self.max_epochs) < 1:
+            raise GlassmlError(f"{self.name}: max_epochs must be at least 1, got {self.max_epochs}")
+        if not (widths and weight_decays and loss_weights):
+            raise GlassmlError(f"{self.name}: widths, weight_decays and loss_weights must each hold at least one value")
+        if validation is not None:
+            (xt, yt, st, gt), (xv, yv, sv, _) = (X, Y, species, groups), validation
+            selection = "validation data"
+        else:
+            (xt, yt, st, gt), (xv, yv, sv, _), selection = self._holdout(X, Y, species, groups)
+        scaler = Scaler().fit(xt)
+        yscaler = Scaler().fit(yt)
+        self.arrays_ = {"species": np.unique(st), "x_mean": scaler.mean, "x_scale": scaler.scale,
                         "y_mean": yscaler.mean, "y_scale": yscaler.scale}
         t = lambda a: torch.as_tensor(np.asarray(a, dtype=np.float64))  # noqa: E731
         data = {
-            "xt": t(self._inputs(train)), "yt": t(yscaler.transform(y_raw)),
-            "gt": torch.as_tensor(sample_index(train)),
-            "xv": t(self._inputs(val)), "yv": t(yscaler.transform(stack_targets(val, target))),
+            "xt": t(self._inputs(xt, st)), "yt": t(yscaler.transform(yt)), "gt": torch.as_tensor(gt),
+            "xv": t(self._inputs(xv, sv)), "yv": t(yscaler.transform(yv)),
         }
-        types_val = stack_types(val)
-        data["va_mask"] = types_val == 0 if (types_val == 0).sum() >= 3 else np.ones(types_val.size, bool)
+        data["va_mask"] = sv == 0 if (sv == 0).sum() >= 3 else np.ones(sv.size, bool)
         n_threads = torch.get_num_threads()
         torch.set_num_threads(1)  # small dense nets: one thread is fastest and leaves cores to others
         try:
             trials = []
-            for width in self.p["widths"]:
-                for wd in self.p["weight_decays"]:
-                    for lambdas in self.p["loss_weights"]:
+            for width in widths:
+                for wd in weight_decays:
+                    for lambdas in loss_weights:
                         (vr, state, epoch, vloss), n_epochs = self._train_one(width, wd, lambdas, data)
                         trials.append({"width": width, "weight_decay": wd, "lambda_var": lambdas[0],
                                        "lambda_chi": lambdas[1], "val_mse": vloss, "val_mean_pearson": vr,
@@ -200,35 +235,29 @@ class GlassMLP(Estimator):
         finally:
             torch.set_num_threads(n_threads)
         best = max(trials, key=lambda d: d["val_mean_pearson"])
-        self.net_ = _net(data["xt"].shape[1], best["width"], data["yt"].shape[1], self.p["bottleneck"]).double()
+        self.net_ = _net(data["xt"].shape[1], best["width"], data["yt"].shape[1], int(self.bottleneck)).double()
         self.net_.load_state_dict(best["state"])
         self.net_.eval()
         self.arrays_["width"] = np.array([best["width"]])
-        self.info_.update({
-            "target": target, "features": key,
+        return {
             "chosen": {k: best[k] for k in ("width", "weight_decay", "lambda_var", "lambda_chi", "best_epoch")},
-            "trials": [{k: v for k, v in d.items() if k != "state"} for d in trials],
-        })
-        return self
+            "trials": [{k: v for k, v in d.items() if k != "state"} for d in trials], "selection": selection,
+        }
 
-    def predict(self, samples: Sequence[Sample]) -> list[np.ndarray]:
+    def _predict_rows(self, X, species, groups):
         import torch
 
-        if self.net_ is None:
-            raise GlassmlError(f"{self.name}: fit the model before predicting")
-        require(samples, [descriptor_key("jung")], self.name)
         with torch.no_grad():
-            z = self.net_(torch.as_tensor(self._inputs(samples))).numpy()
-        rows = z * self.arrays_["y_scale"] + self.arrays_["y_mean"]
-        return split_rows(rows, samples)
+            z = self.net_(torch.as_tensor(self._inputs(X, species))).numpy()
+        return z * self.arrays_["y_scale"] + self.arrays_["y_mean"]
 
-    def _state(self) -> dict[str, Any]:
+    def _model_state(self) -> dict[str, Any]:
         state: dict[str, Any] = {f"a_{k}": np.asarray(v) for k, v in self.arrays_.items()}
         for k, v in self.net_.state_dict().items():
             state[f"net_{k}"] = v.detach().numpy().copy()
         return state
 
-    def _set_state(self, state: dict[str, Any]) -> None:
+    def _set_model_state(self, state: dict[str, Any]) -> None:
         import torch
 
         self.arrays_ = {k[2:]: np.asarray(v) for k, v in state.items() if k.startswith("a_")}

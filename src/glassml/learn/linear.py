@@ -18,10 +18,19 @@
   model: it shows how far a linear model goes when the descriptors are pooled.
 
 All fit one ridge model per species with all times at once (closed form through an SVD).
-The ridge strength is one value per species, chosen on the validation split only as the one
-with the best pooled Pearson correlation (GlassBench's score) averaged over the times (a
-choice per time would fit the noise of a small validation split); the final model is then
-refitted on train + validation at that strength (``refit=False`` keeps the train-only fit).
+The ridge strength is one value per species, chosen from ``alphas`` on the validation data only
+as the one with the best pooled Pearson correlation (GlassBench's score) averaged over the
+times (a choice per time would fit the noise of a small validation split); the final model is
+then refitted on train + validation at that strength (``refit=False`` keeps the train-only fit).
+Without validation data, a ``validation_fraction`` of the training configurations is held out
+(chosen with ``seed``) to choose the strength the same way, and the final model is refitted on
+all training rows.  A fixed ``alpha`` skips the selection: the model is fitted at that strength
+(on train + validation when validation data are given and ``refit`` is on).
+
+Example::
+
+    model = BoattiniRidge().fit(X, y, species=s, validation=(X_val, y_val, s_val))
+    y_hat = model.predict(X_test, species=s_test)      # (n, T) like y
 """
 
 from __future__ import annotations
@@ -31,20 +40,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from glassml.errors import GlassmlError
-from glassml.learn.base import Estimator, register
-from glassml.learn.features import (
-    flatten_species_models,
-    unflatten_species_models,
-    Scaler,
-    descriptor_key,
-    pearson_columns,
-    require,
-    split_rows,
-    stack_feature_sets,
-    stack_targets,
-    stack_types,
-)
-from glassml.store.dataset import Sample
+from glassml.learn.base import FeatureEstimator, register
+from glassml.learn.features import Scaler, flatten_species_models, pearson_columns, unflatten_species_models
 
 DEFAULT_ALPHAS = tuple(float(a) for a in np.logspace(-4, 4, 17))
 
@@ -65,30 +62,47 @@ def ridge_path(x: np.ndarray, y: np.ndarray, alphas: Sequence[float]) -> np.ndar
     return out
 
 
-class _SpeciesRidge(Estimator):
+class _SpeciesRidge(FeatureEstimator):
     """Per-species ridge regression of all times at once on the descriptor arrays of
-    ``descriptor_sets``, concatenated."""
+    ``descriptor_sets``, side by side (see the module docstring for the selection).
 
-    def __init__(self, seed: int = 0, alphas: Sequence[float] = DEFAULT_ALPHAS, refit: bool = True, **params: Any):
-        super().__init__(seed=seed, alphas=[float(a) for a in alphas], refit=bool(refit), **params)
-        self.alphas = [float(a) for a in alphas]
-        self.refit = bool(refit)
-        self.models_: dict[int, dict[str, np.ndarray]] = {}
+    Parameters
+    ----------
+    alphas:
+        Grid of ridge strengths to choose from (per row: the penalty is ``alpha * n * |w|^2``).
+    alpha:
+        A fixed strength instead of choosing one from ``alphas`` (None: choose).
+    refit:
+        Fit the final model on train + validation at the chosen strength.
+    validation_fraction:
+        Share of the training configurations held out to choose the strength when ``fit`` gets
+        no validation data.
+    seed:
+        Seed of that hold-out split (the fit itself is deterministic).
+    """
 
-    @property
-    def feature_keys(self) -> list[str]:
-        return [descriptor_key(set_name, positions) for set_name, positions in self.descriptor_sets]
+    def __init__(self, alphas: Sequence[float] = DEFAULT_ALPHAS, alpha: float | None = None, refit: bool = True,
+                 validation_fraction: float = 0.2, seed: int = 0):
+        self.alphas = alphas
+        self.alpha = alpha
+        self.refit = refit
+        self.validation_fraction = validation_fraction
+        self.seed = seed
 
-    def fit(self, train: Sequence[Sample], val: Sequence[Sample], target: str = "md_prop") -> "Estimator":
-        """Choose the ridge strength on ``val``; with ``refit`` (default) the final model is then
-        fitted on train + val at that strength (the test split is never read)."""
-        keys = self.feature_keys
-        require(train, [*keys, target], self.name)
-        require(val, [*keys, target], self.name)
-        xt, yt, st = stack_feature_sets(train, keys), stack_targets(train, target), stack_types(train)
-        xv, yv, sv = stack_feature_sets(val, keys), stack_targets(val, target), stack_types(val)
-        if xt.shape[1] != xv.shape[1]:
-            raise GlassmlError(f"{self.name}: train and validation descriptors differ in width ({xt.shape[1]} vs {xv.shape[1]})")
+    def _fit(self, X, Y, species, groups, validation):
+        alphas = [float(a) for a in self.alphas] if self.alpha is None else [float(self.alpha)]
+        if not alphas:
+            raise GlassmlError(f"{self.name}: alphas is empty; give at least one ridge strength")
+        refit = bool(self.refit)
+        if validation is not None:
+            (xt, yt, st, _), (xv, yv, sv, _) = (X, Y, species, groups), validation
+            selection = "validation data"
+        elif len(alphas) > 1:
+            (xt, yt, st, _), (xv, yv, sv, _), selection = self._holdout(X, Y, species, groups)
+        else:  # nothing to choose: fit on every training row
+            xt, yt, st = X, Y, species
+            xv, yv, sv = X[:0], Y[:0], species[:0]
+            selection = "none (fixed alpha)"
         self.models_ = {}
         chosen: dict[str, float] = {}
         val_r: dict[str, list[float | None]] = {}
@@ -96,51 +110,44 @@ class _SpeciesRidge(Estimator):
             mt, mv = st == sp, sv == sp
             scaler = Scaler().fit(xt[mt])
             ymean = yt[mt].mean(axis=0)
-            path = ridge_path(scaler.transform(xt[mt]), yt[mt] - ymean, self.alphas)  # (A, F, T)
+            path = ridge_path(scaler.transform(xt[mt]), yt[mt] - ymean, alphas)  # (A, F, T)
             n_times = yt.shape[1]
             if mv.sum() >= 3:
                 zv = scaler.transform(xv[mv])
-                scores = np.stack([pearson_columns(zv @ path[i] + ymean, yv[mv]) for i in range(len(self.alphas))])
+                scores = np.stack([pearson_columns(zv @ path[i] + ymean, yv[mv]) for i in range(len(alphas))])
                 finite = np.isfinite(scores)
                 mean = np.where(finite, scores, 0.0).sum(axis=1) / np.maximum(finite.sum(axis=1), 1)
                 best = int(np.argmax(mean))  # one strength for all times
                 best_r = scores[best]
-            else:  # species absent from validation: middle of the grid, recorded as such
-                best = len(self.alphas) // 2
+            else:  # species absent from the selection rows: middle of the grid, recorded as such
+                best = len(alphas) // 2
                 best_r = np.full(n_times, np.nan)
             coef = path[best]  # (F, T)
-            if self.refit and mv.sum() >= 3:
+            if refit and mv.sum() >= 3:
                 x_all, y_all = np.concatenate([xt[mt], xv[mv]]), np.concatenate([yt[mt], yv[mv]])
                 scaler = Scaler().fit(x_all)
                 ymean = y_all.mean(axis=0)
-                coef = ridge_path(scaler.transform(x_all), y_all - ymean, [self.alphas[best]])[0]
+                coef = ridge_path(scaler.transform(x_all), y_all - ymean, [alphas[best]])[0]
             self.models_[int(sp)] = {"mean": scaler.mean, "scale": scaler.scale, "coef": coef, "intercept": ymean}
-            chosen[str(int(sp))] = self.alphas[best]
+            chosen[str(int(sp))] = alphas[best]
             val_r[str(int(sp))] = [None if not np.isfinite(r) else float(r) for r in best_r]
-        self.info_.update({"target": target, "features": keys, "alpha": chosen, "val_pearson": val_r,
-                           "refit_on_train_and_val": self.refit, "n_features": int(xt.shape[1])})
-        return self
+        return {"alpha": chosen, "val_pearson": val_r, "selection": selection,
+                "refit_on_train_and_val": refit, "n_features": int(X.shape[1])}
 
-    def predict(self, samples: Sequence[Sample]) -> list[np.ndarray]:
-        if not self.models_:
-            raise GlassmlError(f"{self.name}: fit the model before predicting")
-        keys = self.feature_keys
-        require(samples, keys, self.name)
-        x, sp = stack_feature_sets(samples, keys), stack_types(samples)
-        n_times = next(iter(self.models_.values()))["coef"].shape[1]
-        out = np.zeros((x.shape[0], n_times))
-        for s in np.unique(sp):
+    def _predict_rows(self, X, species, groups):
+        out = np.zeros((X.shape[0], self.n_outputs_))
+        for s in np.unique(species):
             m = self.models_.get(int(s))
             if m is None:
                 raise GlassmlError(f"{self.name}: species {int(s)} was not in the training set")
-            rows = sp == s
-            out[rows] = ((x[rows] - m["mean"]) / m["scale"]) @ m["coef"] + m["intercept"]
-        return split_rows(out, samples)
+            rows = species == s
+            out[rows] = ((X[rows] - m["mean"]) / m["scale"]) @ m["coef"] + m["intercept"]
+        return out
 
-    def _state(self) -> dict[str, Any]:
+    def _model_state(self) -> dict[str, Any]:
         return flatten_species_models(self.models_)
 
-    def _set_state(self, state: dict[str, Any]) -> None:
+    def _set_model_state(self, state: dict[str, Any]) -> None:
         self.models_ = unflatten_species_models(state, ("mean", "scale", "coef", "intercept"))
 
 

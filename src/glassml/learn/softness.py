@@ -22,6 +22,17 @@ Pearson correlation of the final predictor.  To turn softness into a propensity 
 each time t gets a linear map ``prop_t ~ a_t + b_t S`` fitted by least squares on the
 training split.  ``info_["softness_pearson_val"]`` records corr(S, propensity) per time per
 species on the validation split: the "softness correlates with dynamics" number.
+
+Without validation data, a ``validation_fraction`` of the training configurations is held out
+(chosen with ``seed``) to choose t* and C, and the model is fitted on the rest, exactly as it
+would be with that held-out part given as validation.  The configuration of each row
+(``groups``) defines the per-configuration quantiles of the labels; without it all rows form
+one configuration.
+
+Example::
+
+    model = Softness().fit(X, y, species=s, groups=g, validation=(X_val, y_val, s_val, g_val))
+    S = model.softness(X_test, species=s_test)          # (n,) signed distances
 """
 
 from __future__ import annotations
@@ -31,21 +42,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from glassml.errors import GlassmlError
-from glassml.learn.base import Estimator, register
-from glassml.learn.features import (
-    flatten_species_models,
-    unflatten_species_models,
-    Scaler,
-    descriptor_key,
-    pearson_columns,
-    require,
-    sample_index,
-    split_rows,
-    stack_features,
-    stack_targets,
-    stack_types,
-)
-from glassml.store.dataset import Sample
+from glassml.learn.base import FeatureEstimator, register
+from glassml.learn.features import Scaler, flatten_species_models, pearson_columns, unflatten_species_models
 
 
 def rearranging_labels(prop: np.ndarray, groups: np.ndarray, q_high: float, q_low: float) -> np.ndarray:
@@ -67,23 +65,32 @@ def rearranging_labels(prop: np.ndarray, groups: np.ndarray, q_high: float, q_lo
 
 
 @register("softness")
-class Softness(Estimator):
-    """Linear-SVM softness (Cubuk 2015, Schoenholz 2016) with a per-time linear map to propensity."""
+class Softness(FeatureEstimator):
+    """Linear-SVM softness (Cubuk 2015, Schoenholz 2016) with a per-time linear map to propensity.
+
+    Parameters
+    ----------
+    c_grid:
+        Values of the SVM's C to choose from.
+    q_high, q_low:
+        Fractions of each species' particles in a configuration labelled rearranging (top)
+        and non-rearranging (bottom) at t*.
+    validation_fraction:
+        Share of the training configurations held out to choose t* and C when ``fit`` gets
+        no validation data.
+    seed:
+        Seed of the SVM solver and of that hold-out split.
+    """
 
     descriptor_sets = (("softness", None),)
 
-    def __init__(
-        self,
-        seed: int = 0,
-        c_grid: Sequence[float] = (0.01, 0.1, 1.0),
-        q_high: float = 0.1,
-        q_low: float = 0.5,
-        **params: Any,
-    ):
-        super().__init__(seed=seed, c_grid=[float(c) for c in c_grid], q_high=float(q_high), q_low=float(q_low), **params)
-        self.c_grid = [float(c) for c in c_grid]
-        self.q_high, self.q_low = float(q_high), float(q_low)
-        self.models_: dict[int, dict[str, np.ndarray]] = {}
+    def __init__(self, c_grid: Sequence[float] = (0.01, 0.1, 1.0), q_high: float = 0.1, q_low: float = 0.5,
+                 validation_fraction: float = 0.2, seed: int = 0):
+        self.c_grid = c_grid
+        self.q_high = q_high
+        self.q_low = q_low
+        self.validation_fraction = validation_fraction
+        self.seed = seed
 
     # -- pieces -------------------------------------------------------------------------
     def _svm(self, z: np.ndarray, labels: np.ndarray, c: float) -> tuple[np.ndarray, float]:
@@ -92,7 +99,7 @@ class Softness(Estimator):
         keep = labels != 0
         if len(np.unique(labels[keep])) < 2:
             raise GlassmlError(f"{self.name}: training set has no rearranging/non-rearranging contrast")
-        svm = LinearSVC(C=c, dual=False, max_iter=5000, random_state=self.seed, class_weight="balanced")
+        svm = LinearSVC(C=c, dual=False, max_iter=5000, random_state=int(self.seed), class_weight="balanced")
         svm.fit(z[keep], labels[keep])
         w = svm.coef_[0].astype(np.float64)
         norm = float(np.linalg.norm(w)) or 1.0
@@ -106,13 +113,20 @@ class Softness(Estimator):
         slope = (sc @ (y - y.mean(axis=0))) / var if var > 0 else np.zeros(y.shape[1])
         return y.mean(axis=0) - slope * s.mean(), slope
 
-    # -- API ----------------------------------------------------------------------------
-    def fit(self, train: Sequence[Sample], val: Sequence[Sample], target: str = "md_prop") -> "Estimator":
-        key = descriptor_key("softness")
-        require(train, [key, target], self.name)
-        require(val, [key, target], self.name)
-        xt, yt, st, gt = stack_features(train, key), stack_targets(train, target), stack_types(train), sample_index(train)
-        xv, yv, sv = stack_features(val, key), stack_targets(val, target), stack_types(val)
+    # -- fitting ------------------------------------------------------------------------
+    def _fit(self, X, Y, species, groups, validation):
+        c_grid = [float(c) for c in self.c_grid]
+        q_high, q_low = float(self.q_high), float(self.q_low)
+        if not c_grid:
+            raise GlassmlError(f"{self.name}: c_grid is empty; give at least one value of C")
+        if not (0.0 < q_high < 1.0 and 0.0 < q_low < 1.0 and q_high + q_low <= 1.0):
+            raise GlassmlError(f"{self.name}: need 0 < q_high, q_low < 1 and q_high + q_low <= 1, "
+                               f"got q_high={q_high}, q_low={q_low}")
+        if validation is not None:
+            (xt, yt, st, gt), (xv, yv, sv, _) = (X, Y, species, groups), validation
+            selection = "validation data"
+        else:
+            (xt, yt, st, gt), (xv, yv, sv, _), selection = self._holdout(X, Y, species, groups)
         n_times = yt.shape[1]
         self.models_ = {}
         info_choice, info_r, info_val = {}, {}, {}
@@ -122,8 +136,8 @@ class Softness(Estimator):
             zt, zv = scaler.transform(xt[mt]), scaler.transform(xv[mv])
             best = None
             for t_star in range(n_times):
-                labels = rearranging_labels(yt[mt, t_star], gt[mt], self.q_high, self.q_low)
-                for c in self.c_grid:
+                labels = rearranging_labels(yt[mt, t_star], gt[mt], q_high, q_low)
+                for c in c_grid:
                     w, b = self._svm(zt, labels, c)
                     s_train = zt @ w + b
                     a, slope = self._linear_map(s_train, yt[mt])
@@ -143,44 +157,39 @@ class Softness(Estimator):
                 r_s = pearson_columns(np.repeat(s_val[:, None], n_times, axis=1), yv[mv])
                 info_r[str(int(sp))] = [None if not np.isfinite(v) else float(v) for v in r_s]
             info_val[str(int(sp))] = None if not np.isfinite(crit) else crit
-        self.info_.update({
-            "target": target, "features": key, "chosen": info_choice, "softness_pearson_val": info_r,
-            "val_mean_pearson": info_val,
-            "label_definition": f"rearranging = top {self.q_high:.0%} propensity of its species in its configuration "
-                                f"at t*, non-rearranging = bottom {self.q_low:.0%}",
-        })
-        return self
+        return {
+            "chosen": info_choice, "softness_pearson_val": info_r, "val_mean_pearson": info_val, "selection": selection,
+            "label_definition": f"rearranging = top {q_high:.0%} propensity of its species in its configuration "
+                                f"at t*, non-rearranging = bottom {q_low:.0%}",
+        }
 
-    def softness(self, samples: Sequence[Sample]) -> list[np.ndarray]:
-        """Softness S (signed distance to the hyperplane) of every particle, one (N,) array per sample."""
-        if not self.models_:
-            raise GlassmlError(f"{self.name}: fit the model before predicting")
-        key = descriptor_key("softness")
-        require(samples, [key], self.name)
-        x, sp = stack_features(samples, key), stack_types(samples)
-        s = np.zeros(x.shape[0])
-        for k in np.unique(sp):
+    # -- prediction ---------------------------------------------------------------------
+    def softness(self, X, species=None) -> np.ndarray:
+        """Softness S (signed distance to the species' hyperplane) of every row of ``X``: (n,)."""
+        X, sp, _ = self._check_predict_arrays(X, species, None)
+        return self._softness(X, sp)
+
+    def _softness(self, X: np.ndarray, species: np.ndarray) -> np.ndarray:
+        s = np.zeros(X.shape[0])
+        for k in np.unique(species):
             m = self.models_.get(int(k))
             if m is None:
                 raise GlassmlError(f"{self.name}: species {int(k)} was not in the training set")
-            rows = sp == k
-            s[rows] = ((x[rows] - m["mean"]) / m["scale"]) @ m["w"] + m["b"][0]
-        return [r[0] for r in split_rows(s[:, None], samples)]
+            rows = species == k
+            s[rows] = ((X[rows] - m["mean"]) / m["scale"]) @ m["w"] + m["b"][0]
+        return s
 
-    def predict(self, samples: Sequence[Sample]) -> list[np.ndarray]:
-        out = []
-        for sample, s in zip(samples, self.softness(samples)):
-            types = np.asarray(sample["types"])
-            pred = np.zeros((next(iter(self.models_.values()))["a"].shape[0], s.shape[0]))
-            for k in np.unique(types):
-                m = self.models_[int(k)]
-                rows = types == k
-                pred[:, rows] = m["a"][:, None] + m["slope"][:, None] * s[rows][None, :]
-            out.append(pred)
+    def _predict_rows(self, X, species, groups):
+        s = self._softness(X, species)
+        out = np.zeros((X.shape[0], self.n_outputs_))
+        for k in np.unique(species):
+            m = self.models_[int(k)]
+            rows = species == k
+            out[rows] = m["a"][None, :] + m["slope"][None, :] * s[rows][:, None]
         return out
 
-    def _state(self) -> dict[str, Any]:
+    def _model_state(self) -> dict[str, Any]:
         return flatten_species_models(self.models_)
 
-    def _set_state(self, state: dict[str, Any]) -> None:
+    def _set_model_state(self, state: dict[str, Any]) -> None:
         self.models_ = unflatten_species_models(state, ("mean", "scale", "w", "b", "a", "slope"))

@@ -3,15 +3,22 @@
 Pair energies follow :class:`glassml.systems.Model` exactly: ``eps * (base(x) + C0 + C2 x^2 + C4 x^4)``
 with x = r / sigma_ab, ``base`` = 4 (x^-12 - x^-6) (Lennard-Jones) or x^-12 (soft spheres), zero
 beyond the cutoff; sigma_ab from the species table or, for polydisperse models, the non-additive
-rule ``(s_i + s_j)/2 (1 - a |s_i - s_j|)`` on per-particle diameters.
-Neighbour lists are Verlet lists (radius cutoff + skin) rebuilt when any particle has moved
-more than skin/2 since the last build; minimum images, so the box must exceed 2 (r_c + skin).
+rule ``(s_i + s_j)/2 (1 - a |s_i - s_j|)`` on per-particle diameters
+(:func:`glassml.systems.nonadditive_sigma`).
+
+Swap Monte Carlo uses Verlet lists (radius cutoff + skin) rebuilt inside the kernel when a
+particle has moved more than skin/2 since the last build; minimum images, so the box must
+exceed 2 (r_c + skin).  Cage states use fixed lists with explicit periodic shifts from
+:class:`glassml.geometry.NeighborQuery` (:mod:`glassml.simulate.cage`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
+
+from glassml.geometry._kernels import fold
+from glassml.systems.models import POLY_NONADDITIVITY
 
 
 def model_params(model):
@@ -21,7 +28,7 @@ def model_params(model):
         np.ascontiguousarray(model.epsilon, dtype=np.float64),
         np.ascontiguousarray(model.sigma, dtype=np.float64),
         bool(model.polydisperse),
-        0.2,
+        POLY_NONADDITIVITY,
         float(model.cutoff_ratio) ** 2,
         float(c0),
         float(c2),
@@ -54,7 +61,17 @@ def _pair(i, j, r2, types, diam, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj):
 
 @njit(cache=True, nogil=True)
 def build_list(x, box, rlist):
-    """Full Verlet list (CSR: start (N+1,), neighbours) of pairs closer than ``rlist`` (minimum image)."""
+    """Full Verlet list (CSR: start (N+1,), neighbors sorted by index) of pairs closer than
+    ``rlist`` (minimum image), by visiting every pair i < j.
+
+    The same list as ``NeighborQuery(x, box).neighbors(rlist)`` (``offsets``, ``j``; checked in
+    the tests), built here because the swap kernel rebuilds it without leaving numba and because,
+    at the sizes swap Monte Carlo runs here (N <= 1000), the O(N^2) loop is faster:
+    ``benchmarks/geometry.py`` measured NeighborQuery 2.0-2.1x slower for poly-swap-2d at
+    N = 300 and 3-8x slower for poly-swap-3d at N = 500-1000, about even at N = 2000 (1.1-1.2x),
+    and faster from N = 4000 on (ratio 0.16-0.22 in 2D, 0.3-0.95 in 3D), list radius
+    r_c + skin = 2.81, same run, same positions.
+    """
     n, d = x.shape
     r2max = rlist * rlist
     counts = np.zeros(n + 1, np.int64)
@@ -62,8 +79,7 @@ def build_list(x, box, rlist):
         for j in range(i + 1, n):
             r2 = 0.0
             for k in range(d):
-                dx = x[j, k] - x[i, k]
-                dx -= box[k] * np.floor(dx / box[k] + 0.5)
+                dx = fold(x[j, k] - x[i, k], box[k])
                 r2 += dx * dx
             if r2 < r2max:
                 counts[i + 1] += 1
@@ -75,8 +91,7 @@ def build_list(x, box, rlist):
         for j in range(i + 1, n):
             r2 = 0.0
             for k in range(d):
-                dx = x[j, k] - x[i, k]
-                dx -= box[k] * np.floor(dx / box[k] + 0.5)
+                dx = fold(x[j, k] - x[i, k], box[k])
                 r2 += dx * dx
             if r2 < r2max:
                 nbr[fill[i]] = j
@@ -96,35 +111,18 @@ def _energy_of(i, xi, x, box, start, nbr, skip, types, diam, eps, sig, poly, non
             continue
         r2 = 0.0
         for k in range(d):
-            dx = x[j, k] - xi[k]
-            dx -= box[k] * np.floor(dx / box[k] + 0.5)
+            dx = fold(x[j, k] - xi[k], box[k])
             r2 += dx * dx
         u += _pair(i, j, r2, types, diam, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj)
     return u
 
 
 @njit(cache=True, nogil=True)
-def _max_disp2(x, xref, box):
-    n, d = x.shape
-    best = 0.0
-    for i in range(n):
-        r2 = 0.0
-        for k in range(d):
-            dx = x[i, k] - xref[i, k]
-            r2 += dx * dx
-        if r2 > best:
-            best = r2
-    return best
-
-
-@njit(cache=True, nogil=True)
 def mc_sweeps(x, types, diam, box, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj, rcut, skin,
-              beta, delta, p_swap, n_sweeps, record_every, seed,
-              confine, x0, gen_start, gen_nbr, rmax):
+              beta, delta, p_swap, n_sweeps, record_every, seed):
     """Metropolis sweeps (N attempts each) of displacement moves and, with probability ``p_swap``,
-    diameter swaps.  ``confine`` restricts each particle to the Voronoi cell of its initial position
-    ``x0`` (and within ``rmax`` of it).  Positions stay unwrapped.  Returns (positions recorded every
-    ``record_every`` sweeps, sum of positions over all sweeps, accepted moves, accepted swaps)."""
+    diameter swaps.  Positions stay unwrapped.  Returns (positions recorded every ``record_every``
+    sweeps, sum of positions over all sweeps, accepted moves, accepted swaps)."""
     np.random.seed(seed)
     n, d = x.shape
     start, nbr = build_list(x, box, rcut + skin)
@@ -163,26 +161,6 @@ def mc_sweeps(x, types, diam, box, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj, 
             i = np.random.randint(n)
             for k in range(d):
                 trial[k] = x[i, k] + delta * (2.0 * np.random.random() - 1.0)
-            if confine:
-                own = 0.0
-                for k in range(d):
-                    dx = trial[k] - x0[i, k]
-                    own += dx * dx
-                if own > rmax * rmax:
-                    continue
-                outside = False
-                for m in range(gen_start[i], gen_start[i + 1]):
-                    j = gen_nbr[m]
-                    r2 = 0.0
-                    for k in range(d):
-                        dx = trial[k] - x0[j, k]
-                        dx -= box[k] * np.floor(dx / box[k] + 0.5)
-                        r2 += dx * dx
-                    if r2 < own:
-                        outside = True
-                        break
-                if outside:
-                    continue
             old = _energy_of(i, x[i], x, box, start, nbr, -1, types, diam, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj)
             new = _energy_of(i, trial, x, box, start, nbr, -1, types, diam, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj)
             du = new - old

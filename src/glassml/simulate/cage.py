@@ -17,23 +17,17 @@ from __future__ import annotations
 import numpy as np
 
 from glassml.errors import GlassmlError
+from glassml.geometry import Box, NeighborQuery
 from glassml.simulate import _mc
 
 
-def _shift_list(y, box, radius):
-    """Full neighbour list (CSR) with explicit periodic shift vectors, from vesin (any box size)."""
-    import vesin
-
-    n, d = y.shape
-    pts = y if d == 3 else np.column_stack([y, np.zeros(n)])
-    lengths = box if d == 3 else np.array([box[0], box[1], 2.0 * radius + 1.0])
-    i, j, s = vesin.NeighborList(cutoff=float(radius), full_list=True).compute(
-        points=pts, box=np.diag(lengths), periodic=True, quantities="ijS")
-    order = np.lexsort((j, i))
-    i, j, s = i[order].astype(np.int64), j[order].astype(np.int64), s[order][:, :d]
-    start = np.zeros(n + 1, np.int64)
-    np.add.at(start, i + 1, 1)
-    return np.cumsum(start), np.ascontiguousarray(j), np.ascontiguousarray(s * box)
+def _shift_list(query: NeighborQuery, radius: float):
+    """Full neighbor list (CSR: offsets, neighbors, shift vectors) over every periodic image
+    closer than ``radius``, so the kernel needs no minimum image and any image a particle can
+    reach while caged is in the list."""
+    nb = query.neighbors(radius, all_images=True)
+    shift = query.box.with_images(np.zeros(nb.vectors.shape), nb.shifts)
+    return nb.offsets, np.ascontiguousarray(nb.j), np.ascontiguousarray(shift)
 
 
 def cage_state(model, positions, types, box, temperature: float, *, seed: int = 0, diameters=None,
@@ -43,23 +37,39 @@ def cage_state(model, positions, types, box, temperature: float, *, seed: int = 
 
     Parameters
     ----------
+    box: edge lengths (scalar or (d,)) or a :class:`~glassml.geometry.Box`.
     temperature: temperature of the Monte Carlo inside the cages.
     n_equilibration, n_production: Monte Carlo sweeps (N attempted moves each) before and during averaging.
     step: maximum displacement per attempted move.
     max_excursion: a particle never moves farther than this from its initial position (bounds the
-        neighbour lists; cage rattling amplitudes are ~0.1-0.2 in dense liquids).
+        neighbor lists; cage rattling amplitudes are ~0.1-0.2 in dense liquids).
+
+    The pair lists are built once, over every periodic image within the model's cutoff plus
+    ``2 max_excursion``, so that range may exceed half the box (N = 300 KA3D at rho = 1.2 needs
+    this); it must not exceed the box's smallest width, where a particle would interact with
+    its own image (a :class:`~glassml.errors.GlassmlError` says so).
     """
     x0 = np.array(positions, dtype=np.float64)
     n, d = x0.shape
-    box = np.full(d, float(box)) if np.ndim(box) == 0 else np.asarray(box, dtype=np.float64)
+    box = Box.from_any(box, d)
     types = np.ascontiguousarray(types, dtype=np.int64)
     if not (np.isfinite(temperature) and temperature > 0):
         raise GlassmlError(f"temperature must be positive, got {temperature}")
+    if not (np.isfinite(max_excursion) and max_excursion > 0 and np.isfinite(step) and step > 0):
+        raise GlassmlError(f"step and max_excursion must be positive, got {step} and {max_excursion}")
     diam = np.ones(n) if diameters is None else np.array(diameters, dtype=np.float64)
     params = _mc.model_params(model)
-    y0 = np.mod(x0, box)  # work in the wrapped frame; shift back at the end
-    start, nbr, shift = _shift_list(y0, box, model.max_cutoff(diameters) + 2.0 * max_excursion)
-    gstart, gnbr, gshift = _shift_list(y0, box, 2.0 * max_excursion)
+    radius = model.max_cutoff(diameters) + 2.0 * max_excursion
+    width = 2.0 * box.half_width
+    if radius > width:
+        raise GlassmlError(
+            f"box too small for cage states: its smallest width {width:.4g} is below the cutoff plus twice "
+            f"max_excursion ({radius:.4g}), so a particle would meet its own image; use a larger system"
+        )
+    y0 = box.wrap(x0)  # work in the wrapped frame; shift back at the end
+    query = NeighborQuery(y0, box)
+    start, nbr, shift = _shift_list(query, radius)
+    gstart, gnbr, gshift = _shift_list(query, 2.0 * max_excursion)
     y = y0.copy()
     rng = np.random.default_rng(seed)
     seeds = rng.integers(1, 2**31 - 1, size=2)

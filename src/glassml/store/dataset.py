@@ -248,6 +248,15 @@ class Dataset:
         return (Path(path) / MANIFEST).is_file()
 
     # ------------------------------------------------------------------ manifest
+    @property
+    def model(self) -> dict[str, Any]:
+        """The model record of the manifest (``{"name": ..., <parameters>}``); ``{}`` when the
+        dataset records none.  A copy: change the manifest itself to change it."""
+        record = self.manifest.get("model")
+        if isinstance(record, str):
+            return {"name": record}
+        return dict(record) if isinstance(record, Mapping) else {}
+
     def save_manifest(self) -> None:
         """Write the manifest atomically."""
         text = json.dumps(self.manifest, indent=1, sort_keys=True, allow_nan=False) + "\n"

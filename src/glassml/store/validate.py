@@ -8,8 +8,8 @@ from typing import Mapping
 import numpy as np
 
 from glassml.errors import GlassmlError
+from glassml.store.dataset import POSITIONS
 
-POSITION_KEYS = ("initial_positions", "initial_positions_inherent", "initial_positions_cage")
 PER_TIME_KEYS = ("md_prop", "cr_prop", "bb_prop")
 
 
@@ -71,7 +71,7 @@ def validate_sample(arrays: Mapping[str, np.ndarray], path: str | os.PathLike | 
     if "box" not in arrays:
         raise GlassmlError("missing array 'box'", path)
     check_box(arrays["box"], d, path)
-    for key in POSITION_KEYS:
+    for key in POSITIONS.values():
         if key in arrays and np.asarray(arrays[key]).size:
             check_positions(key, arrays[key], n, d, path)
     n_times = None

@@ -1,15 +1,19 @@
-"""Local structure: neighbour queries, descriptors and graphs (issue 5).
+"""Local structure: descriptors and graphs.
 
-* :class:`NeighborQuery` / :class:`Neighbors`: the one neighbour-query abstraction (vesin).
+* :class:`NeighborQuery` / :class:`Neighbors`: the one neighbor query, from :mod:`glassml.geometry`.
 * :func:`build_graph`: edges and relative vectors for graph learners.
 * descriptors (compute objects, ``compute(conf) -> (N, F)`` with ``names``):
   :class:`Steinhardt`, :class:`RadialBondOrder`, :class:`RadialDensity`, :class:`Boattini`,
   :class:`SmoothedBondOrder`, :class:`RadialStructure`, :class:`AngularStructure`,
   :class:`PhysicsInspired`, :class:`PotentialEnergy`, :class:`LocalDensity`,
-  :class:`Hexatic`, :class:`TanakaTheta`, on a :class:`Configuration`.
+  :class:`Hexatic`, :class:`TanakaTheta`, :class:`RelaxationDisplacement`, on a
+  :class:`Configuration`.
+* the registry of descriptor sets: :class:`DescriptorSet`, :func:`register_set`,
+  :func:`get_set`, :func:`list_sets`, :data:`SETS`; :func:`compute_set` on one configuration.
 * :func:`describe`: a named set for every sample of a dataset (``desc_<set>``), resumable.
 """
 
+from glassml.geometry import NeighborQuery, Neighbors
 from glassml.structure.descriptors.base import Configuration, Descriptor, coarse_grain
 from glassml.structure.descriptors.bondorder import (
     Boattini,
@@ -27,16 +31,25 @@ from glassml.structure.descriptors.physics import (
     TanakaTheta,
     VoronoiCells,
 )
+from glassml.structure.descriptors.displacement import RelaxationDisplacement
 from glassml.structure.descriptors.softness import AngularStructure, RadialStructure
 from glassml.structure.graph import build_graph
-from glassml.geometry import NeighborQuery, Neighbors, neighbors
-from glassml.structure.sets import SETS, compute_set, describe, list_sets, make_descriptors
+from glassml.structure.sets import (
+    SETS,
+    DescriptorSet,
+    compute_set,
+    describe,
+    get_set,
+    list_sets,
+    register_set,
+)
 
 __all__ = [
     "AngularStructure",
     "Boattini",
     "Configuration",
     "Descriptor",
+    "DescriptorSet",
     "Hexatic",
     "LocalDensity",
     "NeighborQuery",
@@ -46,6 +59,7 @@ __all__ = [
     "RadialBondOrder",
     "RadialDensity",
     "RadialStructure",
+    "RelaxationDisplacement",
     "SETS",
     "SmoothedBondOrder",
     "Steinhardt",
@@ -56,7 +70,7 @@ __all__ = [
     "compute_set",
     "describe",
     "first_minimum_cutoffs",
+    "get_set",
     "list_sets",
-    "make_descriptors",
-    "neighbors",
+    "register_set",
 ]

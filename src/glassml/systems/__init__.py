@@ -1,12 +1,13 @@
 """Glass-forming models as data (KA3D, KA2D ternary, polydisperse swap model), their energies,
 forces, FIRE minimisation and the LAMMPS commands that realise them."""
 
-from glassml.systems.compute import energies_and_forces, neighbor_pairs, pressure
+from glassml.systems.compute import energies_and_forces, neighbor_pairs
 from glassml.systems.minimize import MinimizeResult, fire_minimize
 from glassml.systems.models import (
     Model,
     get_model,
     list_models,
+    nonadditive_sigma,
     polydisperse_diameters,
     smoothing_coefficients,
 )
@@ -15,11 +16,11 @@ __all__ = [
     "Model",
     "get_model",
     "list_models",
+    "nonadditive_sigma",
     "polydisperse_diameters",
     "smoothing_coefficients",
     "energies_and_forces",
     "neighbor_pairs",
-    "pressure",
     "fire_minimize",
     "MinimizeResult",
 ]

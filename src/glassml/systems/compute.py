@@ -1,7 +1,8 @@
 """Energies and forces of a configuration under a :class:`~glassml.systems.models.Model`.
 
-Neighbour pairs come from vesin (periodic cell lists, half list); two-dimensional systems are
-embedded in a slab whose third length exceeds twice the cutoff, so no spurious images appear.
+Pairs come from :class:`glassml.geometry.NeighborQuery` (vesin's half list) over every
+periodic image closer than the cutoff, so a box smaller than twice the cutoff is handled as
+LAMMPS handles it.
 """
 
 from __future__ import annotations
@@ -9,35 +10,17 @@ from __future__ import annotations
 import numpy as np
 
 from glassml.errors import GlassmlError
-
-
-def _as_box(box, d: int) -> np.ndarray:
-    box = np.asarray(box, dtype=float)
-    if box.ndim == 0:
-        box = np.full(d, float(box))
-    if box.shape != (d,) or np.any(~np.isfinite(box)) or np.any(box <= 0):
-        raise GlassmlError(f"box must be a positive scalar or {d} lengths, got {box.tolist()}")
-    return box
+from glassml.geometry import NeighborQuery
 
 
 def neighbor_pairs(positions: np.ndarray, box, cutoff: float):
-    """Half list of pairs closer than ``cutoff``: (i, j, r_ij vectors (j - i, minimum image), |r_ij|)."""
-    import vesin
+    """Half list of pairs closer than ``cutoff``: ``(i, j, r_ij, |r_ij|)`` with ``r_ij = r_j - r_i``.
 
-    x = np.asarray(positions, dtype=float)
-    if x.ndim != 2 or x.shape[1] not in (2, 3):
-        raise GlassmlError(f"positions must have shape (N, 2) or (N, 3), got {x.shape}")
-    d = x.shape[1]
-    box = _as_box(box, d)
-    x = np.mod(x, box)
-    if d == 2:
-        x = np.column_stack([x, np.zeros(len(x))])
-        lengths = np.array([box[0], box[1], 2.0 * cutoff + 1.0])
-    else:
-        lengths = box
-    nl = vesin.NeighborList(cutoff=float(cutoff), full_list=False)
-    i, j, vec, dist = nl.compute(points=x, box=np.diag(lengths), periodic=True, quantities="ijDd")
-    return i.astype(np.int64), j.astype(np.int64), vec[:, :d], dist
+    Every periodic image closer than ``cutoff`` counts (a pair may appear once per image, and
+    a particle may pair with its own image when the box is shorter than the cutoff).
+    ``box`` is anything :class:`glassml.geometry.Box` accepts (scalar, lengths, Box).
+    """
+    return NeighborQuery(positions, box).half_pairs(cutoff, all_images=True, return_vectors=True)
 
 
 def energies_and_forces(model, positions, types, box, diameters=None):
@@ -76,12 +59,3 @@ def energies_and_forces(model, positions, types, box, diameters=None):
         f[:, k] = np.bincount(j, fvec[:, k], minlength=n) - np.bincount(i, fvec[:, k], minlength=n)
     virial = float(np.sum(fmag * r))
     return e, f, virial
-
-
-def pressure(model, positions, types, box, temperature: float, diameters=None) -> float:
-    """Virial pressure P = (N T + W / d) / V at kinetic temperature ``temperature``."""
-    x = np.asarray(positions)
-    d = x.shape[1]
-    box = _as_box(box, d)
-    _, _, w = energies_and_forces(model, x, types, box, diameters)
-    return float((len(x) * temperature + w / d) / np.prod(box))

@@ -50,6 +50,13 @@ POLY_NONADDITIVITY = 0.2
 POLY_CUTOFF = 1.25
 
 
+def nonadditive_sigma(sigma_i, sigma_j) -> np.ndarray:
+    """sigma_ij of the polydisperse models from the two diameters (Ninarello et al. 2017):
+    ``(sigma_i + sigma_j) / 2 * (1 - 0.2 |sigma_i - sigma_j|)``."""
+    si, sj = np.asarray(sigma_i, float), np.asarray(sigma_j, float)
+    return 0.5 * (si + sj) * (1.0 - POLY_NONADDITIVITY * np.abs(si - sj))
+
+
 def smoothing_coefficients(kind: str, xc: float) -> tuple[float, float, float]:
     """Coefficients (C0, C2, C4) of ``C0 + C2 x^2 + C4 x^4`` that make V, V', V'' vanish at ``xc``.
 
@@ -167,8 +174,7 @@ class Model:
         if self.polydisperse:
             if sigma_i is None or sigma_j is None:
                 raise GlassmlError(f"model {self.name} is polydisperse: pass the particle diameters")
-            si, sj = np.asarray(sigma_i, float), np.asarray(sigma_j, float)
-            return 0.5 * (si + sj) * (1.0 - POLY_NONADDITIVITY * np.abs(si - sj))
+            return nonadditive_sigma(sigma_i, sigma_j)
         return self.sigma[self._check_types(ti), self._check_types(tj)]
 
     def pair_epsilon(self, ti, tj) -> np.ndarray:
@@ -181,7 +187,7 @@ class Model:
         return self.cutoff_ratio * self.pair_sigma(ti, tj, sigma_i, sigma_j)
 
     def max_cutoff(self, diameters: np.ndarray | None = None) -> float:
-        """The largest cutoff of any pair (the neighbour-list radius)."""
+        """The largest cutoff of any pair (the neighbor-list radius)."""
         if self.polydisperse:
             if diameters is None:
                 smax = POLY_SIGMA_MAX
@@ -341,13 +347,19 @@ _MODELS: dict[str, Model] = {
 }
 
 
+#: Other names under which datasets and manifests refer to the models (after lower-casing and
+#: ``_`` -> ``-``): GlassBench calls the 3D Kob-Andersen mixture "KA".
+MODEL_ALIASES = {"ka": "ka3d", "kob-andersen": "ka3d", "ka2d-ternary": "ka2d"}
+
+
 def list_models() -> list[str]:
     """Names accepted by :func:`get_model`."""
     return sorted(_MODELS)
 
 
 def get_model(name) -> Model:
-    """The model called ``name`` (``ka3d``, ``ka2d``, ``poly-swap-2d``, ``poly-swap-3d``).
+    """The model called ``name`` (``ka3d``, ``ka2d``, ``poly-swap-2d``, ``poly-swap-3d``, or an
+    alias in :data:`MODEL_ALIASES`; case and ``_``/``-`` do not matter).
 
     Also accepts a :class:`Model` (returned as is) or a dataset manifest's ``model`` entry
     (a mapping with a ``name``), so ``get_model(Dataset.open(p).manifest["model"])`` works.
@@ -359,6 +371,7 @@ def get_model(name) -> Model:
             raise GlassmlError("model description has no 'name'")
         name = name["name"]
     key = str(name).lower().replace("_", "-")
+    key = MODEL_ALIASES.get(key, key)
     if key not in _MODELS:
         raise GlassmlError(f"unknown model {name!r}; choose one of {', '.join(list_models())}")
     return _MODELS[key]

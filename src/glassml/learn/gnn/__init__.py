@@ -1,6 +1,9 @@
 """Graph learners: Bapst et al.'s GNN, BOTAN and an SE(3)-equivariant GNN (see the README, Graph learners section).
 
-Importing this package registers the estimators ``bapst``, ``botan`` and ``se3``.
+They take :class:`glassml.structure.Configuration` objects and one (T, N) target per
+configuration (``kind = "graph"``); BOTAN also takes the replica trajectories
+(``needs_trajectories``).  Importing this package registers the estimators ``bapst``, ``botan``
+and ``se3``.
 """
 
 from glassml.learn.gnn.bapst import BapstGNN

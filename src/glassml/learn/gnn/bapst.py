@@ -17,6 +17,8 @@ learning rate 1e-4; 1000 epochs); the default is a smaller network that trains i
 
 from __future__ import annotations
 
+from typing import Any, ClassVar, Sequence
+
 import torch
 
 from glassml.learn.base import register
@@ -28,28 +30,59 @@ from glassml.learn.gnn.networks import EncodeProcessDecode
 class BapstGNN(GraphEstimator):
     """Graph network of Bapst et al. (2020); see the module docstring.
 
-    Model parameters: ``mlp_sizes`` (hidden sizes of every MLP), ``n_steps`` (message-passing
-    steps), ``cutoff`` (edge cutoff); ``size="paper"`` sets the published values.
+    Model parameters: ``mlp_sizes`` (hidden sizes of every MLP; default (32, 32)), ``n_steps``
+    (message-passing steps; default 3), ``cutoff`` (edge cutoff, 2.0); ``size="paper"`` sets
+    the published values of those left at None.  The training parameters are those of
+    :class:`~glassml.learn.gnn.base.GraphEstimator`.
     """
 
-    self_edges = True
-    model_defaults = {"mlp_sizes": [32, 32], "n_steps": 3, "cutoff": 2.0}
-    size_presets = {
+    self_edges: ClassVar[bool] = True
+    model_defaults: ClassVar[dict[str, Any]] = {"mlp_sizes": (32, 32), "n_steps": 3}
+    size_presets: ClassVar[dict[str, dict[str, Any]]] = {
         "small": {},
-        "paper": {"mlp_sizes": [64, 64], "n_steps": 7, "lr": 1e-4, "epochs": 1000, "grad_clip": 1.0},
+        "paper": {"mlp_sizes": (64, 64), "n_steps": 7, "lr": 1e-4, "epochs": 1000, "grad_clip": 1.0},
     }
-    n_edge_outputs = False
+    n_edge_outputs: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        *,
+        mlp_sizes: Sequence[int] | None = None,
+        n_steps: int | None = None,
+        cutoff: float = 2.0,
+        size: str | None = None,
+        epochs: int | None = None,
+        batch_size: int = 2,
+        lr: float | None = None,
+        grad_clip: float | None = None,
+        weight_decay: float = 0.0,
+        patience: int | None = None,
+        augment: bool = True,
+        positions: str = "thermal",
+        node_keys: Sequence[str] = (),
+        device: str = "auto",
+        amp: str | bool = "auto",
+        checkpoint_dir: str | None = None,
+        verbose: bool = False,
+        seed: int = 0,
+    ):
+        super().__init__(size=size, epochs=epochs, batch_size=batch_size, lr=lr, grad_clip=grad_clip, weight_decay=weight_decay,
+                         patience=patience, augment=augment, positions=positions, node_keys=node_keys, device=device, amp=amp,
+                         checkpoint_dir=checkpoint_dir, verbose=verbose, seed=seed)
+        self.mlp_sizes = mlp_sizes
+        self.n_steps = n_steps
+        self.cutoff = cutoff
 
     def build_network(self) -> torch.nn.Module:
-        n_types = self.n_types or 2
-        n_times = self.n_times or 1
-        dim = self.dimension or 3
-        n_scalars = len(self.hp["node_keys"])
+        p = self._resolved()
+        n_types = getattr(self, "n_types_", None) or 2
+        n_times = getattr(self, "n_times_", None) or 1
+        dim = getattr(self, "dimension_", None) or 3
         return EncodeProcessDecode(
-            n_types + n_scalars,
+            n_types + len(p["node_keys"]),
             dim,
             n_times,
-            mlp_sizes=tuple(int(m) for m in self.hp["mlp_sizes"]),
-            n_steps=int(self.hp["n_steps"]),
+            mlp_sizes=tuple(int(m) for m in p["mlp_sizes"]),
+            n_steps=int(p["n_steps"]),
             n_edge_out=n_times if self.n_edge_outputs else 0,
         )

@@ -1,8 +1,9 @@
 """Particle graphs for the graph learners: one graph per configuration, batched by concatenation.
 
-A configuration becomes a graph whose nodes are particles and whose directed edges join every
-pair closer than a cutoff, carrying the minimum-image relative vector ``x_j - x_i`` (Bapst et al.,
-Nat. Phys. 16, 448 (2020): cutoff 2.0, self edges kept).  Several configurations form one
+A :class:`~glassml.structure.Configuration` becomes a graph whose nodes are particles and whose
+directed edges join every pair closer than a cutoff, carrying the minimum-image relative vector
+(Bapst et al., Nat. Phys. 16, 448 (2020): cutoff 2.0, self edges kept).  The pairs come from the
+configuration's :class:`~glassml.geometry.NeighborQuery`.  Several configurations form one
 mini-batch by concatenating their nodes and shifting their edge indices (the disjoint union of
 the graphs), which is what PyTorch Geometric's ``Batch`` does; keeping it here avoids a
 dependency on PyG's compiled extensions (``radius_graph`` needs ``pyg-lib``, see REFERENCES.md).
@@ -17,58 +18,66 @@ import numpy as np
 import torch
 
 from glassml.errors import GlassmlError
-from glassml.store.dataset import Sample
+from glassml.structure import Configuration
 
-POSITION_INPUTS = {"thermal": "initial_positions", "inherent": "initial_positions_inherent", "cage": "initial_positions_cage"}
-
-
-def neighbour_graph(positions: np.ndarray, box: np.ndarray, cutoff: float, *, self_edges: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Directed pairs closer than ``cutoff`` in a periodic box, and their relative vectors.
-
-    Returns ``edge_index`` (2, E) int64 with rows (i, j) and ``edge_vectors`` (E, d) =
-    ``x_j - x_i`` under the minimum image; both directions of each pair are present.
-    """
-    from glassml.structure.graph import build_graph
-
-    return build_graph(positions, box, cutoff, self_edges=self_edges)
-
-
-def sample_box(sample: Sample, dimension: int) -> np.ndarray:
-    box = np.asarray(sample["box"], dtype=float)
-    return np.full(dimension, float(box)) if box.ndim == 0 else box.reshape(dimension)
-
-
-def sample_positions(sample: Sample, positions: str) -> np.ndarray:
-    """The input positions of a sample: ``thermal``, ``inherent`` or ``cage`` configuration."""
-    if positions not in POSITION_INPUTS:
-        raise GlassmlError(f"unknown positions {positions!r}; use one of {', '.join(POSITION_INPUTS)}")
-    key = POSITION_INPUTS[positions]
-    if key not in sample or np.asarray(sample[key]).size == 0:
-        raise GlassmlError(f"sample lacks '{key}' needed for positions={positions!r}; compute it first or use positions='thermal'", sample.path)
-    return np.asarray(sample[key], dtype=np.float64)
-
-
-#: node key computed on the fly (from the dataset's interaction model) when a sample lacks it
+#: per-particle input computed from the configuration's interaction model
 POTENTIAL_ENERGY = "potential_energy"
+#: the extra per-particle inputs (``node_keys``) a graph learner can compute from a configuration
+NODE_INPUTS = (POTENTIAL_ENERGY,)
 
 
-def local_potential_energy(sample: Sample, positions: np.ndarray, box: np.ndarray) -> np.ndarray:
-    """Per-particle potential energy (half of each pair energy) of the input positions, with the
-    interaction model named in the sample's dataset manifest (an input of Pezzicoli et al. 2024)."""
-    import json
+def neighbor_graph(conf: Configuration, cutoff: float, *, self_edges: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Directed pairs closer than ``cutoff`` in the configuration's box, and their vectors.
 
+    Returns ``edge_index`` (2, E) int64, row 0 the sender ``i`` and row 1 the receiver ``j``,
+    sorted by (sender, receiver), and ``edge_vectors`` (E, d) = ``x_j - x_i`` under the minimum
+    image; both directions of each pair are present.  With ``self_edges`` every particle also
+    has an edge (i, i) with a zero vector, in its place in that order.
+    """
+    nb = conf.neighbors(cutoff)
+    senders, receivers, vectors = nb.i, nb.j, nb.vectors
+    if self_edges:
+        n = conf.n_particles
+        own = np.arange(n, dtype=np.int64)
+        senders = np.concatenate([senders, own])
+        receivers = np.concatenate([receivers, own])
+        vectors = np.concatenate([vectors, np.zeros((n, conf.dimension))])
+        order = np.lexsort((receivers, senders))
+        senders, receivers, vectors = senders[order], receivers[order], vectors[order]
+    edge_index = np.stack([senders, receivers]).astype(np.int64, copy=False)
+    return np.ascontiguousarray(edge_index), np.ascontiguousarray(vectors)
+
+
+def local_potential_energy(conf: Configuration) -> np.ndarray:
+    """Per-particle potential energy (half of each pair energy) of the configuration, with its
+    interaction model (:mod:`glassml.systems`); an input of Pezzicoli et al. (2024)."""
     from glassml.systems.compute import energies_and_forces
-    from glassml.systems.models import get_model
 
-    manifest = sample.path.parent.parent / "glassml.json"
-    try:
-        name = json.loads(manifest.read_text())["model"]["name"]
-    except (OSError, KeyError, TypeError, ValueError):
-        raise GlassmlError("cannot tell the interaction model for 'potential_energy' (no dataset manifest); store the array in the sample", sample.path) from None
-    model = get_model(name)
-    diameters = sample["diameters"] if "diameters" in sample else None
-    energy, _, _ = energies_and_forces(model, positions, np.asarray(sample["types"]), box, diameters)
+    if conf.model is None:
+        raise GlassmlError("node input 'potential_energy' needs the interaction model: build the Configuration with model=... (e.g. 'ka3d')")
+    energy, _, _ = energies_and_forces(conf.model, conf.positions, conf.types, conf.box, conf.diameters)
     return energy
+
+
+def node_inputs(conf: Configuration, keys: Sequence[str]) -> np.ndarray:
+    """The (N, len(keys)) extra per-particle inputs of a configuration, one column per key."""
+    cols = []
+    for key in keys:
+        if key == POTENTIAL_ENERGY:
+            cols.append(local_potential_energy(conf))
+        else:
+            raise GlassmlError(f"unknown node input {key!r}; available: {', '.join(NODE_INPUTS)}")
+    return np.stack(cols, axis=1) if cols else np.zeros((conf.n_particles, 0))
+
+
+def check_targets(y, n_particles: int, index: int) -> np.ndarray:
+    """The target of configuration ``index`` as a float64 (T, N) array."""
+    a = np.asarray(y, dtype=np.float64)
+    if a.ndim != 2 or a.shape[1] != n_particles:
+        raise GlassmlError(f"target of configuration {index} must have shape (T, {n_particles}), got {a.shape}")
+    if not np.all(np.isfinite(a)):
+        raise GlassmlError(f"target of configuration {index} holds non-finite values")
+    return a
 
 
 @dataclass
@@ -90,41 +99,20 @@ class Graph:
         return int(self.types.shape[0])
 
 
-def build_sample_graph(
-    sample: Sample,
+def configuration_graph(
+    conf: Configuration,
     *,
     cutoff: float,
     self_edges: bool,
-    positions: str = "thermal",
     node_keys: Sequence[str] = (),
-    target: str | None = None,
+    target: np.ndarray | None = None,
 ) -> Graph:
-    """Build the :class:`Graph` of one sample (optionally with its (T, N) target)."""
-    x = sample_positions(sample, positions)
-    d = x.shape[1]
-    box = sample_box(sample, d)
-    edge_index, edge_vectors = neighbour_graph(x, box, cutoff, self_edges=self_edges)
-    types = np.asarray(sample["types"], dtype=np.int64)
-    cols = []
-    for key in node_keys:
-        if key == POTENTIAL_ENERGY and key not in sample:
-            cols.append(local_potential_energy(sample, x, box))
-            continue
-        if key not in sample:
-            raise GlassmlError(f"sample lacks per-particle input '{key}'; compute it (e.g. the local potential energy) first", sample.path)
-        v = np.asarray(sample[key], dtype=np.float64)
-        if v.shape != (types.shape[0],):
-            raise GlassmlError(f"per-particle input '{key}' must have shape ({types.shape[0]},), got {v.shape}", sample.path)
-        cols.append(v)
-    node_scalars = np.stack(cols, axis=1) if cols else np.zeros((types.shape[0], 0))
-    y = None
-    if target is not None:
-        if target not in sample:
-            raise GlassmlError(f"sample lacks target '{target}'; compute it with glassml.dynamics first", sample.path)
-        y = np.asarray(sample[target], dtype=np.float64)
-        if y.ndim != 2 or y.shape[1] != types.shape[0]:
-            raise GlassmlError(f"target '{target}' must have shape (T, {types.shape[0]}), got {y.shape}", sample.path)
-    return Graph(types=types, edge_index=edge_index, edge_vectors=edge_vectors, node_scalars=node_scalars, target=y)
+    """The :class:`Graph` of one configuration (optionally with its (T, N) target)."""
+    if not isinstance(conf, Configuration):
+        raise GlassmlError(f"graph learners take glassml.structure.Configuration objects, got {type(conf).__name__}")
+    edge_index, edge_vectors = neighbor_graph(conf, cutoff, self_edges=self_edges)
+    return Graph(types=conf.types, edge_index=edge_index, edge_vectors=edge_vectors,
+                 node_scalars=node_inputs(conf, node_keys), target=target)
 
 
 def locate_pairs(edge_index: np.ndarray, n_nodes: int, pairs: np.ndarray) -> np.ndarray:

@@ -84,7 +84,7 @@ class EquivariantNet(nn.Module):
 
     Each layer: ``h_i <- Gate(Linear(sum_j TP(h_j, Y(r_ij); R(|r_ij|)) / sqrt(z)) + SelfLinear(h_i))``
     where ``Y`` are spherical harmonics up to ``lmax``, ``R`` an MLP on a Gaussian radial basis
-    with a smooth cutoff (per-edge tensor-product weights), ``z`` the mean number of neighbours,
+    with a smooth cutoff (per-edge tensor-product weights), ``z`` the mean number of neighbors,
     and the gate multiplies each l > 0 feature by a sigmoid of a learned scalar.  The read-out
     MLP sees only the scalar (l = 0) channels of the last layer, so predictions are invariant
     under rotations, reflections and translations.  Inputs are the species (one-hot) and
@@ -104,7 +104,7 @@ class EquivariantNet(nn.Module):
         n_basis: int = 10,
         radial_hidden: int = 16,
         head_sizes: Sequence[int] = (32,),
-        avg_neighbours: float = 40.0,
+        avg_neighbors: float = 40.0,
     ):
         super().__init__()
         from e3nn import o3
@@ -113,7 +113,7 @@ class EquivariantNet(nn.Module):
         self.cutoff = float(cutoff)
         self.n_basis = int(n_basis)
         self.lmax = int(lmax)
-        self.avg_neighbours = float(avg_neighbours)
+        self.avg_neighbors = float(avg_neighbors)
         self.irreps_sh = o3.Irreps.spherical_harmonics(self.lmax)
         self.sh = o3.SphericalHarmonics(self.irreps_sh, normalize=True, normalization="component")
         irreps_in = o3.Irreps(f"{n_node_in}x0e")
@@ -166,7 +166,7 @@ class EquivariantNet(nn.Module):
         y = self.sh(edges)
         rb = self.radial_basis(r)
         h = nodes
-        norm = self.avg_neighbours**-0.5
+        norm = self.avg_neighbors**-0.5
         for tp, radial, linear, self_link, gate in zip(self.tps, self.radials, self.linears, self.self_links, self.gates):
             messages = tp(h[sender], y, radial(rb))
             agg = scatter_sum(messages, receiver, n) * norm

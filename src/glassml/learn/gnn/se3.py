@@ -6,8 +6,9 @@ doi:10.5281/zenodo.10805522.  The ideas taken from the paper: edges within a cut
 spherical harmonics of the relative direction and a radial basis of the distance; layers are
 tensor-product convolutions whose weights are functions of the distance; the read-out is
 invariant and predicts every time at once (one head per time); inputs are thermal or inherent
-positions, optionally with the local potential energy (``node_keys=["<array name>"]``).  The
-exact widths, depth and radial basis below are this implementation's choices, not the paper's.
+positions, optionally with the local potential energy (``node_keys=["potential_energy"]``).
+The exact widths, depth and radial basis below are this implementation's choices, not the
+paper's.
 
 The prediction is exactly invariant (to float rounding) under rotations, reflections,
 translations and permutations of the particles, so no augmentation is needed.  A 2D system is
@@ -15,6 +16,8 @@ embedded in the z = 0 plane.
 """
 
 from __future__ import annotations
+
+from typing import Any, ClassVar, Sequence
 
 import torch
 
@@ -27,34 +30,73 @@ from glassml.learn.gnn.networks import EquivariantNet
 class EquivariantGNN(GraphEstimator):
     """SE(3)-equivariant GNN; see the module docstring.
 
-    Model parameters: ``lmax`` (highest spherical harmonic), ``scalars`` / ``vectors`` (channels
-    of l = 0 and of each l > 0 in the hidden features), ``n_layers``, ``n_basis`` (radial
-    Gaussians), ``radial_hidden`` (width of the radial MLP), ``head_sizes``, ``cutoff``.
+    Model parameters: ``lmax`` (highest spherical harmonic; default 1), ``scalars`` /
+    ``vectors`` (channels of l = 0 and of each l > 0 in the hidden features), ``n_layers``
+    (default 3), ``n_basis`` (radial Gaussians), ``radial_hidden`` (width of the radial MLP),
+    ``head_sizes`` (default (32,)), ``cutoff``; ``size="paper"`` sets paper-scale values of
+    those left at None.  ``augment`` defaults to False (the network is invariant).  The
+    training parameters are those of :class:`~glassml.learn.gnn.base.GraphEstimator`.
     """
 
-    self_edges = False
-    model_defaults = {
-        "lmax": 1, "scalars": 16, "vectors": 8, "n_layers": 3, "n_basis": 10, "radial_hidden": 16,
-        "head_sizes": [32], "cutoff": 2.0, "augment": False,
-    }
-    size_presets = {
+    self_edges: ClassVar[bool] = False
+    model_defaults: ClassVar[dict[str, Any]] = {"lmax": 1, "n_layers": 3, "head_sizes": (32,)}
+    size_presets: ClassVar[dict[str, dict[str, Any]]] = {
         "small": {},
         # paper-scale (depth 8, l up to 3, ~54k parameters, below Bapst's ~70k); widths are ours
-        "paper": {"lmax": 3, "scalars": 16, "vectors": 8, "n_layers": 8, "head_sizes": [32, 32], "epochs": 300},
+        "paper": {"lmax": 3, "n_layers": 8, "head_sizes": (32, 32), "epochs": 300},
     }
 
+    def __init__(
+        self,
+        *,
+        lmax: int | None = None,
+        scalars: int = 16,
+        vectors: int = 8,
+        n_layers: int | None = None,
+        n_basis: int = 10,
+        radial_hidden: int = 16,
+        head_sizes: Sequence[int] | None = None,
+        cutoff: float = 2.0,
+        size: str | None = None,
+        epochs: int | None = None,
+        batch_size: int = 2,
+        lr: float | None = None,
+        grad_clip: float | None = None,
+        weight_decay: float = 0.0,
+        patience: int | None = None,
+        augment: bool = False,
+        positions: str = "thermal",
+        node_keys: Sequence[str] = (),
+        device: str = "auto",
+        amp: str | bool = "auto",
+        checkpoint_dir: str | None = None,
+        verbose: bool = False,
+        seed: int = 0,
+    ):
+        super().__init__(size=size, epochs=epochs, batch_size=batch_size, lr=lr, grad_clip=grad_clip, weight_decay=weight_decay,
+                         patience=patience, augment=augment, positions=positions, node_keys=node_keys, device=device, amp=amp,
+                         checkpoint_dir=checkpoint_dir, verbose=verbose, seed=seed)
+        self.lmax = lmax
+        self.scalars = scalars
+        self.vectors = vectors
+        self.n_layers = n_layers
+        self.n_basis = n_basis
+        self.radial_hidden = radial_hidden
+        self.head_sizes = head_sizes
+        self.cutoff = cutoff
+
     def build_network(self) -> torch.nn.Module:
-        hp = self.hp
+        p = self._resolved()
         return EquivariantNet(
-            (self.n_types or 2) + len(hp["node_keys"]),
-            self.n_times or 1,
-            cutoff=float(hp["cutoff"]),
-            lmax=int(hp["lmax"]),
-            scalars=int(hp["scalars"]),
-            vectors=int(hp["vectors"]),
-            n_layers=int(hp["n_layers"]),
-            n_basis=int(hp["n_basis"]),
-            radial_hidden=int(hp["radial_hidden"]),
-            head_sizes=tuple(int(h) for h in hp["head_sizes"]),
-            avg_neighbours=float(self.graph_stats.get("avg_neighbours", 40.0)),
+            (getattr(self, "n_types_", None) or 2) + len(p["node_keys"]),
+            getattr(self, "n_times_", None) or 1,
+            cutoff=float(p["cutoff"]),
+            lmax=int(p["lmax"]),
+            scalars=int(p["scalars"]),
+            vectors=int(p["vectors"]),
+            n_layers=int(p["n_layers"]),
+            n_basis=int(p["n_basis"]),
+            radial_hidden=int(p["radial_hidden"]),
+            head_sizes=tuple(int(h) for h in p["head_sizes"]),
+            avg_neighbors=float(getattr(self, "graph_stats_", {}).get("avg_neighbors", 40.0)),
         )

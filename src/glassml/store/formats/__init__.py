@@ -179,7 +179,7 @@ def detect_format(path: str | os.PathLike) -> str:
 def _glassbench_kind(path: Path) -> str:
     if path.name.startswith("isoconfig_"):
         return "botan"
-    if glassbench._TC_RE.match(path.stem):
+    if glassbench.TIME_CODE_RE.match(path.stem):
         return "glassbench-trajectories"
     return "glassbench-models"
 

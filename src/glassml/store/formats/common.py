@@ -1,4 +1,4 @@
-"""Shared pieces of the readers and writers: records, metadata, species maps, time tables.
+"""Shared pieces of the readers and writers: records, metadata, species maps, known boxes.
 
 A reader returns ``(records, meta)``: ``records`` is a list of ``(name, arrays)`` pairs, one per
 initial configuration, with glassml's array names (see :data:`glassml.store.ARRAY_DOC`), and
@@ -19,17 +19,6 @@ from glassml.errors import GlassmlError
 from glassml.store.validate import check_types, validate_sample
 
 Record = tuple[str, dict[str, np.ndarray]]
-
-#: GlassBench KA2D time codes: temperature -> {code: time} (REFERENCES.md, roadmap data).
-KA2D_TIME_CODES: dict[float, dict[int, float]] = {
-    0.23: dict(zip(range(5, 45, 5), [0.1, 1.1, 11.64, 122.47, 1288.41, 13554.0, 142587.0, 1.5e6])),
-    0.30: dict(zip(range(1, 7), [0.11, 1.25, 14.14, 158.74, 1781.79, 20000.0])),
-}
-
-#: GlassBench KA (3D) time grid at T = 0.44 (REFERENCES.md).
-KA3D_TIMES: dict[float, list[float]] = {
-    0.44: [0.13, 1.3, 13.0, 130.0, 412.0, 1300.0, 4120.0, 13000.0, 41200.0, 130000.0],
-}
 
 #: Known GlassBench models by (N, dimension): name and box length.
 KNOWN_MODELS: dict[tuple[int, int], tuple[str, float]] = {
@@ -95,20 +84,18 @@ def apply_species_map(labels: np.ndarray, species_map: Mapping[str, int], path) 
     return out
 
 
-def inverse_species_map(meta: Mapping[str, Any], numeric: bool = True) -> dict[int, Any] | None:
-    """glassml species -> original label, from ``meta['species_map']`` (None if absent)."""
+def inverse_species_map(meta: Mapping[str, Any]) -> dict[int, int] | None:
+    """glassml species -> original integer label, from ``meta['species_map']`` (None if absent
+    or if a label is not an integer)."""
     smap = meta.get("species_map")
     if not smap:
         return None
-    inv: dict[int, Any] = {}
+    inv: dict[int, int] = {}
     for label, k in smap.items():
-        if numeric:
-            try:
-                inv[int(k)] = int(label)
-            except ValueError:
-                return None
-        else:
-            inv[int(k)] = label
+        try:
+            inv[int(k)] = int(label)
+        except ValueError:
+            return None
     return inv
 
 

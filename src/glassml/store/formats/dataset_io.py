@@ -41,7 +41,7 @@ def read_glassml(paths: Sequence[Path], **_: Any) -> tuple[list[Record], dict]:
         m = ds.manifest
         for key in ("dimension", "temperature", "times", "n_replicas", "species_map"):
             agree(meta, key, m.get(key), path, key)
-        agree(meta, "model", m.get("model"), path, "model")
+        agree(meta, "model", ds.model or None, path, "model")
         split = ds.split
         if any(split.values()):
             meta["split"] = {k: (meta.get("split") or {}).get(k, []) + v for k, v in split.items()}

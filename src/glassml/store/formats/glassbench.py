@@ -6,7 +6,7 @@
 * ``KA2D_trajectories/T{T}/{split}/N1290T{T}_{id}_tc{XX}.npz``: one file per time code with
   ``box``, ``types`` (labels 1, 2, 3), ``initial_positions``, ``initial_positions_inherent`` and
   ``positions`` (R, N, d).  The files of one configuration become one sample with
-  ``positions`` (T, R, N, d) and ``times`` from the time-code table.
+  ``positions`` (T, R, N, d) and ``times`` from the time-code table (:data:`TIME_GRIDS`).
 * ``isoconfig_N{N}T{T}_{id}_tc{XX}.npz`` (BOTAN): like the above without a box; the box comes
   from N and the density.
 """
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -22,8 +23,6 @@ import numpy as np
 
 from glassml.errors import GlassmlError
 from glassml.store.formats.common import (
-    KA2D_TIME_CODES,
-    KA3D_TIMES,
     Record,
     agree,
     apply_species_map,
@@ -41,8 +40,45 @@ from glassml.store.formats.common import (
 from glassml.store.npzio import load_arrays, write_npz
 from glassml.store.validate import check_box
 
-_TC_RE = re.compile(r"^(?P<stem>.+)_tc(?P<code>\d+)$")
-MODEL_KEYS = ("types", "initial_positions", "initial_positions_inherent", "initial_positions_cage", "md_prop", "bb_prop")
+#: A per-time-code file name: ``<configuration>_tc<code>``.
+TIME_CODE_RE = re.compile(r"^(?P<stem>.+)_tc(?P<code>\d+)$")
+
+
+@dataclass(frozen=True)
+class TimeGrid:
+    """One of GlassBench's time grids: the times of a model at a temperature and, where the
+    trajectory files name them, the time code (``_tcXX``) of each time."""
+
+    model: str
+    temperature: float
+    times: tuple[float, ...]
+    codes: tuple[int, ...] | None = None
+
+    def matches(self, temperature: float | None) -> bool:
+        return temperature is not None and abs(self.temperature - temperature) < 1e-9
+
+    def by_code(self) -> dict[int, float]:
+        """{time code: time} (empty when the grid has no codes)."""
+        return dict(zip(self.codes, self.times)) if self.codes else {}
+
+
+#: GlassBench's time grids, the one table of them (Jung et al., "Roadmap on machine learning
+#: glassy dynamics", arXiv:2311.14752; data on Zenodo, doi:10.5281/zenodo.10118191).
+#: KA (3D) at T = 0.44: tau_alpha = 4120 is index 6.  KA2D: codes tc05..tc40 at T = 0.23 and
+#: tc01..tc06 at T = 0.30.
+TIME_GRIDS: tuple[TimeGrid, ...] = (
+    TimeGrid("KA2D", 0.23, (0.1, 1.1, 11.64, 122.47, 1288.41, 13554.0, 142587.0, 1.5e6), codes=tuple(range(5, 45, 5))),
+    TimeGrid("KA2D", 0.30, (0.11, 1.25, 14.14, 158.74, 1781.79, 20000.0), codes=tuple(range(1, 7))),
+    TimeGrid("KA3D", 0.44, (0.13, 1.3, 13.0, 130.0, 412.0, 1300.0, 4120.0, 13000.0, 41200.0, 130000.0)),
+)
+
+
+def time_code_table(temperature: float | None) -> dict[int, float] | None:
+    """{time code: time} of the coded GlassBench grid at ``temperature`` (None if there is none)."""
+    for grid in TIME_GRIDS:
+        if grid.codes and grid.matches(temperature):
+            return grid.by_code()
+    return None
 
 
 def _numeric(arrays: Mapping[str, np.ndarray], path) -> None:
@@ -68,12 +104,9 @@ def _split_meta(split_of: Mapping[str, str | None]) -> dict[str, list[str]] | No
 
 def _table_times(temperature: float | None, n_times: int) -> list[float] | None:
     """GlassBench's time grid for ``temperature`` when it has ``n_times`` entries."""
-    if temperature is None:
-        return None
-    for table in (KA2D_TIME_CODES, {t: dict(enumerate(v)) for t, v in KA3D_TIMES.items()}):
-        for t, codes in table.items():
-            if abs(t - temperature) < 1e-9 and len(codes) == n_times:
-                return list(codes.values())
+    for grid in TIME_GRIDS:
+        if grid.matches(temperature) and len(grid.times) == n_times:
+            return list(grid.times)
     return None
 
 
@@ -135,7 +168,7 @@ def write_models(dst: Path, records: Sequence[Record], meta: Mapping[str, Any]) 
 def _group_time_codes(paths: Sequence[Path], strip: str = "") -> dict[str, list[tuple[int, Path]]]:
     groups: dict[str, list[tuple[int, Path]]] = defaultdict(list)
     for path in paths:
-        m = _TC_RE.match(path.stem)
+        m = TIME_CODE_RE.match(path.stem)
         if m is None:
             raise GlassmlError("name lacks the time code suffix '_tcXX' of a GlassBench trajectory file", path)
         stem = m.group("stem")
@@ -159,12 +192,12 @@ def _code_times(codes: list[int], temperature: float | None, explicit: dict[int,
         if table is None:
             raise GlassmlError(f"--times gives {len(times_kw)} times but there are {len(codes)} time codes", path)
         return finite_times([table[c] for c in codes], path), "given"
-    for t, table in KA2D_TIME_CODES.items():
-        if temperature is not None and abs(t - temperature) < 1e-9:
-            missing = [c for c in codes if c not in table]
-            if missing:
-                raise GlassmlError(f"time code tc{missing[0]:02d} is not in GlassBench's table at T={t}", path)
-            return [table[c] for c in codes], "glassbench-table"
+    table = time_code_table(temperature)
+    if table is not None:
+        missing = [c for c in codes if c not in table]
+        if missing:
+            raise GlassmlError(f"time code tc{missing[0]:02d} is not in GlassBench's table at T={temperature}", path)
+        return [table[c] for c in codes], "glassbench-table"
     return [float(c) for c in codes], "time-code"
 
 
@@ -248,11 +281,11 @@ def read_botan(paths: Sequence[Path], *, temperature: float | None = None, densi
 
 def _codes_for(times: Sequence[float], temperature: float | None) -> tuple[list[int], bool]:
     """GlassBench time codes of ``times`` when they are the KA2D table's, else 1..T (times stored)."""
-    for t, table in KA2D_TIME_CODES.items():
-        if temperature is not None and abs(t - temperature) < 1e-9:
-            inverse = {v: c for c, v in table.items()}
-            if all(float(x) in inverse for x in times):
-                return [inverse[float(x)] for x in times], False
+    table = time_code_table(temperature)
+    if table is not None:
+        inverse = {v: c for c, v in table.items()}
+        if all(float(x) in inverse for x in times):
+            return [inverse[float(x)] for x in times], False
     return list(range(1, len(times) + 1)), True
 
 

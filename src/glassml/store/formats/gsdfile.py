@@ -14,6 +14,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from glassml.errors import GlassmlError
+from glassml.geometry import Box
 from glassml.store.formats.common import Record
 from glassml.store.formats.frames import Frame, output_paths, read_frame_files, sample_frames, species_names
 from glassml.store.npzio import atomic_target
@@ -72,10 +73,11 @@ def _snapshot(x: np.ndarray, box: np.ndarray, typeid: np.ndarray, names: list[st
 
     d = box.size
     full = np.concatenate([box, [1.0]]) if d == 2 else box
+    cell = Box(box)
+    image = np.zeros((x.shape[0], 3), dtype=np.int64)
+    image[:, :d] = cell.images(x + cell.lengths / 2)  # GSD boxes are centred on the origin
     xyz = np.zeros((x.shape[0], 3))
-    xyz[:, :d] = x
-    image = np.floor((xyz + full / 2) / full)
-    image[:, d:] = 0
+    xyz[:, :d] = cell.with_images(x, -image[:, :d])
     snap = gsd.hoomd.Frame()
     snap.configuration.step = step
     snap.configuration.dimensions = d
@@ -83,7 +85,7 @@ def _snapshot(x: np.ndarray, box: np.ndarray, typeid: np.ndarray, names: list[st
     snap.particles.N = x.shape[0]
     snap.particles.types = names
     snap.particles.typeid = typeid.astype(np.uint32)
-    snap.particles.position = (xyz - image * full).astype(np.float32)
+    snap.particles.position = xyz.astype(np.float32)
     snap.particles.image = image.astype(np.int32)
     snap.log[TIME_LOG] = np.asarray([time], dtype=np.float64)
     return snap

@@ -17,6 +17,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from glassml.errors import GlassmlError
+from glassml.geometry import minimum_image
 from glassml.store.formats.common import Record, unmap_species
 from glassml.store.formats.frames import Frame, output_paths, read_frame_files, sample_frames
 from glassml.store.npzio import atomic_write_bytes
@@ -206,8 +207,7 @@ def read_dump_frames(path: Path, dimension: int | None = None) -> list[Frame]:
 def _unwrap_nearest_image(frames: list[Frame]) -> None:
     """Unwrap wrapped coordinates frame to frame by the nearest periodic image."""
     for prev, cur in zip(frames, frames[1:]):
-        delta = cur.positions - prev.positions
-        cur.positions = prev.positions + delta - cur.box * np.round(delta / cur.box)
+        cur.positions = prev.positions + minimum_image(cur.positions - prev.positions, cur.box)
 
 
 def read_lammps_dump(paths: Sequence[Path], **kw: Any) -> tuple[list[Record], dict]:

@@ -10,23 +10,24 @@ float64 array whose columns are named by :attr:`Descriptor.names`::
     rbo.names                      # F feature names
 
 One :class:`Configuration` holds one :class:`~glassml.geometry.NeighborQuery`, so
-descriptors computed on the same configuration share neighbour lists (cached per cutoff).
+descriptors computed on the same configuration share neighbor lists (cached per cutoff).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import abc
+from typing import Any, Callable, TypeVar
 
 import numpy as np
 
 from glassml.errors import GlassmlError
 from glassml.geometry import NeighborQuery, Neighbors
 
+T = TypeVar("T")
+
 
 class Configuration:
-    """Positions, box and species of one configuration, with a shared neighbour query.
+    """Positions, box and species of one configuration, with a shared neighbor query.
 
     Parameters
     ----------
@@ -90,13 +91,28 @@ class Configuration:
         if self.reference is not None and self.reference.shape != self.positions.shape:
             raise GlassmlError(f"reference positions have shape {self.reference.shape}, positions {self.positions.shape}")
         self._energies: np.ndarray | None = None
+        self._derived: dict[str, Any] = {}
 
     @property
     def n_particles(self) -> int:
         return self.query.n_particles
 
+    def cached(self, key: str, build: Callable[[], T]) -> T:
+        """A structure derived from this configuration (Voronoi cells, Delaunay neighbors, ...),
+        built by ``build()`` on first use and shared by every descriptor computed on it."""
+        if key not in self._derived:
+            self._derived[key] = build()
+        return self._derived[key]
+
+    def capped_cutoff(self, cutoff: float) -> float:
+        """``cutoff``, shortened to just under half the shortest periodic box length when it is
+        longer (the longest cutoff a minimum-image pair search allows)."""
+        if self.periodic.any():
+            cutoff = min(cutoff, 0.5 * float(self.box[self.periodic].min()) * (1 - 1e-9))
+        return cutoff
+
     def neighbors(self, cutoff: float) -> Neighbors:
-        """Full sorted neighbour list within ``cutoff`` (shared, cached)."""
+        """Full sorted neighbor list within ``cutoff`` (shared, cached)."""
         return self.query.neighbors(cutoff)
 
     def vectors3(self, nb: Neighbors) -> np.ndarray:
@@ -130,12 +146,16 @@ class Configuration:
 
 
 class Descriptor(abc.ABC):
-    """Base class: parameters in, (N, F) features and F names out."""
+    """Base class: parameters in, (N, F) features and F names out.
 
-    #: short symbol used in feature names and set names
-    symbol = "descriptor"
-    #: long, human name
-    long_name = "descriptor"
+    Subclasses declare what they need: ``dimensions`` (the dimensions they are defined in) and
+    ``needs_periodic_box`` (tessellation-based descriptors).
+    """
+
+    #: the dimensions the descriptor is defined in
+    dimensions: tuple[int, ...] = (2, 3)
+    #: True for descriptors built on a periodic tessellation (Voronoi, Delaunay)
+    needs_periodic_box: bool = False
 
     def __init__(self, **params: Any):
         self.params: dict[str, Any] = params
@@ -144,10 +164,16 @@ class Descriptor(abc.ABC):
 
     def compute(self, conf: Configuration) -> np.ndarray:
         """Compute the features of ``conf``; store them in ``features``/``names``; return them."""
+        name = type(self).__name__
+        if conf.dimension not in self.dimensions:
+            spoken = " or ".join({2: "two", 3: "three"}[d] for d in self.dimensions)
+            raise GlassmlError(f"{name} is defined for {spoken}-dimensional systems only, got {conf.dimension}-D positions")
+        if self.needs_periodic_box and not conf.periodic.all():
+            raise GlassmlError(f"{name} needs a fully periodic box")
         features, names = self._compute(conf)
         features = np.ascontiguousarray(features, dtype=np.float64)
         if features.shape != (conf.n_particles, len(names)):
-            raise AssertionError(f"{type(self).__name__}: {features.shape} vs {len(names)} names")
+            raise AssertionError(f"{name}: {features.shape} vs {len(names)} names")
         self.features, self.names = features, list(names)
         return features
 
@@ -161,7 +187,7 @@ class Descriptor(abc.ABC):
 
 
 def coarse_grain(conf: Configuration, x: np.ndarray, length: float, *, cutoff: float | None = None) -> np.ndarray:
-    """Neighbour average ``xbar_i = sum_j w_ij x_j / sum_j w_ij`` with ``w_ij = exp(-r_ij/length)``
+    """Neighbor average ``xbar_i = sum_j w_ij x_j / sum_j w_ij`` with ``w_ij = exp(-r_ij/length)``
     over ``j = i`` and every j with ``r_ij < cutoff`` (default ``cutoff = length``).
 
     This is the recursive averaging of Boattini, Smallenburg & Filion, PRL 127, 088007 (2021).
@@ -183,3 +209,10 @@ def coarse_grain(conf: Configuration, x: np.ndarray, length: float, *, cutoff: f
 def fmt(x: float) -> str:
     """Compact number for feature names (1.0 -> '1', 0.25 -> '0.25')."""
     return f"{float(x):g}"
+
+
+def linear_grid(start: float, stop: float, step: float) -> list[float]:
+    """``start, start + step, ..., stop`` (both ends included), rounded to 10 decimals so that
+    the values, and the feature names made from them, do not carry rounding noise."""
+    n = int(round((stop - start) / step)) + 1
+    return [round(start + k * step, 10) for k in range(n)]

@@ -14,8 +14,8 @@ from typing import Sequence
 import numpy as np
 
 from glassml.errors import GlassmlError
-from glassml.structure._harmonics import invariant_ql, invariant_wl, weighted_planar, weighted_qlm
-from glassml.structure.descriptors.base import Configuration, Descriptor, coarse_grain, fmt
+from glassml.structure.descriptors.base import Configuration, Descriptor, coarse_grain, fmt, linear_grid
+from glassml.structure.harmonics import invariant_ql, invariant_wl, weighted_planar, weighted_qlm
 
 
 def _orders(orders: Sequence[int]) -> list[int]:
@@ -23,11 +23,6 @@ def _orders(orders: Sequence[int]) -> list[int]:
     if not out or out[0] < 0 or out[-1] > 16:
         raise GlassmlError(f"bond orders must lie in 0..16, got {list(orders)}")
     return out
-
-
-def _grid(start: float, stop: float, step: float) -> list[float]:
-    n = int(round((stop - start) / step)) + 1
-    return [round(start + k * step, 10) for k in range(n)]
 
 
 def bond_order(conf: Configuration, nb, weights: np.ndarray, orders: list[int]) -> np.ndarray:
@@ -49,15 +44,12 @@ class Steinhardt(Descriptor):
     """Steinhardt bond-order parameters q_l and w_l (Steinhardt, Nelson & Ronchetti, PRB 28,
     784 (1983)) and their Lechner-Dellago averages (J. Chem. Phys. 129, 114707 (2008)).
 
-    Neighbours are all particles closer than ``cutoff``.  ``q_lm(i) = 1/N_b sum_j Y_lm(r_ij)``;
+    Neighbors are all particles closer than ``cutoff``.  ``q_lm(i) = 1/N_b sum_j Y_lm(r_ij)``;
     ``q_l = sqrt(4 pi/(2l+1) sum_m |q_lm|^2)``; ``w_l`` is the Wigner-3j contraction of q_lm,
     normalised by ``(sum_m |q_lm|^2)^(3/2)``.  The averaged ``qbar_lm(i)`` is the mean of
-    ``q_lm`` over i and its neighbours.  Features: ``q{l}``, ``w{l}``, ``qbar{l}``, ``wbar{l}``.
+    ``q_lm`` over i and its neighbors.  Features: ``q{l}``, ``w{l}``, ``qbar{l}``, ``wbar{l}``.
     Agrees with ``freud.order.Steinhardt`` (checked in the tests).
     """
-
-    symbol = "steinhardt"
-    long_name = "Steinhardt and Lechner-Dellago bond order"
 
     def __init__(self, orders: Sequence[int] = (2, 4, 6, 8), cutoff: float = 1.5, wl: bool = True, average: bool = True):
         super().__init__(orders=_orders(orders), cutoff=float(cutoff), wl=bool(wl), average=bool(average))
@@ -102,12 +94,9 @@ class RadialBondOrder(Descriptor):
     ``rbo_l{l}_r{d}``, ordered by l then d.
     """
 
-    symbol = "rbo"
-    long_name = "radial bond order (Boattini et al. 2021)"
-
     def __init__(self, orders: Sequence[int] = range(1, 9), distances: Sequence[float] | None = None,
                  delta: float = 0.1, skin: float = 2.5, bounds=(1.0, 1.5), dr: float = 0.1):
-        distances = _grid(bounds[0], bounds[1], dr) if distances is None else [float(d) for d in distances]
+        distances = linear_grid(bounds[0], bounds[1], dr) if distances is None else [float(d) for d in distances]
         super().__init__(orders=_orders(orders), distances=distances, delta=float(delta), skin=float(skin))
 
     @property
@@ -126,19 +115,16 @@ class RadialBondOrder(Descriptor):
 
 
 class RadialDensity(Descriptor):
-    """Radial densities per neighbour species,
+    """Radial densities per neighbor species,
     ``G_i(d, delta, s) = sum_{j != i, s_j = s} exp(-(r_ij - d)^2 / (2 delta^2))``
     (Boattini et al. 2021; the radial structure functions of Behler & Parrinello 2007 and
     Cubuk et al. 2015 with width delta).  Truncated at ``d_max + skin delta``.
     Names ``rho_s{s}_r{d}``, ordered by species then d.
     """
 
-    symbol = "rho"
-    long_name = "radial density per species"
-
     def __init__(self, distances: Sequence[float] | None = None, delta: float = 0.1, skin: float = 3.0,
                  bounds=(1.0, 1.5), dr: float = 0.1, prefix: str = "rho"):
-        distances = _grid(bounds[0], bounds[1], dr) if distances is None else [float(d) for d in distances]
+        distances = linear_grid(bounds[0], bounds[1], dr) if distances is None else [float(d) for d in distances]
         super().__init__(distances=distances, delta=float(delta), skin=float(skin), prefix=str(prefix))
 
     @property
@@ -146,7 +132,7 @@ class RadialDensity(Descriptor):
         return max(self.params["distances"]) + self.params["skin"] * self.params["delta"]
 
     def _compute(self, conf):
-        from glassml.structure._kernels import species_gaussians
+        from glassml.structure.kernels import species_gaussians
 
         p = self.params
         nb = conf.neighbors(self.cutoff)
@@ -161,15 +147,12 @@ class SmoothedBondOrder(Descriptor):
     ``SmoothedBondOrientationalDescriptor``; Paret & Coslovich, JCP 2021; partycls, JOSS 2021).
 
     Bonds are weighted by ``f(r_ij) = exp(-(r_ij / r_ab)^gamma)`` for ``r_ij < xi r_ab``, where
-    ``r_ab`` is the nearest-neighbour cutoff of the species pair (the first minimum of the
+    ``r_ab`` is the nearest-neighbor cutoff of the species pair (the first minimum of the
     partial g(r)); ``q_lm(i) = sum_j f Y_lm / sum_j f`` and ``Q_l`` as usual.  Defaults
     l = 1..8, gamma = 8, xi = 1.3 (partycls' defaults).  ``cutoffs`` is a (K, K) matrix;
     ``None`` means: first minima of this configuration's partial g(r)
     (:func:`first_minimum_cutoffs`).  Names ``sbo_l{l}``.
     """
-
-    symbol = "sbo"
-    long_name = "smoothed bond order (Coslovich)"
 
     def __init__(self, orders: Sequence[int] = range(1, 9), cutoffs=None, exponent: int = 8, enlargement: float = 1.3):
         cut = None if cutoffs is None else np.asarray(cutoffs, dtype=float).tolist()
@@ -197,49 +180,83 @@ class SmoothedBondOrder(Descriptor):
         return ql, [f"sbo_l{l}" for l in p["orders"]]
 
 
-def first_minimum_cutoffs(conf: Configuration, *, rmax: float = 2.5, dr: float = 0.02) -> np.ndarray:
-    """Nearest-neighbour cutoffs (K, K): the first minimum after the first peak of each partial
-    radial distribution function g_ab(r), from a histogram of bin ``dr`` smoothed over 5 bins."""
+def first_minimum_cutoffs(conf: Configuration, *, rmax: float = 2.5, dr: float = 0.02, window: float = 0.1,
+                          min_count: int = 5) -> np.ndarray:
+    """Nearest-neighbor cutoffs (K, K): where the first coordination shell of each partial
+    radial distribution function g_ab(r) ends.
+
+    The first shell is the peak of particles in contact.  It is found as the first rise of
+    g_ab after its onset, not as its highest peak: for pairs that rarely touch, such as B-B in
+    Kob-Andersen mixtures (Kob & Andersen, PRE 51, 4626 (1995)), the contact peak is low (g
+    well below 1) or only a shoulder, and the highest peak is the second shell (on
+    GlassBench's KA2D T = 0.23 configuration g_BB peaks at 1.5 and 1.8, but no B-B pair
+    farther than 1.4 is a Voronoi neighbor).  The cutoff is then
+
+    * the first minimum of g_ab after the contact peak, or, where the contact peak is only
+      a shoulder, the flattest point of that shoulder before the second-shell rise;
+    * for pairs whose contacts form only a sparse tail that runs into the second shell (no
+      peak, no shoulder), the start of that rise (where the slope reaches half its maximum).
+
+    ``g_ab`` is histogrammed in bins of ``dr`` up to ``rmax`` (capped at half the box) and
+    smoothed over 5 bins; its slope is the difference across ``window`` (0.1: wiggles
+    narrower than that are noise); the onset is the first bin with at least ``min_count``
+    pair counts within ``window``.  Pairs with no such onset get 1.5.  Paret & Coslovich
+    define the smoothed bond order on these first minima (partycls, JOSS 6, 3723 (2021)).
+    """
     k = conf.n_species
     rmax = min(rmax, conf.query.check_cutoff(rmax))
     nb = conf.neighbors(rmax)
     ti, tj = conf.types[nb.i], conf.types[nb.j]
     bins = np.arange(0.0, rmax + dr / 2, dr)
     centers = 0.5 * (bins[1:] + bins[:-1])
-    shell = centers ** (conf.dimension - 1)
-    out = np.zeros((k, k))
-    kernel = np.ones(5) / 5
+    w = max(2, int(round(window / dr)))
+    out = np.full((k, k), 1.5)
     for a in range(k):
         for b in range(a, k):
-            sel = (ti == a) & (tj == b)
-            if not sel.any():
-                out[a, b] = out[b, a] = 1.5
-                continue
-            h, _ = np.histogram(nb.distances[sel], bins=bins)
-            g = np.convolve(h / shell, kernel, mode="same")
-            peak = int(np.argmax(g))
-            after = g[peak:]
-            # first local minimum after the main peak
-            idx = peak + next((m for m in range(1, len(after) - 1) if after[m] <= after[m - 1] and after[m] < after[m + 1]), len(after) - 1)
-            out[a, b] = out[b, a] = round(float(centers[idx]), 4)
+            counts, _ = np.histogram(nb.distances[(ti == a) & (tj == b)], bins=bins)
+            end = _first_shell_end(counts, centers ** (conf.dimension - 1), w, min_count)
+            if end is not None:
+                out[a, b] = out[b, a] = round(float(centers[end]), 4)
     return out
+
+
+def _first_shell_end(counts: np.ndarray, shell: np.ndarray, w: int, min_count: int) -> int | None:
+    """Bin index where the first shell of one pair histogram ends (see first_minimum_cutoffs)."""
+    n = counts.size
+    g = np.convolve(counts / shell, np.ones(5) / 5, mode="same")
+    half = w // 2
+    slope = np.zeros(n)
+    slope[half:n - half] = g[2 * half:] - g[:n - 2 * half]
+    support = np.convolve(counts, np.ones(2 * w + 1), mode="same")
+    onset = next((i for i in range(n) if support[i] >= min_count), None)
+    if onset is None:
+        return None
+    # the steepest point of the first rise
+    rise = next((i for i in range(onset, n - w) if slope[i] > 0 and slope[i] >= slope[max(0, i - w):i + w + 1].max()), None)
+    if rise is None:
+        return None
+    if rise - onset > 3 * w:
+        # no contact peak: a sparse tail runs into the second shell; the shell ends where it rises
+        return next(i for i in range(onset, rise + 1) if slope[i] >= 0.5 * slope[rise])
+    # the steepest descent after the peak, or the flattest point of a shoulder
+    turn = next((i for i in range(rise + 1, n - w) if slope[i] <= slope[max(rise, i - w):i + w + 1].min()), n - 1)
+    if slope[turn] >= 0:
+        return turn
+    return next((i for i in range(turn + 1, n) if slope[i] >= 0), n - 1)
 
 
 class Boattini(Descriptor):
     """Boattini, Smallenburg & Filion's descriptor (PRL 127, 088007 (2021)): radial bond order
     (:class:`RadialBondOrder`) and radial densities per species (:class:`RadialDensity`) on
-    the same shells, then ``levels`` rounds of neighbour averaging,
+    the same shells, then ``levels`` rounds of neighbor averaging,
     ``x^(n)_i = sum_j exp(-r_ij/r_c) x^(n-1)_j / sum_j exp(-r_ij/r_c)`` over ``j = i`` and
     ``r_ij < r_c``.  Features of level n carry the suffix ``_cg{n}``.
     (The averaging length r_c = 2.0 is our default; the paper's value is unverified here.)
     """
 
-    symbol = "boattini"
-    long_name = "radial bond order with recursive coarse-graining (Boattini et al. 2021)"
-
     def __init__(self, orders: Sequence[int] = range(1, 9), bounds=(1.0, 1.5), dr: float = 0.1, delta: float = 0.1,
                  skin: float = 2.5, density: bool = True, levels: int = 1, coarse_length: float = 2.0):
-        super().__init__(orders=_orders(orders), distances=_grid(bounds[0], bounds[1], dr), delta=float(delta),
+        super().__init__(orders=_orders(orders), distances=linear_grid(bounds[0], bounds[1], dr), delta=float(delta),
                          skin=float(skin), density=bool(density), levels=int(levels), coarse_length=float(coarse_length))
 
     def _compute(self, conf):

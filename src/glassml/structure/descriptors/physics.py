@@ -4,7 +4,7 @@ reports (local density DEN, potential energy EPOT, hexatic order psi6 in 2D, Tan
 
 Energies come from :mod:`glassml.systems` (one source of truth for the potential):
 ``e_i = 1/2 sum_j V(r_ij)``, what LAMMPS' ``compute pe/atom`` reports.  Voronoi cells and
-neighbours come from freud's Voronoi tessellation (voro++), periodic boxes only.
+neighbors come from freud's Voronoi tessellation (voro++), periodic boxes only.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ class VoronoiCells:
     """Periodic Voronoi tessellation of a configuration (freud / voro++).
 
     Attributes: ``volumes`` (N,) cell volumes (areas in 2D), ``surface`` (N,) cell surface
-    areas (perimeters in 2D), ``i``, ``j`` (neighbour pairs, both directions, sorted),
+    areas (perimeters in 2D), ``i``, ``j`` (neighbor pairs, both directions, sorted),
     ``facets`` (facet areas, edge lengths in 2D) and ``vectors`` (float64 minimum-image
     ``r_j - r_i`` computed from the configuration itself).
     """
@@ -32,12 +32,12 @@ class VoronoiCells:
     def __init__(self, conf: Configuration):
         if not conf.periodic.all():
             raise GlassmlError("Voronoi cells need a fully periodic box")
-        if _lammps_loaded():
+        if lammps_loaded():
             # liblammps exports its own voro++ symbols, which clash with freud's copy and
             # crash the process (segmentation fault): tessellate in a fresh interpreter
-            i, j, w, volumes, surface = _freud_voronoi_subprocess(conf.box, conf.positions)
+            i, j, w, volumes, surface = freud_voronoi_in_subprocess(conf.box, conf.positions)
         else:
-            i, j, w, volumes, surface = _freud_voronoi(conf.box, conf.positions)
+            i, j, w, volumes, surface = freud_voronoi(conf.box, conf.positions)
         n = conf.n_particles
         # facets a particle shares with its own periodic image (tiny boxes only)
         own = i == j
@@ -70,7 +70,7 @@ def _merge_pairs(i, j, w, ufunc):
     return i[starts], j[starts], ufunc.reduceat(w, starts)
 
 
-def _lammps_loaded() -> bool:
+def lammps_loaded() -> bool:
     """Is the LAMMPS shared library mapped into this process?"""
     import sys
 
@@ -83,10 +83,10 @@ def _lammps_loaded() -> bool:
         return True
 
 
-def _freud_voronoi(box, positions):
+def freud_voronoi(box, positions):
     """freud's periodic Voronoi: (i, j, facet sizes, cell volumes, cell surfaces).
 
-    freud 3.4 occasionally leaves a facet out of its neighbour list although the cell itself
+    freud 3.4 occasionally leaves a facet out of its neighbor list although the cell itself
     is right.  Every Voronoi cell obeys ``V_i = sum_j A_ij r_ij / (2 d)`` (pyramids on its
     facets, whose planes bisect the bonds); cells that break this identity by more than 1e-4
     get their surface from a local scipy/qhull tessellation instead.
@@ -150,8 +150,8 @@ def _local_cell_surface(positions, box, b: int) -> float:
     return previous
 
 
-def _freud_voronoi_subprocess(box, positions):
-    """:func:`_freud_voronoi` in a separate Python process (arrays through a temporary file)."""
+def freud_voronoi_in_subprocess(box, positions):
+    """:func:`freud_voronoi` in a separate Python process (arrays through a temporary file)."""
     import subprocess
     import sys
     import tempfile
@@ -162,9 +162,9 @@ def _freud_voronoi_subprocess(box, positions):
         np.savez(src, box=np.asarray(box, dtype=np.float64), positions=np.asarray(positions, dtype=np.float64))
         code = (
             "import sys, numpy as np\n"
-            "from glassml.structure.descriptors.physics import _freud_voronoi\n"
+            "from glassml.structure.descriptors.physics import freud_voronoi\n"
             "f = np.load(sys.argv[1])\n"
-            "i, j, w, v, s = _freud_voronoi(f['box'], f['positions'])\n"
+            "i, j, w, v, s = freud_voronoi(f['box'], f['positions'])\n"
             "np.savez(sys.argv[2], i=i, j=j, w=w, v=v, s=s)\n"
         )
         run = subprocess.run([sys.executable, "-c", code, str(src), str(dst)], capture_output=True, text=True)
@@ -175,25 +175,23 @@ def _freud_voronoi_subprocess(box, positions):
 
 
 class DelaunayNeighbors:
-    """Periodic Delaunay (= Voronoi) neighbours from scipy's qhull, in double precision.
+    """Periodic Delaunay (= Voronoi) neighbors from scipy's qhull, in double precision.
 
-    Points within ``margin`` of a face get periodic images; edges with at least one original
-    endpoint are kept and mapped back to the originals.  Attributes ``offsets``, ``j``
-    (CSR, sorted) and ``vectors`` (minimum-image ``r_j - r_i``).  Used by psi6 and Tanaka's
-    theta rather than freud's neighbour list, which occasionally misses a facet.
+    Points within three mean spacings of a face get periodic images; edges with at least one
+    original endpoint are kept and mapped back to the originals.  Attributes ``offsets``,
+    ``j`` (CSR, sorted) and ``vectors`` (minimum-image ``r_j - r_i``).  Used by psi6 and
+    Tanaka's theta rather than freud's neighbor list, which occasionally misses a facet.
     """
 
-    def __init__(self, conf: Configuration, margin: float | None = None):
+    def __init__(self, conf: Configuration):
         from scipy.spatial import Delaunay
 
         if not conf.periodic.all():
-            raise GlassmlError("Delaunay neighbours need a fully periodic box")
+            raise GlassmlError("Delaunay neighbors need a fully periodic box")
         n, d = conf.n_particles, conf.dimension
         box = conf.box
-        if margin is None:
-            spacing = (np.prod(box) / n) ** (1.0 / d)
-            margin = 3.0 * spacing
-        margin = np.minimum(margin, box / 2)
+        spacing = (np.prod(box) / n) ** (1.0 / d)
+        margin = np.minimum(3.0 * spacing, box / 2)
         x = conf.positions - box * np.floor(conf.positions / box)
         pts, ids = [x], [np.arange(n)]
         shifts = np.stack(np.meshgrid(*[[-1, 0, 1]] * d, indexing="ij"), -1).reshape(-1, d)
@@ -221,22 +219,6 @@ class DelaunayNeighbors:
         np.cumsum(np.bincount(i, minlength=n), out=self.offsets[1:])
 
 
-def _delaunay(conf: Configuration) -> DelaunayNeighbors:
-    cached = getattr(conf, "_delaunay", None)
-    if cached is None:
-        cached = DelaunayNeighbors(conf)
-        conf._delaunay = cached
-    return cached
-
-
-def _voronoi(conf: Configuration) -> VoronoiCells:
-    cached = getattr(conf, "_voronoi", None)
-    if cached is None:
-        cached = VoronoiCells(conf)
-        conf._voronoi = cached
-    return cached
-
-
 # ---------------------------------------------------------------- Jung et al.
 
 
@@ -260,8 +242,7 @@ class PhysicsInspired(Descriptor):
     :func:`glassml.structure.describe`) as Jung et al. do.  Needs ``conf.model``.
     """
 
-    symbol = "jung"
-    long_name = "physics-inspired descriptors (Jung, Biroli, Berthier 2023)"
+    needs_periodic_box = True
     observables = ("DEN", "EPOT", "CELL", "VAR")
 
     def __init__(self, lengths: Sequence[float] = (0, 1, 2, 3, 4, 5), cutoff: float | None = None):
@@ -275,18 +256,16 @@ class PhysicsInspired(Descriptor):
         c = self.params["cutoff"]
         if c is None:
             lmax = max(self.params["lengths"])
-            c = 3.0 * lmax if lmax > 0 else 1.0
-            if conf.periodic.any():
-                c = min(c, 0.5 * float(conf.box[conf.periodic].min()) * (1 - 1e-9))
+            c = conf.capped_cutoff(3.0 * lmax if lmax > 0 else 1.0)
         return conf.query.check_cutoff(c)
 
     def _compute(self, conf):
-        from glassml.structure._kernels import exp_weighted_sums
+        from glassml.structure.kernels import exp_weighted_sums
 
         lengths = np.asarray(self.params["lengths"])
         k = conf.n_species
         e = conf.energies()
-        c = _voronoi(conf).surface
+        c = conf.cached("voronoi", lambda: VoronoiCells(conf)).surface
         values = np.ascontiguousarray(np.c_[e, e * e, c])
         cutoff = self.resolve_cutoff(conf)
         self.cutoff_used = cutoff
@@ -296,9 +275,9 @@ class PhysicsInspired(Descriptor):
         if pos.any():
             import numba
 
-            from glassml.structure._kernels import exp_weighted_sums_allpairs
+            from glassml.structure.kernels import exp_weighted_sums_allpairs
 
-            base_inv, powers = _common_base(lengths[pos])
+            base_inv, powers = common_base(lengths[pos])
             nt = numba.get_num_threads()
             ball = (4.0 / 3.0 * np.pi * cutoff**3) if conf.dimension == 3 else np.pi * cutoff**2
             if ball >= 0.25 * float(np.prod(conf.box)):
@@ -324,7 +303,7 @@ class PhysicsInspired(Descriptor):
         return feats.reshape(n, -1), names
 
 
-def _common_base(lengths: np.ndarray) -> tuple[float, np.ndarray]:
+def common_base(lengths: np.ndarray) -> tuple[float, np.ndarray]:
     """Write exp(-r/L_l) = exp(-r/M)^p_l with integer p_l <= 256 when the lengths allow it
     (e.g. L = 1..5: M = 60); else (0, zeros): one exponential per length."""
     from fractions import Fraction
@@ -352,27 +331,23 @@ class PotentialEnergy(Descriptor):
     """Per-particle potential energy ``e_i = 1/2 sum_j V(r_ij)`` (GlassBench's EPOT), from the
     model definitions of :mod:`glassml.systems`.  Name ``EPOT``."""
 
-    symbol = "epot"
-    long_name = "potential energy per particle"
-
     def _compute(self, conf):
         return conf.energies()[:, None], ["EPOT"]
 
 
 class LocalDensity(Descriptor):
-    """Local density ``DEN_i = sum_{j != i} exp(-r_ij / L)`` over neighbours closer than
-    ``cutoff`` (default L = 1, cutoff 5): Jung et al.'s coarse-grained density at one length,
-    without the self term.  (GlassBench's exact DEN definition is unverified here.)"""
+    """Local density ``DEN_i = sum_{j != i} exp(-r_ij / L)`` over neighbors closer than
+    ``cutoff``: Jung et al.'s coarse-grained density at one length (PRL 130, 238202 (2023)),
+    without the self term.  Defaults: L = 1; cutoff 5, or just under half the box in boxes
+    shorter than 10 (``cutoff=None``).  (GlassBench's exact DEN definition is unverified here.)"""
 
-    symbol = "den"
-    long_name = "local density"
-
-    def __init__(self, length: float = 1.0, cutoff: float = 5.0):
-        super().__init__(length=float(length), cutoff=float(cutoff))
+    def __init__(self, length: float = 1.0, cutoff: float | None = None):
+        super().__init__(length=float(length), cutoff=None if cutoff is None else float(cutoff))
 
     def _compute(self, conf):
         p = self.params
-        i, j, d = conf.query.half_pairs(p["cutoff"])
+        cutoff = conf.capped_cutoff(5.0) if p["cutoff"] is None else p["cutoff"]
+        i, j, d = conf.query.half_pairs(cutoff)
         w = np.exp(-d / p["length"])
         n = conf.n_particles
         return (np.bincount(i, w, minlength=n) + np.bincount(j, w, minlength=n))[:, None], ["DEN"]
@@ -380,19 +355,17 @@ class LocalDensity(Descriptor):
 
 class Hexatic(Descriptor):
     """Bond-orientational order ``psi_k(i) = |1/n_i sum_j exp(i k theta_ij)|`` over the Voronoi
-    (Delaunay) neighbours j of i (2D only; k = 6 by default: GlassBench's PSI6; Nelson &
+    (Delaunay) neighbors j of i (2D only; k = 6 by default: GlassBench's PSI6; Nelson &
     Halperin 1979)."""
 
-    symbol = "psi"
-    long_name = "hexatic order (Voronoi neighbours)"
+    dimensions = (2,)
+    needs_periodic_box = True
 
     def __init__(self, k: int = 6):
         super().__init__(k=int(k))
 
     def _compute(self, conf):
-        if conf.dimension != 2:
-            raise GlassmlError("psi6 (hexatic order) is defined for two-dimensional systems only")
-        nbrs = _delaunay(conf)
+        nbrs = conf.cached("delaunay", lambda: DelaunayNeighbors(conf))
         offsets, vectors = nbrs.offsets, nbrs.vectors
         n = conf.n_particles
         owner = np.repeat(np.arange(n), np.diff(offsets))
@@ -411,14 +384,14 @@ class TanakaTheta(Descriptor):
     ``theta1`` is the angle jik of the configuration and ``theta2`` the angle the triangle
     would have if i, j, k touched as spheres of pair sizes sigma_ij, sigma_ik, sigma_jk
     (law of cosines); ``Theta_i = <|theta1 - theta2|>`` over the triangles around i.
-    In 2D the triangles are consecutive Voronoi neighbours of i; in 3D (our generalisation)
-    all pairs of Voronoi neighbours of i that are Voronoi neighbours of each other.
+    In 2D the triangles are consecutive Voronoi neighbors of i; in 3D (our generalisation)
+    all pairs of Voronoi neighbors of i that are Voronoi neighbors of each other.
     Pair sizes are the model's sigma_ab (``sigma`` overrides with a (K, K) matrix).
-    Neighbours are Delaunay (= Voronoi) neighbours (:class:`DelaunayNeighbors`).  Name ``TT``.
+    Neighbors are Delaunay (= Voronoi) neighbors (:class:`DelaunayNeighbors`).  Name ``TT``.
     """
 
-    symbol = "tt"
-    long_name = "Tanaka's theta"
+    needs_periodic_box = True
+
 
     def __init__(self, sigma=None):
         super().__init__(sigma=None if sigma is None else np.asarray(sigma, dtype=float).tolist())
@@ -438,9 +411,9 @@ class TanakaTheta(Descriptor):
         return np.asarray(conf.model.pair_sigma(a, b), dtype=float)
 
     def _compute(self, conf):
-        from glassml.structure._kernels import tanaka_theta
+        from glassml.structure.kernels import tanaka_theta
 
         sig = self._sigma(conf)
-        nbrs = _delaunay(conf)
+        nbrs = conf.cached("delaunay", lambda: DelaunayNeighbors(conf))
         theta = tanaka_theta(nbrs.offsets, nbrs.j, nbrs.vectors, conf.types, sig, conf.dimension == 2)
         return theta[:, None], ["TT"]

@@ -1,4 +1,5 @@
-"""numba kernels shared by the descriptors (private)."""
+"""numba kernels shared by the descriptors: Gaussian shells per species, angular symmetry
+functions, exponentially weighted neighbor sums and Tanaka's triangle angles."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ def _ipow(x, k):
 
 @nb.njit(cache=True, parallel=True)
 def species_gaussians(offsets, j, distances, types, n_species, centers, delta):
-    """g[i, s, c] = sum over neighbours j of species s of exp(-(r_ij - centers[c])^2 / (2 delta^2))."""
+    """g[i, s, c] = sum over neighbors j of species s of exp(-(r_ij - centers[c])^2 / (2 delta^2))."""
     n = offsets.shape[0] - 1
     nc = centers.shape[0]
     out = np.zeros((n, n_species, nc))
@@ -42,7 +43,7 @@ def species_gaussians(offsets, j, distances, types, n_species, centers, delta):
 
 @nb.njit(cache=True, parallel=True)
 def angular_symmetry(offsets, j, vectors, distances, types, n_species, xis, lambdas, zetas):
-    """Cubuk/Behler angular functions summed over unordered neighbour pairs (j, k) of i:
+    """Cubuk/Behler angular functions summed over unordered neighbor pairs (j, k) of i:
     out[i, p, a, b, c] = sum exp(-(r_ij^2 + r_ik^2 + r_jk^2) / xi_a^2) (1 + lambda_b cos theta_jik)^zeta_c
     where p indexes the unordered species pair (s_j, s_k) as s_lo * K - s_lo (s_lo - 1) / 2 + (s_hi - s_lo).
     """
@@ -195,7 +196,7 @@ def tanaka_theta(offsets, j, vectors, types, sigma, planar):
                 ja = j[a]
                 for b in range(a + 1, hi):
                     jb = j[b]
-                    # are ja and jb Voronoi neighbours of each other?
+                    # are ja and jb Voronoi neighbors of each other?
                     found = False
                     for c in range(offsets[ja], offsets[ja + 1]):
                         if j[c] == jb:

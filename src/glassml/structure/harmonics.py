@@ -1,4 +1,4 @@
-"""Spherical harmonics, Wigner 3j symbols and bond-order sums (private numba kernels).
+"""Spherical harmonics, Wigner 3j symbols and bond-order sums (numba kernels of the bond-order descriptors).
 
 Conventions: ``Y_l^m(theta, phi) = Pbar_l^m(cos theta) exp(i m phi)`` with orthonormal
 associated Legendre functions that include the Condon-Shortley phase (the convention of
@@ -78,7 +78,7 @@ def spherical_harmonics(vectors, lmax):
 def weighted_qlm(offsets, vectors, weights, lmax):
     """Normalised bond-order coefficients of every particle and radial channel.
 
-    ``q[i, s, l, m] = sum_j w_s(r_ij) Y_l^m(r_ij) / sum_j w_s(r_ij)`` over the neighbours j of
+    ``q[i, s, l, m] = sum_j w_s(r_ij) Y_l^m(r_ij) / sum_j w_s(r_ij)`` over the neighbors j of
     i (rows ``offsets[i]:offsets[i+1]`` of ``vectors`` (P, 3) and ``weights`` (P, S)).
     Returns ``q`` (N, S, lmax+1, lmax+1) complex (m >= 0) and ``Z`` (N, S); where Z = 0 the
     coefficients are 0.
@@ -151,7 +151,7 @@ def invariant_ql(q: np.ndarray, orders) -> np.ndarray:
 # ---------------------------------------------------------------- Wigner 3j and w_l
 
 
-def _wigner3j_exact(j1: int, j2: int, j3: int, m1: int, m2: int, m3: int) -> float:
+def wigner3j(j1: int, j2: int, j3: int, m1: int, m2: int, m3: int) -> float:
     """Wigner 3j symbol by the Racah formula (exact rational arithmetic, then a square root)."""
     if m1 + m2 + m3 != 0 or abs(m1) > j1 or abs(m2) > j2 or abs(m3) > j3:
         return 0.0
@@ -180,7 +180,7 @@ def wigner3j_table(l: int) -> np.ndarray:
             m3 = -m1 - m2
             if abs(m3) > l:
                 continue
-            w = _wigner3j_exact(l, l, l, m1, m2, m3)
+            w = wigner3j(l, l, l, m1, m2, m3)
             if w != 0.0:
                 rows.append((m1, m2, m3, w))
     return np.array(rows, dtype=np.float64).reshape(-1, 4)
@@ -194,9 +194,10 @@ def full_qlm(q: np.ndarray, l: int) -> np.ndarray:
     return np.concatenate([neg[..., ::-1], pos], axis=-1)
 
 
-def invariant_wl(q: np.ndarray, orders, *, normalize: bool = True) -> np.ndarray:
-    """``w_l = sum (l l l; m1 m2 m3) q_lm1 q_lm2 q_lm3`` (real part), optionally divided by
-    ``(sum_m |q_lm|^2)^(3/2)`` (Steinhardt, Nelson & Ronchetti 1983).  Returns (..., len(orders))."""
+def invariant_wl(q: np.ndarray, orders) -> np.ndarray:
+    """``w_l = sum (l l l; m1 m2 m3) q_lm1 q_lm2 q_lm3`` (real part) divided by
+    ``(sum_m |q_lm|^2)^(3/2)`` (Steinhardt, Nelson & Ronchetti, PRB 28, 784 (1983)); 0 where
+    all q_lm vanish.  Returns (..., len(orders))."""
     out = []
     for l in orders:
         qf = full_qlm(q, l)
@@ -205,8 +206,6 @@ def invariant_wl(q: np.ndarray, orders, *, normalize: bool = True) -> np.ndarray
         i2 = tab[:, 1].astype(int) + l
         i3 = tab[:, 2].astype(int) + l
         w = np.einsum("...k,k->...", qf[..., i1] * qf[..., i2] * qf[..., i3], tab[:, 3]).real
-        if normalize:
-            norm = (np.abs(qf) ** 2).sum(axis=-1) ** 1.5
-            w = np.divide(w, norm, out=np.zeros_like(w), where=norm > 0)
-        out.append(w)
+        norm = (np.abs(qf) ** 2).sum(axis=-1) ** 1.5
+        out.append(np.divide(w, norm, out=np.zeros_like(w), where=norm > 0))
     return np.stack(out, axis=-1)

