@@ -6,7 +6,7 @@ STAMP := $(VENV)/.glassml-installed
 TESTSTAMP := $(VENV)/.glassml-test-installed
 DEMO_OUT ?= demo-out
 
-.PHONY: demo test install clean
+.PHONY: demo test docs install clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -34,10 +34,14 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/glassml demo --out $(DEMO_OUT)
 
-# lint-imports checks the layer contract of pyproject.toml ([tool.importlinter]) first.
+# The layer contract of pyproject.toml ([tool.importlinter]) and the strict docs build come first.
 test: $(TESTSTAMP)
 	$(BIN)/lint-imports --no-cache
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet -d $(VENV)/site
 	$(BIN)/python -m pytest -q
+
+docs: $(TESTSTAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict -d site
 
 clean:
 	rm -rf $(VENV) $(DEMO_OUT)

@@ -61,7 +61,7 @@ def main() -> None:
     ap.add_argument("--swap-sweeps", type=int, default=20000)
     args = ap.parse_args()
     if args.swap:
-        from glassml.simulate.swap import measure_swap_speedup
+        from glassml.dynamics.relaxation import measure_swap_speedup
 
         for t in args.swap:
             t0 = time.perf_counter()

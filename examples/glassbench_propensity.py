@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from glassml.dynamics import displacement_propensity, displacements
+from glassml.learn.features import pearson_columns
 from glassml.structure import Boattini, Configuration, LocalDensity, PotentialEnergy
 
 #: For tests/test_examples.py: the real data this example reads (None: it makes its own), and a
@@ -33,10 +34,6 @@ def data_folder() -> Path:
     if not (folder / "glassbench-ka2d").is_dir():
         sys.exit(f"no glassbench-ka2d folder in {folder}; pass the data folder as the first argument")
     return folder
-
-
-def pearson(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.corrcoef(a, b)[0, 1])
 
 
 def main() -> None:
@@ -64,10 +61,13 @@ def main() -> None:
         "local density (thermal)": LocalDensity().compute(thermal)[:, 0],
         "potential energy (inherent)": PotentialEnergy().compute(inherent)[:, 0],
     }
-    best = max(range(X.shape[1]), key=lambda f: abs(pearson(X[a, f], late[a])) if np.ptp(X[a, f]) > 0 else 0)
+    # one Pearson per column; a constant feature has none (NaN) and is never the best
+    per_feature = pearson_columns(X[a], np.repeat(late[a][:, None], X.shape[1], axis=1))
+    best = int(np.nanargmax(np.abs(per_feature)))
     rows[f"best single Boattini feature ({boattini.names[best]})"] = X[:, best]
     for label, values in rows.items():
-        print(f"Pearson with md_prop at t = {meta['times'][-1]:g}, type A: {pearson(values[a], late[a]):+.3f}  {label}")
+        r = pearson_columns(values[a][:, None], late[a][:, None])[0]
+        print(f"Pearson with md_prop at t = {meta['times'][-1]:g}, type A: {r:+.3f}  {label}")
 
 
 if __name__ == "__main__":

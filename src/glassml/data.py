@@ -89,6 +89,7 @@ def propensity_dataset(path: str | os.PathLike, *, n_samples: int = 10, n: int =
     ``desc_jung``, ``desc_displacement`` and, with ``cage``, ``desc_boattini_cage``), computed
     from the positions; the split is 60/20/20 %; the manifest records the true ceiling.
     """
+    from glassml.geometry import wrap
     from glassml.structure import Configuration
     from glassml.structure.descriptors.displacement import RelaxationDisplacement
 
@@ -107,7 +108,7 @@ def propensity_dataset(path: str | os.PathLike, *, n_samples: int = 10, n: int =
         ipos = pos + rng.normal(0, 0.05, pos.shape)  # a stand-in "inherent structure" near the thermal one
         arrays["initial_positions_inherent"] = ipos
         arrays["desc_displacement"] = RelaxationDisplacement().compute(
-            Configuration(ipos % box, box, types, reference=pos % box))
+            Configuration(wrap(ipos, box), box, types, reference=wrap(pos, box)))
         if cage:
             cpos = pos + rng.normal(0, 0.05, pos.shape)
             arrays["initial_positions_cage"] = cpos

@@ -13,8 +13,8 @@ from glassml.errors import GlassmlError
 from glassml.learn import PropensityEstimator, get_estimator, registry
 
 
-class NeighbourCount(PropensityEstimator):
-    """Graph-kind baseline: propensity at each time ~ a_t + b_t * (neighbours within ``cutoff``),
+class NeighborCount(PropensityEstimator):
+    """Graph-kind baseline: propensity at each time ~ a_t + b_t * (neighbors within ``cutoff``),
     fitted by least squares on the training configurations."""
 
     kind = "graph"
@@ -46,7 +46,7 @@ class NeighbourCount(PropensityEstimator):
         self.coef_ = state["coef"]
 
 
-class NeighbourCountWithTrajectories(NeighbourCount):
+class NeighborCountWithTrajectories(NeighborCount):
     """The same, declaring that it takes the replica trajectories too."""
 
     needs_trajectories = True
@@ -92,31 +92,31 @@ def test_every_registered_learner_says_what_it_reads(synthetic):
 
 def test_graph_inputs_follow_the_positions_parameter(tiny):
     samples = tiny.samples_in("train")
-    thermal = adapter.graph_inputs(samples, NeighbourCount, "md_prop")
+    thermal = adapter.graph_inputs(samples, NeighborCount, "md_prop")
     assert thermal.trajectories is None and len(thermal.configurations) == 2
     for c, s, y in zip(thermal.configurations, samples, thermal.y):
         np.testing.assert_array_equal(c.positions, s["initial_positions"])
         np.testing.assert_array_equal(c.types, s["types"])
         np.testing.assert_array_equal(c.box, s["box"])
         np.testing.assert_array_equal(y, s["md_prop"])
-    inherent = adapter.graph_inputs(samples, NeighbourCount(positions="inherent"))
+    inherent = adapter.graph_inputs(samples, NeighborCount(positions="inherent"))
     assert inherent.y is None
     for c, s in zip(inherent.configurations, samples):
         np.testing.assert_array_equal(c.positions, s["initial_positions_inherent"])
         np.testing.assert_array_equal(c.reference, s["initial_positions"])
-    with_traj = adapter.graph_inputs(samples, NeighbourCountWithTrajectories, "md_prop")
+    with_traj = adapter.graph_inputs(samples, NeighborCountWithTrajectories, "md_prop")
     for t, s in zip(with_traj.trajectories, samples):
         np.testing.assert_array_equal(t, s["positions"])
-    assert adapter.required_arrays(NeighbourCountWithTrajectories)[-1] == "positions"
+    assert adapter.required_arrays(NeighborCountWithTrajectories)[-1] == "positions"
     # a dataset without cage positions: the runner skips the learner and says why
-    assert adapter.missing_inputs(NeighbourCount(positions="cage"), samples) == ["initial_positions_cage"]
+    assert adapter.missing_inputs(NeighborCount(positions="cage"), samples) == ["initial_positions_cage"]
     with pytest.raises(GlassmlError, match="initial_positions_cage"):
-        adapter.graph_inputs(samples, NeighbourCount(positions="cage"))
+        adapter.graph_inputs(samples, NeighborCount(positions="cage"))
     with pytest.raises(GlassmlError, match="unknown positions"):
-        adapter.graph_inputs(samples, NeighbourCount(positions="relaxed"))
+        adapter.graph_inputs(samples, NeighborCount(positions="relaxed"))
 
 
-@pytest.mark.parametrize("cls", [NeighbourCount, NeighbourCountWithTrajectories])
+@pytest.mark.parametrize("cls", [NeighborCount, NeighborCountWithTrajectories])
 def test_graph_round_trip(tiny, cls):
     train, val, test = (tiny.samples_in(p) for p in ("train", "val", "test"))
     est = adapter.fit(cls(), train, val, "md_prop")

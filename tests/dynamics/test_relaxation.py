@@ -1,4 +1,5 @@
-"""Fits of tau_alpha(T), fragility, diffusion constant and Stokes-Einstein on exact synthetic data."""
+"""Fits of tau_alpha(T), fragility, diffusion constant and Stokes-Einstein on exact synthetic data;
+the swap Monte Carlo speed-up from its trajectories."""
 
 import numpy as np
 import pytest
@@ -9,10 +10,14 @@ from glassml.dynamics.relaxation import (
     fit_parabolic,
     fit_vft,
     fragility,
+    measure_swap_speedup,
     stokes_einstein,
+    swap_speedup,
     temperature_fits,
+    trajectory_relaxation_time,
 )
 from glassml.errors import GlassmlError
+from glassml.simulate.swap import SwapRuns
 
 T = np.array([0.44, 0.47, 0.5, 0.56, 0.64, 0.8])
 
@@ -65,3 +70,59 @@ def test_temperature_fits_fits_every_law_and_reports_failures():
     assert out["stokes_einstein"]["xi"] == pytest.approx(0.8)
     two = temperature_fits(T[:2], tau[:2])  # too few temperatures for VFT: the reason, not an exception
     assert "at least 3" in two["fits"]["vft"]["error"] and two["stokes_einstein"]["xi"] is None
+
+
+def _trajectory(fs_values, n=40, q=2 * np.pi, seed=0):
+    """(T, n, 2) positions whose Fs(q) along the two axes is ``fs_values``: every particle moves
+    by a along x and not along y, so Fs = (cos(q a) + 1) / 2."""
+    x0 = np.random.default_rng(seed).uniform(0, 5, (n, 2))
+    a = np.arccos(2 * np.asarray(fs_values) - 1) / q
+    x = np.repeat(x0[None], len(a), axis=0)
+    x[:, :, 0] += a[:, None]
+    return x, x0
+
+
+def test_trajectory_relaxation_time_interpolates_and_reports_bounds():
+    t = np.array([1.0, 10.0, 100.0])
+    x, x0 = _trajectory([0.9, 0.5, 0.1])
+    assert trajectory_relaxation_time(t, x, x0) == pytest.approx(10 ** (1 + (0.5 - np.exp(-1)) / 0.4), rel=1e-9)
+    x, x0 = _trajectory([0.9, 0.8, 0.7])
+    assert trajectory_relaxation_time(t, x, x0) == np.inf  # not relaxed within the run
+    x, x0 = _trajectory([0.3, 0.2, 0.1])
+    assert trajectory_relaxation_time(t, x, x0) == 1.0  # relaxed before the first record: an upper bound
+    with pytest.raises(GlassmlError, match="shape"):
+        trajectory_relaxation_time(t, x[:, 0], x0)
+
+
+def test_trajectory_relaxation_time_is_fs_along_the_axes_pooled_flat():
+    """Fs pools cos(q dr_alpha) over particles and axes in one mean, and tau interpolates ln t."""
+    rng = np.random.default_rng(5)
+    for d in (2, 3):
+        x0 = rng.uniform(0, 8, (500, d))
+        x = x0[None] + np.cumsum(rng.normal(0, 0.08, (60, 500, d)), axis=0)
+        t = 10.0 * np.arange(1, 61)
+        fs = np.mean(np.cos(2 * np.pi * (x - x0[None])), axis=(1, 2))
+        k = int(np.flatnonzero(fs < np.exp(-1))[0])
+        lt = np.log(t[k - 1]) + (np.exp(-1) - fs[k - 1]) * (np.log(t[k]) - np.log(t[k - 1])) / (fs[k] - fs[k - 1])
+        assert trajectory_relaxation_time(t, x, x0) == float(np.exp(lt))
+
+
+def test_swap_speedup_ratio_and_lower_bound():
+    t = np.array([10.0, 100.0, 1000.0])
+    fast, x0 = _trajectory([0.9, 0.2, 0.1])
+    slow, _ = _trajectory([0.95, 0.5, 0.2])
+    never, _ = _trajectory([0.99, 0.98, 0.97])
+    runs = SwapRuns(0.2, t, x0, fast, slow, 1000, 0.15, -1.0, 40, "poly-swap-2d")
+    r = swap_speedup(runs)
+    assert r.speedup == pytest.approx(trajectory_relaxation_time(t, slow, x0) / trajectory_relaxation_time(t, fast, x0))
+    assert r.speedup > 1 and (r.temperature, r.swap_acceptance, r.n, r.model) == (0.2, 0.15, 40, "poly-swap-2d")
+    bound = swap_speedup(SwapRuns(0.2, t, x0, fast, never, 1000, 0.15, -1.0, 40, "poly-swap-2d"))
+    assert bound.tau_plain == np.inf and bound.speedup == pytest.approx(1000 / bound.tau_swap)
+    assert np.isnan(swap_speedup(SwapRuns(0.2, t, x0, never, never, 1000, 0.15, -1.0, 40, "poly-swap-2d")).speedup)
+
+
+@pytest.mark.slow
+def test_swaps_speed_up_relaxation():
+    r = measure_swap_speedup("poly-swap-3d", n=500, temperature=0.15, equilibration_sweeps=1000, max_sweeps=5000)
+    assert r.speedup > 2.0, r
+    assert 0.05 < r.swap_acceptance < 0.5

@@ -16,7 +16,7 @@ from glassml.dynamics.targets import (
     displacement_propensity,
     edge_pairs,
     edge_propensity,
-    initial_neighbours,
+    initial_neighbors,
     overlap_mobility,
     replica_ceiling,
     split_half_stats,
@@ -51,7 +51,7 @@ def tiny():
 
 def test_neighbors_and_edges_cross_the_periodic_wall():
     x0, types, box, _ = tiny()
-    i, j, rij, s = initial_neighbours(x0, types, box, SIGMA, 1.485)
+    i, j, rij, s = initial_neighbors(x0, types, box, SIGMA, 1.485)
     assert list(zip(i.tolist(), j.tolist())) == [(0, 1), (0, 2)]
     np.testing.assert_allclose(rij, [[1.0, 0.0], [-0.8, 0.0]], atol=1e-12)
     np.testing.assert_allclose(s, [1.0, 0.8])
@@ -61,7 +61,7 @@ def test_neighbors_and_edges_cross_the_periodic_wall():
 
 def test_every_target_on_the_tiny_system():
     x0, types, box, d = tiny()
-    i, j, rij, s = initial_neighbours(x0, types, box, SIGMA, 1.485)
+    i, j, rij, s = initial_neighbors(x0, types, box, SIGMA, 1.485)
     np.testing.assert_allclose(displacement_propensity(d), [[0.05, 0, 0, 0], [0, 0.5, 0.5, 0.25]], atol=1e-12)
     # cage-relative, t1 replica 0: p0 0 - (d1 + d2)/2 = -(0.5, 0) -> 0.5; p1 (1,0) - d0 -> 1; p2 0; p3 0.5 (isolated)
     # replica 1: p0 -(d1 + d2)/2 = (0.5, 0) -> 0.5; p1 0; p2 (-1, 0) - 0 -> 1; p3 0
@@ -149,6 +149,55 @@ def test_compute_targets_stores_records_and_resumes(tmp_path):
     assert s.path.stat().st_mtime_ns == mtime and ds.manifest["samples"]["s0"]["sha256"] == sha
     compute_targets(ds, show_progress=False, params=TargetParameters(broken=3.0))  # new parameters: recomputed
     assert Dataset.open(tmp_path / "ds")["s0"]["bb_prop"].max() == 0.0
+
+
+def _as_format_version_1(ds):
+    """Rewrite a dataset as format version 1 wrote it: ``neighbour_count`` for ``neighbor_count``."""
+    for name in ds.sample_names():
+        arrays = ds[name].arrays()
+        if "neighbor_count" in arrays:
+            arrays["neighbour_count"] = arrays.pop("neighbor_count")
+        ds.write_sample(name, arrays, save=False)
+    ds.manifest["format_version"] = 1
+    ds.save_manifest()
+    return Dataset.open(ds.path)
+
+
+def test_format_version_1_dataset_is_renamed_not_recomputed(tmp_path, monkeypatch):
+    ds = _tiny_dataset(tmp_path / "ds")
+    compute_targets(ds, show_progress=False)
+    counts = ds["s0"]["neighbor_count"].copy()
+    md = ds["s0"]["md_prop"].copy()
+    old = _as_format_version_1(ds)
+    assert old.manifest["format_version"] == 1 and "neighbour_count" in old["s0"] and "neighbor_count" not in old["s0"]
+
+    def no_recompute(*args, **kwargs):
+        raise AssertionError("an up-to-date version-1 sample was recomputed")
+
+    monkeypatch.setattr("glassml.dynamics.compute.sample_targets", no_recompute)
+    compute_targets(old, show_progress=False)
+    new = Dataset.open(tmp_path / "ds")
+    assert new.manifest["format_version"] == 2 and new.verify().complete
+    assert "neighbour_count" not in new["s0"]
+    np.testing.assert_array_equal(new["s0"]["neighbor_count"], counts)
+    np.testing.assert_array_equal(new["s0"]["md_prop"], md)
+    mtime = new["s0"].path.stat().st_mtime_ns
+    compute_targets(new, show_progress=False)  # now simply up to date
+    assert new["s0"].path.stat().st_mtime_ns == mtime
+
+
+def test_format_version_1_dataset_with_stale_targets_is_recomputed_cleanly(tmp_path):
+    ds = _tiny_dataset(tmp_path / "ds")
+    compute_targets(ds, show_progress=False, params=TargetParameters(broken=3.0))
+    old = _as_format_version_1(ds)
+    compute_targets(old, show_progress=False)  # default parameters: stale, recomputed
+    new = Dataset.open(tmp_path / "ds")
+    assert new.manifest["format_version"] == 2 and "neighbour_count" not in new["s0"]
+    fresh = _tiny_dataset(tmp_path / "fresh")
+    compute_targets(fresh, show_progress=False)
+    for key in ("neighbor_count", "md_prop", "bb_prop", "target_split_stats"):
+        np.testing.assert_array_equal(new["s0"][key], fresh["s0"][key])
+    assert sorted(new["s0"].keys()) == sorted(fresh["s0"].keys())
 
 
 def test_bad_input_is_one_line_exit_2(tmp_path, capsys):

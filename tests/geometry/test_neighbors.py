@@ -1,4 +1,4 @@
-"""Neighbor queries (glassml.geometry.NeighborQuery, re-exported by glassml.structure) and graphs.
+"""Neighbor queries: glassml.geometry.NeighborQuery, its Neighbors lists and neighbors().
 
 freud comparisons live in tests/validation/test_geometry_freud.py."""
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from glassml.errors import GlassmlError
-from glassml.structure import NeighborQuery, build_graph
+from glassml.geometry import NeighborQuery, Neighbors, neighbors
 
 
 def brute_pairs(pos, box, cutoff, periodic=True):
@@ -113,43 +113,6 @@ def test_half_pairs_agree_with_full_list():
     assert all((a, b) in full and (b, a) in full for a, b in zip(i.tolist(), j.tolist()))
 
 
-# ---------------------------------------------------------------- graphs
-
-
-def test_graph_convention_and_order():
-    pos, box = eight_particles()
-    ei, ev = build_graph(pos, box, 1.0)
-    assert ei.dtype == np.int64 and ei.shape[0] == 2
-    assert np.all(np.diff(ei[0] * len(pos) + ei[1]) > 0)  # sorted by (sender, receiver), unique
-    # edge (sender 0 -> receiver 1): r_1 - r_0 through the x face
-    e = np.flatnonzero((ei[0] == 0) & (ei[1] == 1))[0]
-    np.testing.assert_allclose(ev[e], [-0.2, 0.0, 0.1], atol=1e-12)
-    # reverse edge has the opposite vector
-    r = np.flatnonzero((ei[0] == 1) & (ei[1] == 0))[0]
-    np.testing.assert_allclose(ev[r], -ev[e])
-
-
-def test_graph_self_edges():
-    pos, box = eight_particles()
-    ei, ev = build_graph(pos, box, 1.0, self_edges=True)
-    ei0, _ = build_graph(pos, box, 1.0)
-    assert ei.shape[1] == ei0.shape[1] + len(pos)
-    selfs = ei[0] == ei[1]
-    assert selfs.sum() == len(pos)
-    assert np.all(ev[selfs] == 0)
-    assert np.all(np.diff(ei[0] * len(pos) + ei[1]) > 0)
-
-
-def test_graph_2d_glassbench_like():
-    rng = np.random.default_rng(6)
-    L = 12.0
-    pos = rng.uniform(-L / 2, L / 2, (400, 2))
-    ei, ev = build_graph(pos, L, 2.0)
-    assert ev.shape == (ei.shape[1], 2)
-    bi, bj, _ = brute_pairs(pos, np.array([L, L]), 2.0)
-    assert ei.shape[1] == bi.size
-
-
 @settings(max_examples=25, deadline=None)
 @given(
     seed=st.integers(0, 2**32 - 1),
@@ -157,28 +120,41 @@ def test_graph_2d_glassbench_like():
     shift=st.lists(st.floats(-50, 50), min_size=3, max_size=3),
     images=st.lists(st.integers(-3, 3), min_size=3, max_size=3),
 )
-def test_graph_invariances(seed, dim, shift, images):
+def test_neighbor_list_invariances(seed, dim, shift, images):
     """Translation, periodic re-imaging of single particles, and permutation."""
     rng = np.random.default_rng(seed)
     box = rng.uniform(5.0, 8.0, dim)
     n = 60
     pos = rng.uniform(-box / 2, box / 2, (n, dim))
-    ei, ev = build_graph(pos, box, 2.0)
-    ref = {(a, b): v for a, b, v in zip(ei[0].tolist(), ei[1].tolist(), ev)}
+    nb = neighbors(pos, box, 2.0)
+    ref = {(a, b): v for a, b, v in zip(nb.i.tolist(), nb.j.tolist(), nb.vectors)}
 
     # translation + re-imaging some particles by whole boxes
     moved = pos + np.asarray(shift[:dim])
     moved[::3] += np.asarray(images[:dim]) * box
-    ei2, ev2 = build_graph(moved, box, 2.0)
-    np.testing.assert_array_equal(ei, ei2)
-    np.testing.assert_allclose(ev, ev2, atol=1e-9)
+    nb2 = neighbors(moved, box, 2.0)
+    np.testing.assert_array_equal(nb.i, nb2.i)
+    np.testing.assert_array_equal(nb.j, nb2.j)
+    np.testing.assert_allclose(nb.vectors, nb2.vectors, atol=1e-9)
 
-    # permutation: same edges after relabelling
+    # permutation: same pairs after relabelling
     perm = rng.permutation(n)  # new index k holds old particle perm[k]
-    ei3, ev3 = build_graph(pos[perm], box, 2.0)
-    for a, b, v in zip(ei3[0].tolist(), ei3[1].tolist(), ev3):
+    nb3 = neighbors(pos[perm], box, 2.0)
+    for a, b, v in zip(nb3.i.tolist(), nb3.j.tolist(), nb3.vectors):
         np.testing.assert_allclose(ref[(perm[a], perm[b])], v, atol=1e-12)
-    assert ei3.shape == ei.shape
+    assert nb3.n_pairs == nb.n_pairs
+
+
+def test_neighbors_function_is_the_query():
+    rng = np.random.default_rng(7)
+    box = np.array([7.0, 6.0])
+    pos = rng.uniform(0, 1, (200, 2)) * box
+    a = neighbors(pos, box, 1.4)
+    b = NeighborQuery(pos, box).neighbors(1.4)
+    assert isinstance(a, Neighbors) and isinstance(b, Neighbors)
+    np.testing.assert_array_equal(a.i, b.i)
+    np.testing.assert_array_equal(a.j, b.j)
+    np.testing.assert_array_equal(a.vectors, b.vectors)
 
 
 # ---------------------------------------------------------------- bad input
@@ -187,7 +163,7 @@ def test_graph_invariances(seed, dim, shift, images):
 def test_cutoff_longer_than_half_box_is_an_error():
     pos, box = eight_particles()
     with pytest.raises(GlassmlError, match="half the periodic box"):
-        build_graph(pos, box, 3.5)
+        NeighborQuery(pos, box).neighbors(3.5)
 
 
 def test_overlapping_particles_are_an_error():

@@ -14,7 +14,7 @@ import torch
 from sklearn.base import clone
 
 from glassml.errors import GlassmlError
-from glassml.learn.base import PropensityEstimator, get_estimator
+from glassml.learn.base import NEEDS_EXTRA, PropensityEstimator, get_estimator, registry
 from glassml.learn.gnn import BOTAN, BapstGNN, EquivariantGNN
 from glassml.learn.gnn.graphs import Graph, collate, locate_pairs, neighbor_graph, random_cube_symmetry, random_rotation
 from glassml.structure import Configuration
@@ -93,6 +93,8 @@ def data2d():
 # ---------------------------------------------------------------------------- graph utilities
 def test_registered_names_and_kind():
     assert get_estimator("bapst") is BapstGNN and get_estimator("botan") is BOTAN and get_estimator("se3") is EquivariantGNN
+    # get_estimator names the learn extra for exactly these when torch is missing
+    assert {n for n, c in registry().items() if c.kind == "graph"} == set(NEEDS_EXTRA)
     assert all(issubclass(c, PropensityEstimator) and c.kind == "graph" for c in MODELS)
     assert BOTAN.needs_trajectories and not BapstGNN.needs_trajectories and not EquivariantGNN.needs_trajectories
 
@@ -338,6 +340,17 @@ def test_save_load_gives_identical_predictions(cls, data3d, tmp_path):
     assert back.info_["best_epoch"] == est.info_["best_epoch"] and back.history_ == est.history_
 
 
+def test_a_path_parameter_is_saved_as_a_string(data3d, tmp_path):
+    """``checkpoint_dir`` may be a pathlib.Path: it is saved (and loaded back) as a string."""
+    est = quick_fit(BapstGNN, data3d[:2], data3d[2:3], checkpoint_dir=tmp_path / "ckpt")
+    assert (tmp_path / "ckpt" / "checkpoint.pt").exists()
+    est.save(tmp_path / "m.npz")
+    back = PropensityEstimator.load(tmp_path / "m.npz")
+    assert back.checkpoint_dir == str(tmp_path / "ckpt")
+    for a, b in zip(est.predict(confs(data3d)), back.predict(confs(data3d))):
+        assert np.array_equal(a, b)
+
+
 def test_resume_after_interruption_matches_uninterrupted_run(data3d, tmp_path, monkeypatch):
     kw = dict(epochs=4, lr=1e-2, batch_size=1)
     straight = quick_fit(BOTAN, data3d[:3], data3d[3:], **kw)
@@ -396,6 +409,15 @@ def test_user_errors_are_glassml_errors(data3d):
     if not torch.cuda.is_available():
         with pytest.raises(GlassmlError, match="CUDA is not available"):
             quick_fit(BapstGNN, data3d[:1], device="cuda")
+
+
+def test_se3_without_e3nn_names_the_learn_extra(data3d, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, package=None: None if name == "e3nn" else real(name, package))
+    with pytest.raises(GlassmlError, match=r"^the SE\(3\) graph learner needs the 'learn' extra \(e3nn is not installed\)"):
+        quick_fit(EquivariantGNN, data3d[:1])
 
 
 def test_potential_energy_input_is_computed_from_the_configuration_model(data3d):

@@ -220,3 +220,84 @@ def test_glassmlp_loss_terms():
     # configuration means 1.5 and 3.5 (std sqrt(2)); flat prediction has std 0 across configurations
     chi_term = (0 - np.sqrt(2.0)) ** 2
     assert float(glassmlp_loss(flat, true, conf, 2, 0.0, 1.0)) == pytest.approx(mse + chi_term)
+
+
+def test_save_refuses_a_value_json_would_not_read_back(rows, tmp_path):
+    """Saving is strict: a parameter JSON cannot hold as itself (here a set) is a GlassmlError
+    naming the learner and the type, and no file is written."""
+    tr = rows["boattini_ridge"]["train"]
+    est = get_estimator("boattini_ridge")(alphas={1e-2, 1.0}).fit(tr.X, tr.y, species=tr.species)
+    with pytest.raises(GlassmlError, match=r"boattini_ridge: cannot save .* type set"):
+        est.save(tmp_path / "m.npz")
+    assert not (tmp_path / "m.npz").exists()
+    # numpy values are written as plain numbers and lists (a list read back as a tuple where the default is one)
+    est.set_params(alphas=np.array([1e-2, 1.0]), seed=np.int64(2)).save(tmp_path / "m.npz")
+    back = PropensityEstimator.load(tmp_path / "m.npz")
+    assert back.alphas == (1e-2, 1.0) and back.seed == 2 and type(back.seed) is int
+
+
+def test_load_returns_the_saved_class_or_refuses_another(rows, tmp_path):
+    tr = rows["boattini_ridge"]["train"]
+    get_estimator("boattini_ridge")(alpha=1e-2).fit(tr.X, tr.y, species=tr.species).save(tmp_path / "r.npz")
+    assert type(PropensityEstimator.load(tmp_path / "r.npz")).__name__ == "BoattiniRidge"
+    assert type(FeatureEstimator.load(tmp_path / "r.npz")).__name__ == "BoattiniRidge"
+    with pytest.raises(GlassmlError, match=r"r\.npz: holds a saved 'boattini_ridge' model, not a Softness"):
+        get_estimator("softness").load(tmp_path / "r.npz")
+
+
+#: run in a fresh interpreter where torch and e3nn are absent as they are without the extra:
+#: importlib.util.find_spec gives None for them and importing them raises ModuleNotFoundError
+WITHOUT_TORCH = r"""
+import importlib.abc, importlib.util, sys
+ABSENT = ("torch", "e3nn")
+
+class Absent(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in ABSENT:
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+sys.meta_path.insert(0, Absent())
+_find_spec = importlib.util.find_spec
+importlib.util.find_spec = lambda name, package=None: (None if name.partition(".")[0] in ABSENT
+                                                       else _find_spec(name, package))
+import numpy as np
+from glassml.errors import GlassmlError
+from glassml.learn import GlassMLP, get_estimator, registry, PropensityEstimator
+
+def message(fn):
+    try:
+        fn()
+    except GlassmlError as exc:
+        return str(exc)
+    raise SystemExit(f"no GlassmlError from {fn}")
+
+names = registry()
+assert "glassmlp" in names and not {"bapst", "botan", "se3"} & set(names), sorted(names)
+X, y = np.random.default_rng(0).normal(size=(40, 3)), np.random.default_rng(1).normal(size=40)
+print("fit:", message(lambda: GlassMLP(max_epochs=2).fit(X, y)))
+print("load:", message(lambda: PropensityEstimator.load(sys.argv[1])))
+print("name:", message(lambda: get_estimator("bapst")))
+print("import:", message(lambda: __import__("glassml.learn.gnn")))
+assert "torch" not in sys.modules
+"""
+
+
+def test_without_torch_every_entry_point_names_the_learn_extra(rows, tmp_path):
+    """Without torch: the feature learners are registered, the graph learners are not, and fitting
+    or loading GlassMLP, asking for a graph learner by name or importing glassml.learn.gnn each
+    raise the one-line GlassmlError that says to install the learn extra."""
+    import subprocess
+    import sys
+
+    tr = rows["glassmlp"]["train"]
+    get_estimator("glassmlp")(widths=(4,), loss_weights=((0, 0),), max_epochs=2).fit(
+        tr.X, tr.y, species=tr.species, groups=tr.groups).save(tmp_path / "mlp.npz")
+    proc = subprocess.run([sys.executable, "-c", WITHOUT_TORCH, str(tmp_path / "mlp.npz")],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = dict(line.split(": ", 1) for line in proc.stdout.splitlines())
+    assert set(lines) == {"fit", "load", "name", "import"}
+    for line in lines.values():
+        assert "needs the 'learn' extra (torch is not installed): pip install 'glassml[learn]'" in line, line
+    assert lines["fit"].startswith("GlassMLP") and lines["name"].startswith("model 'bapst'")

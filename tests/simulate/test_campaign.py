@@ -51,7 +51,7 @@ def test_campaign_writes_a_complete_dataset(reference):
     assert len(set(s["seeds"].tolist())) == r
     entry = ds.manifest["samples"][s.name]
     assert entry["equilibration"]["converged"] in (True, False) and "seed" in entry
-    assert ds.manifest["model"]["name"] == "ka2d" and ds.manifest["n_replicas"] == r
+    assert ds.model["name"] == "ka2d" and ds.manifest["n_replicas"] == r
     # distinct samples are distinct configurations with distinct seeds
     s2 = ds[ds.sample_names()[1]]
     assert not np.allclose(s["initial_positions"], s2["initial_positions"])

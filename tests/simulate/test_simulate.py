@@ -12,6 +12,7 @@ from glassml.simulate import get_preset, list_presets, load_config
 from glassml.simulate.cage import cage_state
 from glassml.simulate.engine import LammpsEngine
 from glassml.simulate.protocols import equilibrate, inherent_state, isoconfigurational_ensemble, log_time_grid, melt
+from glassml.store.formats.glassbench import TIME_GRIDS
 from glassml.systems import get_model
 from glassml.systems.compute import neighbor_pairs
 
@@ -114,11 +115,12 @@ def test_presets_are_valid_and_documented():
     for required in ["quick", "small", "glassbench-ka3d-T0.44", "glassbench-ka3d-T0.50", "glassbench-ka3d-T0.56",
                      "glassbench-ka3d-T0.64", "glassbench-ka2d-T0.30"]:
         assert required in names
+    grids = {(g.model, g.temperature): g.times for g in TIME_GRIDS}
     gb = get_preset("glassbench-ka3d-T0.44")
     assert gb.n_particles == 4096 and gb.n_replicas == 32 and gb.n_samples == 500 and gb.rho == 1.2
-    assert gb.times[6] == 4120.0
+    assert gb.times == grids["KA3D", 0.44] and gb.equilibration_time == 10 * gb.times[6]  # tau_alpha at index 6
     ka2d = get_preset("glassbench-ka2d-T0.30")
-    assert ka2d.n_particles == 1290 and ka2d.n_replicas == 20 and ka2d.times[4] == 1781.79
+    assert ka2d.n_particles == 1290 and ka2d.n_replicas == 20 and ka2d.times == grids["KA2D", 0.30]
     q = get_preset("quick")
     assert sum(q.split_counts()) == q.n_samples and min(q.split_counts()) >= 1
     with pytest.raises(GlassmlError, match="did you mean 'quick'"):

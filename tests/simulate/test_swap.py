@@ -7,7 +7,7 @@ import pytest
 
 from glassml.errors import GlassmlError
 from glassml.simulate import _mc
-from glassml.simulate.swap import SwapMonteCarlo, measure_swap_speedup, relaxation_time
+from glassml.simulate.swap import SwapMonteCarlo, swap_and_plain_runs
 
 
 @pytest.mark.parametrize("model", ["poly-swap-2d", "poly-swap-3d"])
@@ -52,17 +52,15 @@ def test_bad_input():
         SwapMonteCarlo("poly-swap-3d", 50, 0.2)
 
 
-def test_relaxation_time_interpolates():
-    t = np.array([1.0, 10.0, 100.0])
-    assert relaxation_time(t, np.array([0.9, 0.5, 0.1])) == pytest.approx(10 ** (1 + (0.5 - np.exp(-1)) / 0.4), rel=1e-9)
-    assert relaxation_time(t, np.array([0.9, 0.8, 0.7])) == np.inf
-
-
-@pytest.mark.slow
-def test_swaps_speed_up_relaxation():
-    r = measure_swap_speedup("poly-swap-3d", n=500, temperature=0.15, equilibration_sweeps=1000, max_sweeps=5000)
-    assert r.speedup > 2.0, r
-    assert 0.05 < r.swap_acceptance < 0.5
+def test_swap_and_plain_runs_start_together_and_are_reproducible():
+    runs = swap_and_plain_runs("poly-swap-2d", 150, 0.3, seed=3, equilibration_sweeps=20, max_sweeps=60, record_every=20)
+    assert runs.times.tolist() == [20.0, 40.0, 60.0] and runs.max_sweeps == 60 and runs.n == 150
+    assert runs.swap.shape == runs.plain.shape == (3, 150, 2) and runs.initial_positions.shape == (150, 2)
+    assert 0.0 < runs.swap_acceptance < 1.0 and runs.model == "poly-swap-2d"
+    assert not np.array_equal(runs.swap, runs.plain)
+    again = swap_and_plain_runs("poly-swap-2d", 150, 0.3, seed=3, equilibration_sweeps=20, max_sweeps=60, record_every=20)
+    for key in ("initial_positions", "swap", "plain"):
+        np.testing.assert_array_equal(getattr(runs, key), getattr(again, key))
 
 
 @pytest.mark.parametrize("model,n", [("poly-swap-2d", 150), ("poly-swap-3d", 300)])

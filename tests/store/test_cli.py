@@ -6,20 +6,12 @@ import json
 import subprocess
 import sys
 
-from pathlib import Path
-
 import numpy as np
 import pytest
-from glassml.data import tiny_dataset as make_dataset, tiny_sample as make_sample
-
-KA2D = Path(__file__).resolve().parents[3] / "shared" / "data" / "glassbench-ka2d"
-KA2D_TC05 = KA2D / "N1290T0.23_151_tc05.npz"
-
 
 from glassml.cli import main
+from glassml.data import tiny_dataset as make_dataset, tiny_sample as make_sample
 from glassml.store import Dataset
-
-needs_data = pytest.mark.skipif(not KA2D_TC05.exists(), reason="GlassBench KA2D files not present")
 
 
 def _json(capsys, argv):
@@ -28,10 +20,9 @@ def _json(capsys, argv):
     return json.loads(capsys.readouterr().out)
 
 
-@needs_data
-def test_info_of_a_real_glassbench_file():
-    """The issue's required check, through ``python -m glassml``."""
-    proc = subprocess.run([sys.executable, "-m", "glassml", "info", str(KA2D_TC05), "--json"], capture_output=True, text=True, timeout=120)
+def test_info_of_a_real_glassbench_file(ka2d_tc05):
+    """``glassml info`` of one GlassBench file, through ``python -m glassml``."""
+    proc = subprocess.run([sys.executable, "-m", "glassml", "info", str(ka2d_tc05), "--json"], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     info = json.loads(proc.stdout)
     assert info["n_particles"] == 1290 and info["dimension"] == 2 and info["n_replicas"] == 20
@@ -42,10 +33,9 @@ def test_info_of_a_real_glassbench_file():
     assert info["format"] == "glassbench-trajectories" and info["verified"] is True
 
 
-@needs_data
-def test_convert_real_files_then_info_of_the_dataset(tmp_path, capsys):
+def test_convert_real_files_then_info_of_the_dataset(tmp_path, capsys, ka2d_tc05, ka2d_tc40):
     dst = tmp_path / "ka2d"
-    out = _json(capsys, ["convert", str(KA2D_TC05.parent / "N1290T0.23_151_tc*.npz"), str(dst), "--json"])
+    out = _json(capsys, ["convert", str(ka2d_tc05.parent / "N1290T0.23_151_tc*.npz"), str(dst), "--json"])
     assert out["n_samples"] == 1 and out["verified"]["complete"]
     info = _json(capsys, ["info", str(dst), "--json"])
     assert info["times"] == [0.1, 1.5e6] and info["n_replicas"] == 20 and info["n_particles"] == 1290
@@ -108,3 +98,25 @@ def test_species_map_option_keeps_absent_species(tmp_path, capsys):
     assert _json(capsys, ["info", str(tmp_path / "a.dump"), "--json"])["species_counts"] == {"0": 2}
     info = _json(capsys, ["info", str(tmp_path / "a.dump"), "--json", "--species-map", "1=0,2=1,3=2"])
     assert info["species_counts"] == {"2": 2} and info["species_map"] == {"1": 0, "2": 1, "3": 2}
+
+
+@pytest.mark.parametrize("to,ext", [("lammps-dump", ".dump"), ("extxyz", ".xyz"), ("gsd", ".gsd")])
+def test_convert_one_sample_into_a_directory(tmp_path, capsys, to, ext):
+    make_dataset(tmp_path / "a", n_samples=1, n_replicas=1)
+    out = _json(capsys, ["convert", str(tmp_path / "a"), str(tmp_path / "files"), "--to", to, "--json"])
+    assert out["written"] == [str(tmp_path / "files" / f"s0{ext}")]
+    assert [p.name for p in (tmp_path / "files").iterdir()] == [f"s0{ext}"]
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["--species-map", "1=0,2=2"], "--species-map must map onto 0..K-1 once each"),
+    (["--species-map", "1:0"], "--species-map must look like '1=0,2=1,3=2'"),
+    (["--times", "0.1,soon"], "--times must be comma-separated numbers"),
+])
+def test_bad_reader_options_are_one_line_errors(tmp_path, capsys, argv, message):
+    make_dataset(tmp_path / "a", n_samples=1)
+    capsys.readouterr()
+    assert main(["convert", str(tmp_path / "a"), str(tmp_path / "b"), *argv]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+    assert not (tmp_path / "b").exists()

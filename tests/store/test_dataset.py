@@ -29,6 +29,26 @@ def test_verify_finds_corrupt_missing_and_stray(tmp_path):
     assert not report.complete
 
 
+def test_summary_states_the_manifest_and_the_first_sample(tmp_path):
+    ds = make_dataset(tmp_path / "ds")
+    s = ds.summary()
+    assert s["model"] == "test" and s["dimension"] == 2 and s["n_replicas"] == 2 and s["n_samples"] == 3
+    assert s["split"] == {"train": 2, "val": 0, "test": 1} and s["verified"]["complete"]
+    assert s["n_particles"] == 9 and s["species_counts"] == {0: 3, 1: 3, 2: 3} and s["box"] == [4.0, 5.0]
+    ds.sample_path("s2").unlink()
+    assert "verified" not in ds.summary(verify=False)
+    assert ds.summary()["verified"]["missing"] == ["s2"]
+
+
+def test_records_summary_states_what_was_read(tmp_path):
+    from glassml.store.formats import read_any, records_summary
+
+    make_dataset(tmp_path / "ds")
+    s = records_summary(*read_any(tmp_path / "ds"))
+    assert s["format"] == "glassml" and s["n_samples"] == 3 and s["n_particles"] == 9
+    assert s["species_counts"] == {0: 3, 1: 3, 2: 3} and s["arrays"]["positions"] == [3, 2, 9, 2]
+
+
 def test_refuses_to_overwrite_without_force(tmp_path):
     make_dataset(tmp_path / "ds")
     with pytest.raises(GlassmlError, match="--force"):

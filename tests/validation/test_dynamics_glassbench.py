@@ -41,7 +41,7 @@ def test_glassbench_cage_relative_differs_from_plain(glassbench_iso):
     r_cr, _ = replica_ceiling(stats[1], iso.n_replicas)
     assert r_cr[1] > r_md[1]
     # neighbors: about six per particle in 2D
-    assert 5.0 < out["neighbour_count"].mean() < 7.5
+    assert 5.0 < out["neighbor_count"].mean() < 7.5
 
 
 def test_default_neighbor_shell_sits_at_the_first_minimum_of_g_on_glassbench(ka2d_tc05):

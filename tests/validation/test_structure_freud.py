@@ -3,16 +3,12 @@ Phys. Commun. 254, 107275 (2020)), for Steinhardt q_l, w_l and Lechner-Dellago a
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from glassml.structure import Configuration, Steinhardt
 
 pytest.importorskip("freud")
-
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "glassbench-ka2d" / "N1290T0.23_151_tc05.npz"
 
 
 def liquid_like(n, dim=3, rho=1.2, seed=0):
@@ -54,9 +50,8 @@ def test_steinhardt_matches_freud(dim):
         np.testing.assert_allclose(col[f"wbar{l}"], wb, atol=FREUD_ATOL)
 
 
-@pytest.mark.skipif(not DATA.exists(), reason="GlassBench KA2D sample not available")
-def test_steinhardt_glassbench_2d_matches_freud():
-    with np.load(DATA) as f:
+def test_steinhardt_glassbench_2d_matches_freud(ka2d_tc05):
+    with np.load(ka2d_tc05) as f:
         L = float(f["box"])
         pos = f["initial_positions_inherent"].astype(np.float64)
     X = Steinhardt(orders=[6], cutoff=1.6, wl=False, average=False).compute(Configuration(pos, L))

@@ -4,22 +4,16 @@ glassml uses."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from glassml.structure import Configuration, VoronoiCells
 from glassml.structure.harmonics import spherical_harmonics
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "glassbench-ka2d" / "N1290T0.23_151_tc05.npz"
-
 
 @pytest.fixture(scope="module")
-def ka2d():
-    if not DATA.exists():
-        pytest.skip("GlassBench KA2D sample not available")
-    with np.load(DATA) as f:
+def ka2d(ka2d_tc05):
+    with np.load(ka2d_tc05) as f:
         return float(f["box"]), f["initial_positions_inherent"].astype(np.float64), f["types"].astype(np.int64) - 1
 
 

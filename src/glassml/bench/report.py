@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from glassml.geometry import as_lengths, wrap
 from glassml.store.npzio import atomic_write_bytes, load_arrays
 
 
@@ -73,6 +74,12 @@ def leaderboard_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
             })
     rank = lambda r: (r["dataset"], r["pearson_A_tau"] is None, -(r["pearson_A_tau"] or 0.0))  # noqa: E731
     return sorted(rows, key=rank)
+
+
+def best_row(summary: dict[str, Any]) -> dict[str, Any] | None:
+    """The leaderboard's first row of a model that ran (:func:`leaderboard_rows` order: the best
+    Pearson at tau_alpha on the first dataset); None when no model ran."""
+    return next((r for r in leaderboard_rows(summary) if r["status"] == "ok"), None)
 
 
 def write_leaderboard(rows: list[dict[str, Any]], path: Path) -> None:
@@ -147,8 +154,8 @@ def fig_maps(res: dict[str, Any], out: Path, dimension: int):
     k = res["tau_index"]
     true, pred = np.asarray(sample[res["target"]])[k], np.asarray(preds)[k]
     pos = np.asarray(sample["initial_positions"], dtype=float)
-    box = np.atleast_1d(np.asarray(sample["box"], dtype=float))
-    pos = pos - box * np.floor(pos / box)  # wrap into the box for drawing
+    box = as_lengths(sample["box"], pos.shape[1])
+    pos = wrap(pos, box)  # into the box for drawing
     sel = np.ones(len(pos), bool)
     title_extra = ""
     if dimension == 3:

@@ -281,7 +281,7 @@ def train_and_score(
     result: dict[str, Any] = {"dataset": str(ds.path), "label": label, "target": target, "tau_index": tau,
                               "tau_source": tau_src, "times": ds.manifest.get("times"), "ceiling": ceiling,
                               "temperature": ds.manifest.get("temperature"), "models": {}}
-    model = ds.manifest.get("model")
+    model = ds.model
     skip = dict(skip or {})
     kws = {name: model_params(cls, preset, (params or {}).get(name)) for name, cls in classes.items()}
     for name, cls in classes.items():
@@ -404,7 +404,7 @@ def run_benchmark(
 def _dataset_summary(ds: Dataset) -> dict[str, Any]:
     m = ds.manifest
     first = ds[ds.sample_names()[0]]
-    return {"path": str(ds.path), "label": dataset_label(ds), "model": (m.get("model") or {}).get("name"),
+    return {"path": str(ds.path), "label": dataset_label(ds), "model": ds.model.get("name"),
             "dimension": m.get("dimension"), "temperature": m.get("temperature"), "times": m.get("times"),
             "n_replicas": m.get("n_replicas"), "n_particles": first.n_particles,
             "split": {k: len(v) for k, v in ds.split.items()}, "preset": campaign_preset(ds),
@@ -417,7 +417,7 @@ def transferability_from_runs(dss: list[Dataset], results: list[dict], classes: 
     from glassml.bench.score import transferability
 
     temps = [ds.manifest.get("temperature") for ds in dss]
-    model = dss[0].manifest.get("model")  # one system at several temperatures
+    model = dss[0].model  # one system at several temperatures
     if None in temps or len(set(temps)) < len(temps):
         return {"note": "datasets need distinct temperatures for a transferability matrix"}
     tests = {t: (ds.samples_in("test"), [np.asarray(s[target], float) for s in ds.samples_in("test")],

@@ -36,7 +36,7 @@ SPECIES_NAMES = "ABCDEFGH"
 
 #: Published GlassBench replica ceilings (roadmap, arXiv 2311.14752), KA 3D, T=0.44, first times.
 PUBLISHED_CEILING = {("KA", 0.44): [0.976, 0.975, 0.973, 0.971, 0.967, 0.959, 0.943, 0.911]}
-#: Index of t = tau_alpha in GlassBench's time grids (REFERENCES.md).
+#: Index of t = tau_alpha in GlassBench's published time grids, per (system, temperature).
 GLASSBENCH_TAU_INDEX = {("KA", 0.44): 6}
 #: Arrays of a GlassBench file that are inputs or targets, never predictions.
 NOT_PREDICTIONS = {"types", "initial_positions", "initial_positions_inherent", "initial_positions_cage",

@@ -89,10 +89,10 @@ def _run(preset: Optional[str], out: Path, seed: int, workers: int, models: Opti
 
 
 def _summarise(summary: dict, out: Path) -> None:
-    from glassml.bench.report import leaderboard_rows
+    from glassml.bench.report import best_row
 
-    rows = [r for r in leaderboard_rows(summary) if r["status"] == "ok"]
-    for r in rows[:1]:
+    r = best_row(summary)
+    if r is not None:
         frac = "" if r["fraction_of_ceiling"] is None else f" = {r['fraction_of_ceiling']:.2f} of the ceiling {r['ceiling_tau']:.3f}"
         console.print(f"best model: {r['model']} ({r['dataset']}), Pearson(A) at tau_alpha {r['pearson_A_tau']:.3f}{frac}", highlight=False)
     console.print(f"total {summary['timings'].get('total', 0):.0f} s; report: {(out / 'report.html').resolve()}", highlight=False)

@@ -6,7 +6,7 @@ xi4, tau_alpha, D of datasets, with figures and tau_alpha(T) fits), or from the 
 displacements (T, R, N, d) in :mod:`glassml.dynamics.targets` and
 :mod:`glassml.dynamics.observables`.  Fits of tau_alpha(T) live in
 :mod:`glassml.dynamics.relaxation`, figures in :mod:`glassml.dynamics.plots`.  Definitions and
-references: the README (Dynamics section).
+references: see the dynamics guide in the documentation.
 """
 
 from glassml.dynamics.compute import (

@@ -1,13 +1,17 @@
 """``compute_targets``: the per-particle targets of every sample of a dataset, resumable.
 
 For each sample it stores ``md_prop``, ``cr_prop``, ``bb_prop``, ``ov_prop`` (T, N),
-``edge_index`` (2, E), ``edge_prop`` (T, E), ``neighbour_count`` (N, the number of initial
-neighbors; the array keeps its stored name) and
-``target_split_stats`` (the sufficient statistics of the replica ceiling), and records in
-``manifest["targets"][name]`` the definition, parameters, reference, time grid and the
-replica ceiling per time (split-half, type-A particles, pooled over samples).  A sample
+``edge_index`` (2, E), ``edge_prop`` (T, E), ``neighbor_count`` (N, the number of initial
+neighbors) and ``target_split_stats`` (the sufficient statistics of the replica ceiling), and
+records in ``manifest["targets"][name]`` the definition, parameters, reference, time grid and
+the replica ceiling per time (split-half, type-A particles, pooled over samples).  A sample
 whose targets were computed with the same parameters is skipped, so an interrupted run
 resumes where it stopped.
+
+Datasets of format version 1 stored ``neighbor_count`` as ``neighbour_count``
+(:data:`RENAMED_ARRAYS`).  Their targets count as up to date under the old name; the array is
+renamed in place (no recomputation), a recomputed sample drops the old name, and the manifest
+moves to format version 2 once every sample carries the new names.
 """
 
 from __future__ import annotations
@@ -25,7 +29,11 @@ from glassml.progress import ProgressBar
 
 TARGET_VERSION = 1
 STATS_KEY = "target_split_stats"
-TARGET_ARRAYS = ("md_prop", "cr_prop", "bb_prop", "ov_prop", "edge_index", "edge_prop", "neighbour_count", STATS_KEY)
+TARGET_ARRAYS = ("md_prop", "cr_prop", "bb_prop", "ov_prop", "edge_index", "edge_prop", "neighbor_count", STATS_KEY)
+#: Target arrays that datasets of format version 1 stored under another name: {old name: name}.
+RENAMED_ARRAYS = {"neighbour_count": "neighbor_count"}
+#: The dataset format version that introduced the names of :data:`RENAMED_ARRAYS`.
+RENAMED_IN_VERSION = 2
 
 DEFINITIONS = {
     "md_prop": {
@@ -36,14 +44,14 @@ DEFINITIONS = {
     },
     "cr_prop": {
         "name": "cage-relative displacement propensity",
-        "definition": "<|Δr_i - mean_{j in N_i(0)} Δr_j|>_iso; N_i(0): r_ij(0) < shell*sigma_ij; no neighbours -> |Δr_i|",
+        "definition": "<|Δr_i - mean_{j in N_i(0)} Δr_j|>_iso; N_i(0): r_ij(0) < shell*sigma_ij; no neighbors -> |Δr_i|",
         "shape": "(T, N)",
         "reference": "Illing et al. PNAS 114, 1856 (2017); Vivek et al. PNAS 114, 1850 (2017); Jung, Biroli & Berthier PRL 130, 238202 (2023)",
     },
     "bb_prop": {
         "name": "bond-breaking propensity",
-        "definition": "<1 - n_i(t)/n_i(0)>_iso: fraction of initial neighbours (r_ij(0) < shell*sigma_ij) with r_ij(t) > broken*sigma_ij; "
-        "sign: fraction LOST (C_B = 1 - bb_prop); no neighbours -> 0",
+        "definition": "<1 - n_i(t)/n_i(0)>_iso: fraction of initial neighbors (r_ij(0) < shell*sigma_ij) with r_ij(t) > broken*sigma_ij; "
+        "sign: fraction LOST (C_B = 1 - bb_prop); no neighbors -> 0",
         "shape": "(T, N)",
         "reference": "Yamamoto & Onuki PRE 58, 3515 (1998); Guiselin, Scalliet & Berthier Nat. Phys. 18, 468 (2022); Jung, Biroli & Berthier PRL 130, 238202 (2023)",
     },
@@ -57,7 +65,7 @@ DEFINITIONS = {
         "name": "BOTAN edge target (pair-distance change)",
         "definition": "<|r_ij(t)| - |r_ij(0)|>_iso for pairs in edge_index: both species edge_species, r_ij(0) < edge_cutoff, i < j",
         "shape": "(T, E) with edge_index (2, E)",
-        "reference": "Shiba, Hanai, Suzuki & Shimada JCP 158, 084503 (2023)",
+        "reference": "Shiba, Hanai, Suzumura & Shimokawabe JCP 158, 084503 (2023)",
     },
 }
 
@@ -67,12 +75,26 @@ def _params_hash(params: TargetParameters, sigma: np.ndarray) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
+def _old_names(sample) -> list[str]:
+    """The format-version-1 names of target arrays that ``sample`` still holds."""
+    return [old for old in RENAMED_ARRAYS if old in sample]
+
+
 def _up_to_date(dataset, name: str, key: str) -> bool:
     entry = dataset.manifest["samples"].get(name, {})
     if entry.get("targets_hash") != key:
         return False
     sample = dataset[name]
-    return all(k in sample for k in TARGET_ARRAYS)
+    held = set(sample.keys()) | {RENAMED_ARRAYS[old] for old in _old_names(sample)}
+    return all(k in held for k in TARGET_ARRAYS)
+
+
+def _store(dataset, name: str, arrays: dict) -> None:
+    """Add ``arrays`` to sample ``name`` (rewritten atomically), dropping format-version-1 names."""
+    sample = dataset[name]
+    merged = {k: v for k, v in sample.arrays().items() if k not in RENAMED_ARRAYS}
+    merged.update(arrays)
+    dataset.write_sample(name, merged, seed=dataset.manifest["samples"][name].get("seed"), save=False)
 
 
 def compute_targets(dataset, *, show_progress: bool = True, force: bool = False, params: TargetParameters | None = None) -> dict:
@@ -97,9 +119,14 @@ def compute_targets(dataset, *, show_progress: bool = True, force: bool = False,
     manifest = dataset.manifest
     times = manifest.get("times")
     n_species = 1 + max(int(np.max(dataset[n]["types"])) for n in names)
-    sigma, sigma_source = pair_sigma(manifest.get("model"), n_species)
+    sigma, sigma_source = pair_sigma(dataset.model, n_species)
     key = _params_hash(params, sigma)
     todo = [n for n in names if force or not _up_to_date(dataset, n, key)]
+    for name in sorted(set(names) - set(todo)):  # up to date under format-version-1 names: rename only
+        sample = dataset[name]
+        if _old_names(sample):
+            _store(dataset, name, {RENAMED_ARRAYS[old]: sample[old] for old in _old_names(sample)})
+            dataset.save_manifest()
     for name in todo:  # cheap check (zip listing only) before any work or progress output
         sample = dataset[name]
         if "positions" not in sample:
@@ -112,7 +139,7 @@ def compute_targets(dataset, *, show_progress: bool = True, force: bool = False,
             if "diameters" not in sample and int(iso.types.max()) >= sigma.shape[0]:
                 raise GlassmlError(f"species {int(iso.types.max())} has no pair diameter (model has {sigma.shape[0]})", sample.path)
             arrays = sample_targets(iso, sigma, params, diameters=sample.get("diameters"))
-            dataset.update_sample(name, arrays, save=False)
+            _store(dataset, name, arrays)
             dataset.manifest["samples"][name]["targets_hash"] = key
             dataset.manifest["samples"][name]["targets_replicas"] = iso.n_replicas
             dataset.save_manifest()
@@ -154,6 +181,8 @@ def compute_targets(dataset, *, show_progress: bool = True, force: bool = False,
             "ceiling": [None if not np.isfinite(v) else float(v) for v in ceiling],
             "ceiling_method": "split-half Pearson (mean over n_splits splits), Spearman-Brown to R replicas, sqrt",
         }
+    if manifest.get("format_version", 1) < RENAMED_IN_VERSION:  # every sample now holds the new names
+        manifest["format_version"] = RENAMED_IN_VERSION
     dataset.save_manifest()
     return record
 

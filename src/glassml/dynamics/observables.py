@@ -242,22 +242,25 @@ except ImportError:  # pragma: no cover - numba is a dependency
 class Observables:
     """Compute object: collective observables pooled over the samples of a dataset.
 
+    Results after :meth:`compute`, read as attributes: ``times``, ``msd``, ``alpha2``,
+    ``fs``, ``overlap``, ``chi4_iso``, ``chi4_total``, ``q`` and ``s4_total``/``s4_iso``
+    (T, n_q), ``r`` and ``g4`` (T, n_r), ``xi4`` and ``s4_zero`` (T,), ``fs_species``
+    {species: (T,)}, ``msd_species``, ``tau_alpha`` {species: tau}, ``tau_alpha_selected``,
+    ``k``, ``n_particles``, ``n_samples``, ``n_replicas``.
+
     Parameters
     ----------
     k: wave number of Fs; None = first peak of S(k) of the initial configurations
         (all particles, first sample).
     a: overlap length of Q, chi4, S4, G4.
     species: species whose particles enter (None = all); tau_alpha is also computed
-        per species (:attr:`fs_species`).
+        per species (``fs_species``).
     q_max: largest |q| of S4 (lattice vectors, binned in shells of 2π/L_min).
     q_fit: Ornstein-Zernike fit range q < q_fit.
     r_max: range of G4 (capped just below half the box).
     dr: bin width of G4.
-
-    Results after :meth:`compute`: ``times``, ``msd``, ``alpha2``, ``fs``, ``overlap``,
-    ``chi4_iso``, ``chi4_total``, ``q`` and ``s4_total``/``s4_iso`` (T, n_q), ``r`` and
-    ``g4`` (T, n_r), ``xi4`` and ``s4_zero`` (T,), ``fs_species`` {species: (T,)},
-    ``msd_species``, ``k``, ``n_particles``, ``n_samples``, ``n_replicas``.
+    max_kvectors: at most this many wave vectors in the shell of Fs (a seeded subset).
+    seed: seed of that subset and of the S(k) sampling.
     """
 
     k: float | None = None

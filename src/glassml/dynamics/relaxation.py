@@ -13,6 +13,10 @@
 * Stokes-Einstein: D tau_alpha / T-independent if it holds; the fitted exponent xi of
   D ∝ tau_alpha^(-xi) drops below 1 where it breaks down (Berthier, Chandler & Garrahan,
   EPL 69, 320, 2005).
+* Swap speed-up: tau_alpha, in Monte Carlo sweeps, of plain and swap Monte Carlo from the same
+  configuration (:func:`swap_speedup` on the runs of
+  :func:`glassml.simulate.swap.swap_and_plain_runs`; Ninarello, Berthier & Coslovich, PRX 7,
+  021039, 2017), with Fs and tau_alpha of :mod:`glassml.dynamics.observables`.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import brentq, curve_fit
 
+from glassml.dynamics.observables import self_intermediate_scattering, tau_alpha
 from glassml.errors import GlassmlError
 
 
@@ -205,3 +210,66 @@ def temperature_fits(T, tau, D=None, *, tau_g: float = 1e12) -> dict:
             out["fits"][name] = {"error": str(exc)}
     out["stokes_einstein"] = stokes_einstein(T, D, tau)
     return out
+
+
+# ---------------------------------------------------------------------------- swap Monte Carlo
+@dataclass
+class SwapSpeedup:
+    """Relaxation times (sweeps) with and without swaps, and their ratio; see :func:`swap_speedup`."""
+
+    temperature: float
+    tau_swap: float
+    tau_plain: float
+    speedup: float
+    swap_acceptance: float
+    energy_per_particle: float
+    n: int
+    model: str
+
+
+def trajectory_relaxation_time(times, positions, initial_positions, q: float = 2 * np.pi) -> float:
+    """tau_alpha of one trajectory: where Fs(q, t) crosses 1/e, from unwrapped ``positions``
+    (T, N, d) and their start (N, d).
+
+    Fs is :func:`~glassml.dynamics.observables.self_intermediate_scattering` with the wave
+    vectors q along each Cartesian axis, every particle of the trajectory one realisation (so
+    one flat mean over particles and axes), and tau is
+    :func:`~glassml.dynamics.observables.tau_alpha`.  Where that gives none: ``inf`` if Fs
+    never falls below 1/e (not relaxed within the run), the first time if Fs starts below it
+    (relaxed before the first record: an upper bound).
+    """
+    x = np.asarray(positions, dtype=float)
+    if x.ndim != 3:
+        raise GlassmlError(f"a trajectory has shape (T, N, d), got {x.shape}")
+    disp = (x - np.asarray(initial_positions, dtype=float)[None])[:, :, None, :]  # (T, N realisations, 1, d)
+    fs = self_intermediate_scattering(disp, q * np.eye(x.shape[2]))
+    tau = tau_alpha(times, fs)
+    if tau is not None:
+        return tau
+    return float(times[0]) if fs[0] < 1 / np.e else float("inf")
+
+
+def swap_speedup(runs, q: float = 2 * np.pi) -> SwapSpeedup:
+    """The speed-up swaps bring: tau_plain / tau_swap from :class:`~glassml.simulate.swap.SwapRuns`.
+
+    Both relaxation times come from :func:`trajectory_relaxation_time` in sweeps.  ``tau_plain``
+    is inf if plain Monte Carlo does not relax within the run; the speed-up is then a lower
+    bound, reported as max_sweeps / tau_swap.  NaN if the swap run does not relax either.
+    """
+    tau_s = trajectory_relaxation_time(runs.times, runs.swap, runs.initial_positions, q)
+    tau_p = trajectory_relaxation_time(runs.times, runs.plain, runs.initial_positions, q)
+    speed = (min(tau_p, runs.max_sweeps) / tau_s) if np.isfinite(tau_s) else float("nan")
+    return SwapSpeedup(runs.temperature, tau_s, tau_p, float(speed), runs.swap_acceptance, runs.energy_per_particle,
+                       runs.n, runs.model)
+
+
+def measure_swap_speedup(model="poly-swap-3d", n: int = 500, temperature: float = 0.15, *, seed: int = 0,
+                         equilibration_sweeps: int = 2000, max_sweeps: int = 20000, q: float = 2 * np.pi,
+                         record_every: int = 10) -> SwapSpeedup:
+    """Relaxation time (sweeps) of Fs(q, t) with swaps (p_swap 0.2) and without, same T, same start:
+    :func:`glassml.simulate.swap.swap_and_plain_runs`, then :func:`swap_speedup`."""
+    from glassml.simulate.swap import swap_and_plain_runs
+
+    runs = swap_and_plain_runs(model, n, temperature, seed=seed, equilibration_sweeps=equilibration_sweeps,
+                               max_sweeps=max_sweeps, record_every=record_every)
+    return swap_speedup(runs, q)

@@ -10,33 +10,33 @@ glassy dynamics", arXiv 2311.14752):
 
 ``md_prop``  displacement propensity  <|r_i(t) - r_i(0)|>_iso.
 ``cr_prop``  cage-relative displacement propensity <|Δr_i - (1/n_i) Σ_{j∈N_i} Δr_j|>_iso,
-             N_i = the initial neighbours of i (below).  Removes the collective
+             N_i = the initial neighbors of i (below).  Removes the collective
              long-wavelength (Mermin-Wagner) displacements that blur plain displacements
              in 2D (Illing et al., PNAS 114, 1856, 2017; Vivek, Kelleher, Chaikin & Weeks,
              PNAS 114, 1850, 2017; used for 2D targets by Jung, Biroli & Berthier,
-             PRL 130, 238202, 2023).  A particle without initial neighbours keeps its plain
+             PRL 130, 238202, 2023).  A particle without initial neighbors keeps its plain
              displacement.
 ``bb_prop``  bond-breaking propensity <1 - n_i(t)/n_i(0)>_iso: the fraction of the initial
-             neighbours that have moved beyond ``broken * sigma_ij`` (Yamamoto & Onuki,
+             neighbors that have moved beyond ``broken * sigma_ij`` (Yamamoto & Onuki,
              PRE 58, 3515, 1998; Guiselin, Scalliet & Berthier, Nat. Phys. 18, 468, 2022;
              Jung, Biroli & Berthier 2023).  Sign: glassml stores the fraction LOST, which
              grows with mobility like md_prop; the bond-breaking correlation C_B^i = n_i(t)/n_i(0)
-             is 1 - bb_prop.  A particle without initial neighbours gets 0.
+             is 1 - bb_prop.  A particle without initial neighbors gets 0.
 ``ov_prop``  overlap mobility <Θ(|Δr_i| - a)>_iso, one minus the per-particle self overlap
              q_i(t) with a = 0.3 (Lacevic, Starr, Schrøder & Glotzer, JCP 119, 7372, 2003).
 ``edge_prop`` BOTAN's edge target: the replica-averaged change of pair distance
              <|r_ij(t)| - |r_ij(0)|>_iso for AA pairs closer than 1.35 at t = 0 (Shiba,
-             Hanai, Suzuki & Shimada, JCP 158, 084503, 2023), stored with ``edge_index``.
+             Hanai, Suzumura & Shimokawabe, JCP 158, 084503, 2023), stored with ``edge_index``.
 
-Initial neighbours: i and j are neighbours when r_ij(0) < ``shell * sigma_ij`` in the initial
+Initial neighbors: i and j are neighbors when r_ij(0) < ``shell * sigma_ij`` in the initial
 (thermal) configuration, shell = 1.485 by default, with a bond broken at time t when
-r_ij(t) > ``broken * sigma_ij``, broken = 1.7: two distances, so that a neighbour vibrating
+r_ij(t) > ``broken * sigma_ij``, broken = 1.7: two distances, so that a neighbor vibrating
 across the shell edge does not count as a broken bond (the construction of Guiselin, Scalliet
 & Berthier and of Jung, Biroli & Berthier).  The stored copies of those papers did not expose
 the numbers, so they were checked against the data instead: on GlassBench's KA2D T = 0.23
 configuration the pair distribution of r_ij / sigma_ij, pooled over species pairs, has its
 first minimum at 1.43 (thermal) and 1.48 (inherent), and on KA3D T = 0.6 at 1.45
-(tests/test_dynamics_targets.py); both are parameters recorded with every dataset.
+(tests/validation/test_dynamics_glassbench.py); both are parameters recorded with every dataset.
 
 Replica ceiling: with R replicas the measured propensity carries noise, which bounds the
 Pearson correlation any predictor can reach.  Split the replicas into two halves of h = R//2,
@@ -64,7 +64,7 @@ CEILING_TARGETS = ("md_prop", "cr_prop", "bb_prop", "ov_prop", "edge_prop")
 class TargetParameters:
     """Parameters of the targets; recorded in the manifest with every dataset.
 
-    shell: initial neighbours have r_ij(0) < shell * sigma_ij (cage and bonds).
+    shell: initial neighbors have r_ij(0) < shell * sigma_ij (cage and bonds).
     broken: a bond is broken when r_ij(t) > broken * sigma_ij.
     overlap_a: overlap length a of the overlap mobility.
     edge_cutoff: BOTAN edges join particles of species ``edge_species`` closer than this.
@@ -86,8 +86,8 @@ class TargetParameters:
         return asdict(self)
 
 
-# ---------------------------------------------------------------------------- neighbours
-def initial_neighbours(initial_positions: np.ndarray, types: np.ndarray, box: np.ndarray, sigma, shell: float = 1.485):
+# ---------------------------------------------------------------------------- neighbors
+def initial_neighbors(initial_positions: np.ndarray, types: np.ndarray, box: np.ndarray, sigma, shell: float = 1.485):
     """Pairs i < j with r_ij(0) < shell * sigma_ij.
 
     ``sigma`` is a (K, K) species table or a :class:`PairDiameters`.
@@ -115,8 +115,8 @@ def _incidence(i: np.ndarray, j: np.ndarray, n: int) -> sp.csr_matrix:
     return sp.csr_matrix((np.ones(rows.size), (rows, cols)), shape=(n, i.size))
 
 
-def neighbour_counts(i: np.ndarray, j: np.ndarray, n: int) -> np.ndarray:
-    """Number of initial neighbours of each particle."""
+def neighbor_counts(i: np.ndarray, j: np.ndarray, n: int) -> np.ndarray:
+    """Number of initial neighbors of each particle."""
     return np.bincount(i, minlength=n) + np.bincount(j, minlength=n)
 
 
@@ -127,12 +127,12 @@ def displacement_magnitudes(disp: np.ndarray) -> np.ndarray:
 
 
 def cage_relative_displacements(disp: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    """Δr_i minus the mean displacement of i's initial neighbours, (T, R, N, d).
+    """Δr_i minus the mean displacement of i's initial neighbors, (T, R, N, d).
 
-    Particles without neighbours keep their own displacement.
+    Particles without neighbors keep their own displacement.
     """
     t_, r_, n, d = disp.shape
-    counts = neighbour_counts(i, j, n).astype(float)
+    counts = neighbor_counts(i, j, n).astype(float)
     inv = np.divide(1.0, counts, out=np.zeros(n), where=counts > 0)
     rows = np.concatenate([i, j])
     cols = np.concatenate([j, i])
@@ -143,13 +143,13 @@ def cage_relative_displacements(disp: np.ndarray, i: np.ndarray, j: np.ndarray) 
 
 
 def broken_bond_fractions(disp: np.ndarray, i: np.ndarray, j: np.ndarray, rij0: np.ndarray, sigma_ij: np.ndarray, broken: float = 1.7) -> np.ndarray:
-    """Fraction of each particle's initial neighbours farther than broken * sigma_ij, (T, R, N).
+    """Fraction of each particle's initial neighbors farther than broken * sigma_ij, (T, R, N).
 
     The pair vector at time t is r_ij(0) + Δr_j - Δr_i, exact for unwrapped displacements.
-    Particles without initial neighbours get 0.
+    Particles without initial neighbors get 0.
     """
     t_, r_, n, d = disp.shape
-    counts = neighbour_counts(i, j, n).astype(float)
+    counts = neighbor_counts(i, j, n).astype(float)
     inv = np.divide(1.0, counts, out=np.zeros(n), where=counts > 0)
     inc = _incidence(i, j, n)
     limit2 = (broken * sigma_ij) ** 2
@@ -188,7 +188,7 @@ def cage_relative_propensity(disp: np.ndarray, i: np.ndarray, j: np.ndarray) -> 
 
 
 def bond_breaking_propensity(disp, i, j, rij0, sigma_ij, broken: float = 1.7) -> np.ndarray:
-    """bb_prop (T, N): isoconfigurational mean of the fraction of initial neighbours lost."""
+    """bb_prop (T, N): isoconfigurational mean of the fraction of initial neighbors lost."""
     return broken_bond_fractions(disp, i, j, rij0, sigma_ij, broken).mean(axis=1)
 
 
@@ -272,12 +272,12 @@ def sample_targets(iso, sigma, params: TargetParameters = TargetParameters(), di
     """All targets of one :class:`~glassml.dynamics.trajectory.Isoconfigurational` sample.
 
     Returns the arrays compute_targets stores: ``md_prop``, ``cr_prop``, ``bb_prop``,
-    ``ov_prop`` (T, N); ``edge_index`` (2, E), ``edge_prop`` (T, E); ``neighbour_count`` (N,);
+    ``ov_prop`` (T, N); ``edge_index`` (2, E), ``edge_prop`` (T, E); ``neighbor_count`` (N,);
     ``target_split_stats`` (len(CEILING_TARGETS), n_splits, T, 6).
     """
     disp, types = iso.displacements, iso.types
     pair = sigma if isinstance(sigma, PairDiameters) else PairDiameters(sigma, types, diameters)
-    i, j, rij0, sij = initial_neighbours(iso.initial_positions, types, iso.box, pair, params.shell)
+    i, j, rij0, sij = initial_neighbors(iso.initial_positions, types, iso.box, pair, params.shell)
     ei, ej, erij = edge_pairs(iso.initial_positions, types, iso.box, params.edge_cutoff, params.edge_species)
     per = {
         "md_prop": displacement_magnitudes(disp),
@@ -294,6 +294,6 @@ def sample_targets(iso, sigma, params: TargetParameters = TargetParameters(), di
             stats[k] = split_half_stats(per[name], None if name == "edge_prop" else mask_a, splits)
     out = {name: v.mean(axis=1) for name, v in per.items()}
     out["edge_index"] = np.stack([ei, ej]).astype(np.int64)
-    out["neighbour_count"] = neighbour_counts(i, j, iso.n_particles).astype(np.int64)
+    out["neighbor_count"] = neighbor_counts(i, j, iso.n_particles).astype(np.int64)
     out["target_split_stats"] = stats
     return out

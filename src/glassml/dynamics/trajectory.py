@@ -10,12 +10,13 @@ Wrapped starts.  Replica positions are unwrapped continuations of the initial
 configuration, so the displacement is a plain difference *if* ``initial_positions`` is the
 unwrapped start.  A writer may instead store a start folded into the box while the
 replicas continue from the unfolded one; then a displacement is off by a whole box vector.
-We remove such offsets with the minimum image of the displacement at the FIRST stored time
-only (``shift = L * round((positions[0] - initial_positions) / L)``) and apply the same
-shift at every later time.  This is exact as long as no particle moved more than half a
-box length by the first stored time, which is checked.  The GlassBench KA2D files need no
-shift: their starts are unwrapped (coordinates reach beyond the box) and the largest
-displacement component at t = 0.1 is 0.21 for L = 32.9.
+We remove such offsets with the minimum image (:meth:`glassml.geometry.Box.minimum_image`)
+of the displacement at the FIRST stored time only: the shift is that displacement minus its
+minimum image, whole box vectors, and the same shift is applied at every later time.  This
+is exact as long as no particle moved more than half a box length by the first stored time,
+which is checked.  The GlassBench KA2D files need no shift: their starts are unwrapped
+(coordinates reach beyond the box) and the largest displacement component at t = 0.1 is
+0.21 for L = 32.9.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from glassml.errors import GlassmlError
+from glassml.geometry import Box
 
 
 @dataclass
@@ -80,12 +82,12 @@ def displacements(initial_positions: np.ndarray, positions: np.ndarray, box: np.
     pos = np.asarray(positions, dtype=float)
     box = np.asarray(box, dtype=float)
     d = pos - x0[None, None]
-    n_images = np.round(d[0] / box)  # (R, N, d)
-    if np.any(n_images != 0):
-        first = d[0] - n_images * box
+    first = Box.from_any(box, d.shape[-1]).minimum_image(d[0])  # (R, N, d)
+    shift = d[0] - first  # the whole box vectors the minimum image removed (an exact difference)
+    if np.any(shift != 0):
         if np.any(np.abs(np.abs(first) - box / 2) < 1e-6 * box):
             raise GlassmlError("cannot tell a folded start from a half-box displacement at the first stored time")
-        d -= (n_images * box)[None]
+        d -= shift[None]
     return d
 
 

@@ -9,8 +9,11 @@ and grid searches work.  Feature learners take arrays::
     y_hat = model.predict(X_test, species=s_test)
 
 Importing this package registers every learner (:func:`registry`); the benchmark trains
-whatever is registered and can run on the dataset at hand.  The graph learners need torch
-(the ``learn`` extra); without it only the feature learners are registered.
+whatever is registered and can run on the dataset at hand.  The graph learners
+(:mod:`glassml.learn.gnn`) need torch, the ``learn`` extra: without it only the feature
+learners are registered, and asking for a graph learner by name (:func:`get_estimator`) raises
+a :class:`~glassml.errors.GlassmlError` that says which extra to install.  GlassMLP is
+registered either way and raises that error when fitted or loaded without torch.
 """
 
 import importlib.util

@@ -41,7 +41,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import NotFittedError as _SklearnNotFitted
 
-from glassml.errors import GlassmlError
+from glassml.errors import GlassmlError, require
+from glassml.jsonutil import json_default
 
 _REGISTRY: dict[str, type["PropensityEstimator"]] = {}
 
@@ -64,8 +65,18 @@ def registry() -> dict[str, type["PropensityEstimator"]]:
     return dict(_REGISTRY)
 
 
+#: learners registered only when their extra is installed (:mod:`glassml.learn.gnn` needs torch)
+NEEDS_EXTRA: dict[str, str] = {"bapst": "torch", "botan": "torch", "se3": "torch"}
+
+
 def get_estimator(name: str) -> type["PropensityEstimator"]:
-    """The learner class registered as ``name``."""
+    """The learner class registered as ``name``.
+
+    A graph learner asked for without torch raises :class:`~glassml.errors.GlassmlError` naming
+    the ``learn`` extra; any other unknown name lists the registered ones.
+    """
+    if name not in _REGISTRY and name in NEEDS_EXTRA:
+        require(NEEDS_EXTRA[name], "learn", purpose=f"model {name!r}")
     if name not in _REGISTRY:
         known = ", ".join(sorted(_REGISTRY)) or "none"
         raise GlassmlError(f"unknown model {name!r}; available: {known}")
@@ -103,7 +114,12 @@ class PropensityEstimator(BaseEstimator, abc.ABC):
         """Inverse of :meth:`_state`."""
 
     def save(self, path: str | os.PathLike) -> None:
-        """Save the fitted model atomically: one ``.npz`` of arrays with its parameters as JSON."""
+        """Save the fitted model atomically: one ``.npz`` of arrays with its parameters as JSON.
+
+        Parameters must be numbers, strings, None, numpy values, paths (saved and loaded back
+        as strings), or lists, tuples and dicts of those; any other value raises
+        :class:`~glassml.errors.GlassmlError` rather than being saved as something else.
+        """
         from sklearn.utils.validation import check_is_fitted
 
         from glassml.store.npzio import write_npz
@@ -117,19 +133,42 @@ class PropensityEstimator(BaseEstimator, abc.ABC):
         meta = {k: v for k, v in state.items() if not isinstance(v, np.ndarray)}
         info = getattr(self, "info_", {})
         payload = {"name": self.name, "params": self.get_params(deep=False), "info": info, "state": meta}
-        arrays["__meta__"] = np.frombuffer(json.dumps(payload, default=_json_value).encode(), dtype=np.uint8)
+        try:
+            text = json.dumps(payload, default=_json_value)
+        except (GlassmlError, TypeError) as exc:  # TypeError: a dict key JSON cannot hold
+            raise GlassmlError(f"{self.name}: {getattr(exc, 'problem', exc)}") from None
+        arrays["__meta__"] = np.frombuffer(text.encode(), dtype=np.uint8)
         write_npz(path, arrays)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "PropensityEstimator":
-        """A fitted model saved by :meth:`save` (the registered class, when called on the base)."""
+        """A fitted model saved by :meth:`save`.
+
+        Called on a base class (:class:`PropensityEstimator`, :class:`FeatureEstimator`), it
+        returns the class registered under the saved name; called on a learner class, that
+        class.  A file saved by a learner of another class raises
+        :class:`~glassml.errors.GlassmlError`.
+        """
         from glassml.store.npzio import load_arrays
 
         arrays = load_arrays(Path(path))
         if "__meta__" not in arrays:
             raise GlassmlError("not a saved glassml model", path)
         meta = json.loads(arrays.pop("__meta__").tobytes().decode())
-        klass = get_estimator(meta["name"]) if cls is PropensityEstimator else cls
+        saved = meta["name"]
+        if saved in _REGISTRY:
+            registered = _REGISTRY[saved]
+            if issubclass(cls, registered):  # the class itself, or an unregistered subclass of it
+                klass = cls
+            elif issubclass(registered, cls):  # called on a base class
+                klass = registered
+            else:
+                raise GlassmlError(f"holds a saved {saved!r} model, not a {cls.__name__}; "
+                                   "load it with glassml.learn.PropensityEstimator.load", path)
+        elif inspect.isabstract(cls):
+            klass = get_estimator(saved)  # raises: unknown model, or its extra is missing
+        else:
+            klass = cls
         defaults = {k: p.default for k, p in inspect.signature(klass.__init__).parameters.items()}
         est = klass(**{k: _like_default(v, defaults.get(k)) for k, v in meta["params"].items()})
         est.info_ = meta["info"]
@@ -147,13 +186,16 @@ def _like_default(value: Any, default: Any) -> Any:
 
 
 def _json_value(obj: Any) -> Any:
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, tuple):
-        return list(obj)
-    raise TypeError(f"parameter value {obj!r} cannot be saved as JSON")
+    """``json.dumps(default=...)`` hook of :meth:`PropensityEstimator.save`: numpy values as
+    :func:`glassml.jsonutil.json_default` writes them, paths as strings, anything else refused
+    (a value that would not read back as itself).  Tuples need no hook: JSON writes them as
+    lists, and :func:`_like_default` turns them back into tuples."""
+    if isinstance(obj, (np.generic, np.ndarray)):
+        return json_default(obj)
+    if isinstance(obj, os.PathLike):
+        return os.fspath(obj)
+    raise GlassmlError(f"cannot save a parameter or fitted value of type {type(obj).__name__} ({obj!r}) as JSON; "
+                       "use numbers, strings, paths, lists or dicts")
 
 
 class NotFittedError(GlassmlError, _SklearnNotFitted):

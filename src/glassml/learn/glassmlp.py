@@ -37,6 +37,9 @@ rest, exactly as it would be with that held-out part given as validation.  The c
 each row (``groups``) makes the mini-batches (``configs_per_batch`` whole configurations) and
 the chi4 term; without it all rows form one configuration and the chi4 term is off.
 
+GlassMLP needs torch (the ``learn`` extra); it is registered without it, and fitting or
+loading one then raises a :class:`~glassml.errors.GlassmlError` that names the extra.
+
 Example::
 
     model = GlassMLP(widths=(16,)).fit(X, y, species=s, groups=g, validation=(X_val, y_val, s_val, g_val))
@@ -50,7 +53,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from glassml.errors import GlassmlError
+from glassml.errors import GlassmlError, require
 from glassml.learn.base import FeatureEstimator, register
 from glassml.learn.features import Scaler, pearson_columns
 
@@ -194,9 +197,7 @@ class GlassMLP(FeatureEstimator):
         return best, len(history)
 
     def _fit(self, X, Y, species, groups, validation):
-        from glassml.errors import require
-
-        require("torch", purpose="GlassMLP")
+        require("torch", "learn", purpose="GlassMLP")
         import torch
 
         widths = [int(w) for w in self.widths]
@@ -258,6 +259,7 @@ class GlassMLP(FeatureEstimator):
         return state
 
     def _set_model_state(self, state: dict[str, Any]) -> None:
+        require("torch", "learn", purpose="GlassMLP")
         import torch
 
         self.arrays_ = {k[2:]: np.asarray(v) for k, v in state.items() if k.startswith("a_")}

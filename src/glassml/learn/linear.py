@@ -2,7 +2,7 @@
 
 * ``boattini_ridge`` — E. Boattini, F. Smallenburg, L. Filion, "Averaging local structure to
   predict the dynamic propensity in supercooled liquids", Phys. Rev. Lett. 127, 088007 (2021):
-  radial bond-order descriptors coarse-grained over neighbours, then (regularised) linear
+  radial bond-order descriptors coarse-grained over neighbors, then (regularised) linear
   regression of the propensity.  R. M. Alkemade et al., J. Chem. Phys. 156, 204503 (2022)
   ("Comparing machine learning techniques for predicting glassy dynamics") show that a linear
   fit on these descriptors is as good as a neural network or a GNN and far cheaper.

@@ -4,7 +4,7 @@ E. D. Cubuk et al., "Identifying structural flow defects in disordered solids us
 machine-learning methods", Phys. Rev. Lett. 114, 108001 (2015); S. S. Schoenholz, E. D. Cubuk,
 D. M. Sussman, E. Kaxiras, A. J. Liu, "A structural approach to relaxation in glassy liquids",
 Nature Physics 12, 469 (2016).  Descriptors: radial structure functions
-G(i; mu) = sum_j exp(-(r_ij - mu)^2 / 2L^2) per neighbour species (the ``softness`` set of
+G(i; mu) = sum_j exp(-(r_ij - mu)^2 / 2L^2) per neighbor species (the ``softness`` set of
 :mod:`glassml.structure`).  Softness S_i is the signed distance of particle i's descriptor
 vector to the SVM's separating hyperplane.
 

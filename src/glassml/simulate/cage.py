@@ -9,7 +9,7 @@ cell of its initial position (a move that brings particle i closer to another pa
 position than to its own is rejected); all particles move at once by Metropolis Monte Carlo at
 the configuration's temperature under the model's own potential, and the positions are averaged
 over the production sweeps.  The constraint used in the paper's own code may differ in detail
-(see the README (Simulation section)).
+(see the simulate guide in the documentation).
 """
 
 from __future__ import annotations
@@ -35,6 +35,11 @@ def cage_state(model, positions, types, box, temperature: float, *, seed: int = 
                max_excursion: float = 0.6, return_info: bool = False):
     """Cage state (N, d) of ``positions`` (unwrapped, continuous with ``positions``).
 
+    The pair lists are built once, over every periodic image within the model's cutoff plus
+    ``2 max_excursion``, so that range may exceed half the box (N = 300 KA3D at rho = 1.2 needs
+    this); it must not exceed the box's smallest width, where a particle would interact with
+    its own image (a :class:`~glassml.errors.GlassmlError` says so).
+
     Parameters
     ----------
     box: edge lengths (scalar or (d,)) or a :class:`~glassml.geometry.Box`.
@@ -43,11 +48,6 @@ def cage_state(model, positions, types, box, temperature: float, *, seed: int = 
     step: maximum displacement per attempted move.
     max_excursion: a particle never moves farther than this from its initial position (bounds the
         neighbor lists; cage rattling amplitudes are ~0.1-0.2 in dense liquids).
-
-    The pair lists are built once, over every periodic image within the model's cutoff plus
-    ``2 max_excursion``, so that range may exceed half the box (N = 300 KA3D at rho = 1.2 needs
-    this); it must not exceed the box's smallest width, where a particle would interact with
-    its own image (a :class:`~glassml.errors.GlassmlError` says so).
     """
     x0 = np.array(positions, dtype=np.float64)
     n, d = x0.shape

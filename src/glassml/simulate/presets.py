@@ -4,7 +4,7 @@ A preset is data (:class:`Preset`); a config file (TOML or JSON) may start from 
 change any field.  Unknown keys are refused with a suggestion, so a typo never silently
 falls back to a default.
 
-Choices (justified in the README (Simulation section)):
+Choices (see the simulate guide in the documentation):
 
 * ``quick`` — KA3D, N = 300, rho = 1.2, T = 0.60 (tau_alpha ≈ 14.5–15.3 LJ units, measured
   on two seeds), 16 configurations (10/2/4 train/val/test), 8 replicas, 11 log-spaced times
@@ -15,9 +15,11 @@ Choices (justified in the README (Simulation section)):
   comparison of ``benchmarks/learn.py`` and ``benchmarks/gnn.py`` runs on it.
 * ``glassbench-ka3d-T{0.44,0.50,0.56,0.64}`` — GlassBench's KA protocol (N = 4096, rho = 1.2,
   500 configurations, 32 replicas; ids 1–400 train (here 360 train + 40 val), 401–500 test).
-  The T = 0.44 grid is GlassBench's; the others use the same pattern scaled by an estimated
-  tau_alpha (0.13, 1.3, 13, then tau/30 ... 30 tau).
-* ``glassbench-ka2d-T0.30`` — GlassBench's KA2D protocol (N = 1290, 20 replicas, tc01..tc06).
+  The T = 0.44 grid and its tau_alpha = 4120 are GlassBench's (read from
+  :data:`glassml.store.formats.glassbench.TIME_GRIDS`); the others use the same pattern scaled
+  by an estimated tau_alpha (0.13, 1.3, 13, then tau/30 ... 30 tau).
+* ``glassbench-ka2d-T0.30`` — GlassBench's KA2D protocol (N = 1290, 20 replicas, tc01..tc06,
+  the T = 0.30 grid of the same table).
 * ``tiny`` — a seconds-long KA2D campaign for tests.
 """
 
@@ -32,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from glassml.errors import GlassmlError
+from glassml.store.formats.glassbench import TIME_GRIDS
 from glassml.systems import get_model
 
 
@@ -140,15 +143,26 @@ def _log_times(t_min: float, t_max: float, n: int, dt: float = 0.005) -> tuple[f
     return tuple(float(s * dt) for s in steps)
 
 
+def _glassbench_times(model: str, temperature: float) -> tuple[float, ...]:
+    """GlassBench's time grid of ``model`` at ``temperature``, from the one table of them."""
+    return next(g.times for g in TIME_GRIDS if g.model == model and g.matches(temperature))
+
+
+#: GlassBench's KA (3D) grid at T = 0.44; index 6 is its tau_alpha, 4120.
+_GB_KA3D_T044 = _glassbench_times("KA3D", 0.44)
+
+
 def _glassbench_ka3d_times(tau: float) -> tuple[float, ...]:
-    grid = [0.13, 1.3, 13.0] + [tau * f for f in (1 / 30, 1 / 10, 1 / 3, 1, 3, 10, 30)]
-    grid = sorted(set(round(t / 0.005) * 0.005 for t in grid if t > 13.0 or t in (0.13, 1.3, 13.0)))
+    """GlassBench's KA pattern for another tau_alpha: its three short times, then tau/30 ... 30 tau."""
+    short = _GB_KA3D_T044[:3]
+    grid = list(short) + [tau * f for f in (1 / 30, 1 / 10, 1 / 3, 1, 3, 10, 30)]
+    grid = sorted(set(round(t / 0.005) * 0.005 for t in grid if t > short[-1] or t in short))
     return tuple(float(t) for t in grid)
 
-
-# tau_alpha of GlassBench's KA at rho = 1.2: 4120 at T = 0.44 (GlassBench); others estimated from
-# the usual KA temperature dependence (unverified, see the README (Simulation section)).
-_GB_TAU = {"0.44": 4120.0, "0.50": 330.0, "0.56": 80.0, "0.64": 25.0}
+# tau_alpha of GlassBench's KA at rho = 1.2: at T = 0.44 GlassBench's (index 6 of its grid);
+# others estimated from the usual KA temperature dependence (unverified; see the simulate guide
+# in the documentation).
+_GB_TAU = {"0.44": _GB_KA3D_T044[6], "0.50": 330.0, "0.56": 80.0, "0.64": 25.0}
 
 PRESETS: dict[str, Preset] = {
     "quick": Preset(
@@ -169,12 +183,12 @@ PRESETS: dict[str, Preset] = {
     ),
     "glassbench-ka2d-T0.30": Preset(
         name="glassbench-ka2d-T0.30", model="ka2d", n_particles=1290, temperature=0.30, n_samples=500, n_replicas=20,
-        times=(0.11, 1.25, 14.14, 158.74, 1781.79, 20000.0), equilibration_time=10 * 2200.0, split=(360, 40, 100),
+        times=_glassbench_times("KA2D", 0.30), equilibration_time=10 * 2200.0, split=(360, 40, 100),
         description="GlassBench KA2D T=0.30 protocol (tau_alpha ≈ 2200): clusters",
     ),
 }
 for _t, _tau in _GB_TAU.items():
-    _times = (0.13, 1.3, 13.0, 130.0, 412.0, 1300.0, 4120.0, 13000.0, 41200.0, 130000.0) if _t == "0.44" else _glassbench_ka3d_times(_tau)
+    _times = _GB_KA3D_T044 if _t == "0.44" else _glassbench_ka3d_times(_tau)
     PRESETS[f"glassbench-ka3d-T{_t}"] = Preset(
         name=f"glassbench-ka3d-T{_t}", model="ka3d", n_particles=4096, temperature=float(_t), n_samples=500,
         n_replicas=32, times=_times, equilibration_time=10 * _tau, split=(360, 40, 100),

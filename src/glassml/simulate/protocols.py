@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from glassml.errors import GlassmlError
+from glassml.geometry import wrap
 
 
 def log_time_grid(t_min: float, t_max: float, n: int, timestep: float) -> np.ndarray:
@@ -145,7 +146,7 @@ def isoconfigurational_ensemble(engine, positions, temperature: float, times, se
         engine.draw_velocities(temperature, seed)
         out[:, r] = engine.record(steps, ensemble="nve")
     # unwrapped positions are continuous from the wrapped start: shift to start at `positions`
-    return out + (x0 - np.mod(x0, engine.box))[None, None]
+    return out + (x0 - wrap(x0, engine.box))[None, None]
 
 
 def inherent_state(engine, positions, *, force_tolerance: float = 1e-6, max_iterations: int = 100_000) -> tuple[np.ndarray, dict]:
@@ -153,5 +154,5 @@ def inherent_state(engine, positions, *, force_tolerance: float = 1e-6, max_iter
     x0 = np.asarray(positions, dtype=float)
     engine.set_positions(x0)
     info = engine.minimize(force_tolerance=force_tolerance, max_iterations=max_iterations, style="fire")
-    x = engine.unwrapped_positions() + (x0 - np.mod(x0, engine.box))
+    x = engine.unwrapped_positions() + (x0 - wrap(x0, engine.box))
     return x, info

@@ -6,9 +6,11 @@ polydisperse, non-additive r^-12 model far below the mode-coupling temperature b
 attempt picks two particles and exchanges their diameters, accepted with the Metropolis rule.
 This module implements that algorithm in numba (Verlet lists with a skin, rebuilt when a
 particle has moved more than half the skin; :func:`glassml.simulate._mc.build_list` says why
-the kernel builds them itself), and measures the speed-up it brings: the relaxation time of the self-intermediate scattering function with and without swaps, from the
-same equilibrated configuration at the same temperature.  Time is counted in Monte Carlo
-sweeps (N attempted moves, swaps included).
+the kernel builds them itself).  :func:`swap_and_plain_runs` records the trajectories the
+speed-up is measured from: with and without swaps, from the same swap-equilibrated
+configuration at the same temperature; :func:`glassml.dynamics.relaxation.swap_speedup`
+compares their relaxation times.  Time is counted in Monte Carlo sweeps (N attempted moves,
+swaps included).
 """
 
 from __future__ import annotations
@@ -86,56 +88,49 @@ class SwapMonteCarlo:
         return float(self.model.potential_energy_per_particle(self.x, self.types, self.box, self.diameters).mean())
 
 
-def self_intermediate_scattering(traj: np.ndarray, x0: np.ndarray, q: float) -> np.ndarray:
-    """F_s(q, t) = < cos(q . dr) > averaged over particles and the Cartesian directions of q."""
-    dr = traj - x0[None]
-    return np.mean(np.cos(q * dr), axis=(1, 2))
-
-
-def relaxation_time(times: np.ndarray, fs: np.ndarray, level: float = np.exp(-1)) -> float:
-    """First time F_s drops below ``level`` (log-linear interpolation); inf if it never does."""
-    below = np.nonzero(fs < level)[0]
-    if below.size == 0:
-        return float("inf")
-    k = below[0]
-    if k == 0:
-        return float(times[0])
-    t1, t2, f1, f2 = np.log(times[k - 1]), np.log(times[k]), fs[k - 1], fs[k]
-    return float(np.exp(t1 + (level - f1) * (t2 - t1) / (f2 - f1)))
-
-
 @dataclass
-class SwapSpeedup:
+class SwapRuns:
+    """Trajectories from one swap-equilibrated configuration, with and without swaps.
+
+    Attributes
+    ----------
+    temperature: Monte Carlo temperature of both runs.
+    times: (T,) sweeps at which positions were recorded.
+    initial_positions: (N, d) the common start.
+    swap: (T, N, d) unwrapped positions with swaps (``p_swap`` 0.2).
+    plain: (T, N, d) unwrapped positions without swaps.
+    max_sweeps: length of each run in sweeps.
+    swap_acceptance: accepted fraction of the swap attempts of the recorded swap run.
+    energy_per_particle: potential energy per particle at the end of the swap run.
+    n: number of particles.
+    model: model name.
+    """
+
     temperature: float
-    tau_swap: float
-    tau_plain: float
-    speedup: float
+    times: np.ndarray
+    initial_positions: np.ndarray
+    swap: np.ndarray
+    plain: np.ndarray
+    max_sweeps: int
     swap_acceptance: float
     energy_per_particle: float
     n: int
     model: str
 
 
-def measure_swap_speedup(model="poly-swap-3d", n: int = 500, temperature: float = 0.15, *, seed: int = 0,
-                         equilibration_sweeps: int = 2000, max_sweeps: int = 20000, q: float = 2 * np.pi,
-                         record_every: int = 10) -> SwapSpeedup:
-    """Relaxation time (sweeps) of F_s(q, t) with swaps (p_swap 0.2) and without, same T, same start.
-
-    The start is equilibrated by swap Monte Carlo; ``tau_plain`` is inf if plain Monte Carlo does not
-    relax within ``max_sweeps`` (the speed-up is then a lower bound, reported as tau_plain / tau_swap
-    with tau_plain = max_sweeps).
-    """
+def swap_and_plain_runs(model="poly-swap-3d", n: int = 500, temperature: float = 0.15, *, seed: int = 0,
+                        equilibration_sweeps: int = 2000, max_sweeps: int = 20000, record_every: int = 10) -> SwapRuns:
+    """Equilibrate by swap Monte Carlo (p_swap 0.2), then record ``max_sweeps`` sweeps with swaps
+    and, from the same configuration and diameters, ``max_sweeps`` of plain Monte Carlo
+    (seed ``seed + 1``), positions every ``record_every`` sweeps."""
     mc = SwapMonteCarlo(model, n, temperature, seed=seed, p_swap=0.2)
     mc.run(equilibration_sweeps)
     x0, d0 = mc.x.copy(), mc.diameters.copy()
     swaps_before, sweeps_before = mc.accepted_swaps, mc.sweeps_done
-    traj = mc.run(max_sweeps, record_every=record_every)
-    times = record_every * np.arange(1, len(traj) + 1, dtype=float)
-    tau_s = relaxation_time(times, self_intermediate_scattering(traj, x0, q))
+    traj_swap = mc.run(max_sweeps, record_every=record_every)
+    times = record_every * np.arange(1, len(traj_swap) + 1, dtype=float)
     acc = (mc.accepted_swaps - swaps_before) / (0.2 * n * (mc.sweeps_done - sweeps_before))
     plain = SwapMonteCarlo(model, temperature=temperature, seed=seed + 1, p_swap=0.0, positions=x0, diameters=d0)
-    traj = plain.run(max_sweeps, record_every=record_every)
-    tau_p = relaxation_time(times, self_intermediate_scattering(traj, x0, q))
-    speed = (min(tau_p, max_sweeps) / tau_s) if np.isfinite(tau_s) else float("nan")
-    return SwapSpeedup(float(temperature), tau_s, tau_p, float(speed), float(acc), mc.potential_energy_per_particle(),
-                       int(n), mc.model.name)
+    traj_plain = plain.run(max_sweeps, record_every=record_every)
+    return SwapRuns(float(temperature), times, x0, traj_swap, traj_plain, int(max_sweeps), float(acc),
+                    mc.potential_energy_per_particle(), int(n), mc.model.name)

@@ -9,12 +9,13 @@ from glassml.store.dataset import (
     VerifyReport,
     descriptor_array,
     position_kind,
+    species_counts,
 )
 from glassml.store.npzio import load_arrays, write_npz
 from glassml.store.validate import validate_sample
 
 __all__ = [
-    "ARRAY_DOC", "MANIFEST", "POSITIONS", "Dataset", "descriptor_array", "position_kind", "Sample", "VerifyReport", "load_arrays", "write_npz", "validate_sample",
+    "ARRAY_DOC", "MANIFEST", "POSITIONS", "Dataset", "descriptor_array", "position_kind", "species_counts", "Sample", "VerifyReport", "load_arrays", "write_npz", "validate_sample",
     "read_any", "write_any", "convert",
 ]
 

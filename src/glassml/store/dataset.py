@@ -30,7 +30,9 @@ from glassml.store.npzio import TMP_PREFIX, atomic_write_bytes, load_arrays, rea
 
 MANIFEST = "glassml.json"
 FORMAT = "glassml-dataset"
-FORMAT_VERSION = 1
+#: 2: the target array ``neighbour_count`` became ``neighbor_count``.  Version-1 datasets open
+#: as they are; ``glassml.dynamics.compute_targets`` renames the array and moves them to 2.
+FORMAT_VERSION = 2
 SAMPLES_DIR = "samples"
 SPLITS = ("train", "val", "test")
 
@@ -76,6 +78,11 @@ def descriptor_array(set_name: str, positions: str | None = None) -> str:
 
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+
+
+def species_counts(types: np.ndarray) -> dict[int, int]:
+    """Number of particles of each species present in ``types``: ``{species: count}``, sorted."""
+    return {int(k): int(v) for k, v in zip(*np.unique(types, return_counts=True))}
 
 
 def _check_name(name: str) -> None:
@@ -365,6 +372,37 @@ class Dataset:
                 elif f.suffix == ".npz" and f.stem not in registered:
                     report.unregistered.append(f.stem)
         return report
+
+    def summary(self, *, verify: bool = True) -> dict[str, Any]:
+        """The facts about this dataset ``glassml info`` shows: model, dimension, temperature,
+        times, replicas, samples, split, targets, descriptors, species map; ``n_particles``,
+        ``species_counts`` and ``box`` of the first sample; with ``verify``, what
+        :meth:`verify` found.  Reads the manifest and one sample (all of them to verify)."""
+        m = self.manifest
+        summary: dict[str, Any] = {
+            "path": str(self.path),
+            "format": "glassml",
+            "model": self.model.get("name"),
+            "dimension": m.get("dimension"),
+            "temperature": m.get("temperature"),
+            "times": m.get("times"),
+            "n_replicas": m.get("n_replicas"),
+            "n_samples": len(self),
+            "split": {k: len(v) for k, v in self.split.items()},
+            "targets": sorted(m.get("targets", {})),
+            "descriptors": sorted(m.get("descriptors", {})),
+            "species_map": m.get("species_map"),
+        }
+        names = self.sample_names()
+        if names:
+            first = self[names[0]]
+            types = first["types"]
+            summary["n_particles"] = int(types.shape[0])
+            summary["species_counts"] = species_counts(types)
+            summary["box"] = [float(b) for b in np.atleast_1d(first["box"])]
+        if verify:
+            summary["verified"] = self.verify().as_dict()
+        return summary
 
     def __repr__(self) -> str:
         return f"Dataset({str(self.path)!r}, n_samples={len(self)})"

@@ -1,7 +1,8 @@
-"""Local structure: descriptors and graphs.
+"""Local structure: per-particle descriptors.
 
-* :class:`NeighborQuery` / :class:`Neighbors`: the one neighbor query, from :mod:`glassml.geometry`.
-* :func:`build_graph`: edges and relative vectors for graph learners.
+Pairs come from :class:`glassml.geometry.NeighborQuery`, shared by the descriptors computed on
+one :class:`Configuration`.
+
 * descriptors (compute objects, ``compute(conf) -> (N, F)`` with ``names``):
   :class:`Steinhardt`, :class:`RadialBondOrder`, :class:`RadialDensity`, :class:`Boattini`,
   :class:`SmoothedBondOrder`, :class:`RadialStructure`, :class:`AngularStructure`,
@@ -13,7 +14,6 @@
 * :func:`describe`: a named set for every sample of a dataset (``desc_<set>``), resumable.
 """
 
-from glassml.geometry import NeighborQuery, Neighbors
 from glassml.structure.descriptors.base import Configuration, Descriptor, coarse_grain
 from glassml.structure.descriptors.bondorder import (
     Boattini,
@@ -33,7 +33,6 @@ from glassml.structure.descriptors.physics import (
 )
 from glassml.structure.descriptors.displacement import RelaxationDisplacement
 from glassml.structure.descriptors.softness import AngularStructure, RadialStructure
-from glassml.structure.graph import build_graph
 from glassml.structure.sets import (
     SETS,
     DescriptorSet,
@@ -52,8 +51,6 @@ __all__ = [
     "DescriptorSet",
     "Hexatic",
     "LocalDensity",
-    "NeighborQuery",
-    "Neighbors",
     "PhysicsInspired",
     "PotentialEnergy",
     "RadialBondOrder",
@@ -65,7 +62,6 @@ __all__ = [
     "Steinhardt",
     "TanakaTheta",
     "VoronoiCells",
-    "build_graph",
     "coarse_grain",
     "compute_set",
     "describe",

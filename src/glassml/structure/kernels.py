@@ -218,7 +218,16 @@ def tanaka_theta(offsets, j, vectors, types, sigma, planar):
 @nb.njit(cache=True, parallel=True)
 def exp_weighted_sums_allpairs(positions, box, periodic, cutoff, types, n_species, lengths, values, nt, base_inv, powers):
     """As :func:`exp_weighted_sums`, but visiting every pair i < j directly (no pair list):
-    faster when the cutoff is a large fraction of the box, where cell lists cannot prune."""
+    faster when the cutoff is a large fraction of the box, where cell lists cannot prune.
+
+    It does its own pair search instead of going through
+    :class:`glassml.geometry.NeighborQuery`, and is kept because it is faster:
+    ``benchmarks/geometry.py`` times the other route (``NeighborQuery.half_pairs`` then
+    :func:`exp_weighted_sums`, same results) against this loop, and measured
+    NeighborQuery route / own loop = 2.0-2.9 on KA3D N = 300, 1.5-2.5 on KA2D N = 1290
+    (GlassBench) and 1.6-2.5 on KA3D N = 4096 (machine loaded).  Run that benchmark again
+    before changing the choice.
+    """
     n = positions.shape[0]
     d = positions.shape[1]
     nl = lengths.shape[0]

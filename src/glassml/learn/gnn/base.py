@@ -20,6 +20,7 @@ import hashlib
 import io
 import json
 import math
+import os
 import time
 from pathlib import Path
 from typing import Any, ClassVar, Sequence
@@ -79,8 +80,9 @@ class GraphEstimator(PropensityEstimator):
         configuration's ``model``).
     device: ``auto`` | ``cpu`` | ``cuda`` | ``cuda:0`` ...; amp: mixed precision on CUDA
         (``auto`` = on when on CUDA, ``on``, ``off``).
-    checkpoint_dir: if set, the full training state is written there after every epoch, and a
-        later ``fit`` with the same directory, parameters and data resumes from it.
+    checkpoint_dir: if set (a string or a path), the full training state is written there
+        after every epoch, and a later ``fit`` with the same directory, parameters and data
+        resumes from it.
     verbose: print one line per epoch.  seed: seeds torch and numpy (initialisation, batches,
         augmentation).
 
@@ -115,7 +117,7 @@ class GraphEstimator(PropensityEstimator):
         node_keys: Sequence[str] = (),
         device: str = "auto",
         amp: str | bool = "auto",
-        checkpoint_dir: str | None = None,
+        checkpoint_dir: str | os.PathLike | None = None,
         verbose: bool = False,
         seed: int = 0,
     ):

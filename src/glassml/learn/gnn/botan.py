@@ -19,6 +19,7 @@ not depend on the order of the pair.
 
 from __future__ import annotations
 
+import os
 from typing import Any, ClassVar, Sequence
 
 import numpy as np
@@ -66,7 +67,7 @@ class BOTAN(BapstGNN):
         node_keys: Sequence[str] = (),
         device: str = "auto",
         amp: str | bool = "auto",
-        checkpoint_dir: str | None = None,
+        checkpoint_dir: str | os.PathLike | None = None,
         verbose: bool = False,
         seed: int = 0,
     ):

@@ -6,7 +6,7 @@ directed edges join every pair closer than a cutoff, carrying the minimum-image 
 configuration's :class:`~glassml.geometry.NeighborQuery`.  Several configurations form one
 mini-batch by concatenating their nodes and shifting their edge indices (the disjoint union of
 the graphs), which is what PyTorch Geometric's ``Batch`` does; keeping it here avoids a
-dependency on PyG's compiled extensions (``radius_graph`` needs ``pyg-lib``, see REFERENCES.md).
+dependency on PyG and its compiled extensions (PyG's ``radius_graph`` needs ``pyg-lib``).
 """
 
 from __future__ import annotations

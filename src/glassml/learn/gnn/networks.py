@@ -19,6 +19,8 @@ from typing import Sequence
 import torch
 from torch import nn
 
+from glassml.errors import require
+
 
 def scatter_sum(values: torch.Tensor, index: torch.Tensor, n: int) -> torch.Tensor:
     """Sum rows of ``values`` (E, F) into ``n`` buckets given by ``index`` (E,)."""
@@ -107,6 +109,7 @@ class EquivariantNet(nn.Module):
         avg_neighbors: float = 40.0,
     ):
         super().__init__()
+        require("e3nn", "learn", purpose="the SE(3) graph learner")
         from e3nn import o3
         from e3nn.nn import FullyConnectedNet, Gate
 

@@ -17,6 +17,7 @@ embedded in the z = 0 plane.
 
 from __future__ import annotations
 
+import os
 from typing import Any, ClassVar, Sequence
 
 import torch
@@ -69,7 +70,7 @@ class EquivariantGNN(GraphEstimator):
         node_keys: Sequence[str] = (),
         device: str = "auto",
         amp: str | bool = "auto",
-        checkpoint_dir: str | None = None,
+        checkpoint_dir: str | os.PathLike | None = None,
         verbose: bool = False,
         seed: int = 0,
     ):

@@ -14,6 +14,9 @@ Every reader validates what it reads and raises :class:`glassml.GlassmlError` na
 
 :func:`write_any` writes records in any writable format; :func:`convert` reads and writes a
 new glassml dataset in one go (never half-written, see :mod:`.dataset_io`).
+:func:`records_summary` states what was read (what ``glassml info`` shows);
+:func:`reader_options` turns the options' text form (the command line's) into
+:func:`read_any`'s keywords.
 """
 
 from __future__ import annotations
@@ -24,10 +27,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
+import numpy as np
+
 from glassml.errors import GlassmlError
-from glassml.store.dataset import Dataset
+from glassml.progress import ProgressBar
+from glassml.store.dataset import Dataset, species_counts
 from glassml.store.formats import bapst, dataset_io, extxyz, glassbench, gsdfile, lammps
-from glassml.store.formats.common import Record
+from glassml.store.formats.common import Record, parse_species_map
 from glassml.store.formats.dataset_io import build_then_publish, write_dataset
 
 
@@ -81,6 +87,10 @@ ALIASES = {
     "xyz": "extxyz",
     "hoomd": "gsd",
 }
+
+#: :func:`convert` draws a progress bar only for more samples than this (fewer are written in
+#: well under a second).
+PROGRESS_MIN = 20
 
 _GLOB_CHARS = set("*?[")
 
@@ -208,8 +218,65 @@ def read_any(path: str | os.PathLike | Sequence[str | os.PathLike], fmt: str | N
     return FORMATS[found[0]].read(paths, **kw)
 
 
+def reader_options(temperature: float | None = None, density: float | None = None, times: str | None = None,
+                   dt: float | None = None, frames: str | None = None, dimension: int | None = None,
+                   allow_pickle: bool = False, species_map: str | None = None) -> dict[str, Any]:
+    """The keyword options of :func:`read_any` from their text form (the command line's):
+    ``times`` as comma-separated numbers, ``species_map`` as ``"1=0,2=1,3=2"``
+    (:func:`~glassml.store.formats.common.parse_species_map`); options left at None are left out."""
+    opts: dict[str, Any] = {"allow_pickle": allow_pickle}
+    if species_map:
+        opts["species_map"] = parse_species_map(species_map)
+    if temperature is not None:
+        opts["temperature"] = temperature
+    if density is not None:
+        opts["density"] = density
+    if times:
+        try:
+            opts["times"] = [float(t) for t in times.split(",")]
+        except ValueError:
+            raise GlassmlError(f"--times must be comma-separated numbers, got {times!r}") from None
+    if dt is not None:
+        opts["dt"] = dt
+    if frames is not None:
+        opts["frames"] = frames
+    if dimension is not None:
+        opts["dimension"] = dimension
+    return opts
+
+
+def records_summary(records: Sequence[Record], meta: Mapping[str, Any]) -> dict[str, Any]:
+    """The facts about samples read by :func:`read_any` that ``glassml info`` shows (the same
+    keys as :meth:`glassml.store.Dataset.summary`, plus the first sample's ``arrays`` and shapes)."""
+    if not records:
+        raise GlassmlError("no samples to summarise")
+    _, first = records[0]
+    sizes = sorted({int(a["types"].shape[0]) for _, a in records})
+    split = meta.get("split")
+    return {
+        "path": meta["sources"][0] if len(meta["sources"]) == 1 else f"{len(meta['sources'])} files",
+        "format": meta["format"],
+        "model": (meta.get("model") or {}).get("name"),
+        "dimension": meta.get("dimension"),
+        "temperature": meta.get("temperature"),
+        "times": meta.get("times"),
+        "n_replicas": meta.get("n_replicas"),
+        "n_samples": len(records),
+        "split": None if not split else {k: len(v) for k, v in split.items()},
+        "species_map": meta.get("species_map"),
+        "n_particles": sizes[0] if len(sizes) == 1 else sizes,
+        "species_counts": species_counts(first["types"]),
+        "box": [float(b) for b in np.atleast_1d(first["box"])],
+        "arrays": {k: list(np.shape(v)) for k, v in first.items()},
+        "verified": True,
+    }
+
+
 def write_any(dst: str | os.PathLike, records: Sequence[Record], meta: Mapping[str, Any], fmt: str = "glassml", *, force: bool = False, **kw: Any) -> Any:
-    """Write records in format ``fmt`` at ``dst`` (a directory, or a file for one sample)."""
+    """Write records in format ``fmt`` at ``dst``: a new directory with one file per sample
+    (``dst/<sample><suffix>`` for the frame formats), or, for a single sample in a frame format
+    (lammps-dump, extxyz, gsd), the file ``dst`` itself when its name has a suffix and it is
+    not a directory."""
     name = resolve_format(fmt)
     spec = FORMATS.get(name)
     if spec is None or spec.write is None:
@@ -217,7 +284,7 @@ def write_any(dst: str | os.PathLike, records: Sequence[Record], meta: Mapping[s
     dst = Path(dst)
     if name == "glassml":
         return write_dataset(dst, records, meta, force=force, **kw)
-    if len(records) == 1 and dst.suffix and name in ("lammps-dump", "extxyz", "gsd"):
+    if len(records) == 1 and dst.suffix and not dst.is_dir() and name in ("lammps-dump", "extxyz", "gsd"):
         if dst.exists() and not force:
             raise GlassmlError("already exists; pass --force to overwrite it", dst)
         return spec.write(dst, records, meta, **kw)
@@ -225,12 +292,34 @@ def write_any(dst: str | os.PathLike, records: Sequence[Record], meta: Mapping[s
     return [dst / p for p in written]
 
 
-def convert(src, dst: str | os.PathLike, fmt: str | None = None, *, to: str = "glassml", force: bool = False, **kw: Any) -> Any:
-    """Read ``src`` (any format) and write it at ``dst`` (a new glassml dataset by default)."""
+def convert(src, dst: str | os.PathLike, fmt: str | None = None, *, to: str = "glassml", force: bool = False,
+            show_progress: bool = False, **kw: Any) -> Any:
+    """Read ``src`` (any format) and write it at ``dst`` (a new glassml dataset by default).
+
+    Returns what :func:`write_any` returns: the new :class:`~glassml.store.Dataset`, or the
+    paths written in another format.  ``show_progress`` draws a progress bar while more than
+    :data:`PROGRESS_MIN` samples are written into a dataset.  Other keywords go to
+    :func:`read_any`, except ``replica`` (frame writers) and ``on_sample`` (called with each
+    sample name as it is written into a dataset).
+    """
     write_kw = {k: kw.pop(k) for k in ("on_sample", "replica") if k in kw}
+    to = resolve_format(to)
     dataset_io.check_destination(Path(dst), force)  # fail before reading anything
     records, meta = read_any(src, fmt, **kw)
-    return write_any(dst, records, meta, to, force=force, **write_kw)
+    if to != "glassml":
+        return write_any(dst, records, meta, to, force=force, **write_kw)
+    on_sample = write_kw.pop("on_sample", None)
+    with ProgressBar(show_progress and len(records) > PROGRESS_MIN, total=len(records), label="writing samples") as bar:
+
+        def written(name: str) -> None:
+            bar.advance()
+            if on_sample is not None:
+                on_sample(name)
+
+        return write_any(dst, records, meta, to, force=force, on_sample=written, **write_kw)
 
 
-__all__ = ["FORMATS", "Format", "convert", "detect_format", "expand_paths", "read_any", "resolve_format", "write_any", "write_dataset"]
+__all__ = [
+    "FORMATS", "Format", "convert", "detect_format", "expand_paths", "parse_species_map", "read_any", "reader_options",
+    "records_summary", "resolve_format", "write_any", "write_dataset",
+]

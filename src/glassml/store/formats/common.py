@@ -73,6 +73,20 @@ def _label_order(label: Any) -> tuple[int, float, str]:
         return (1, 0.0, str(label))
 
 
+def parse_species_map(text: str) -> dict[str, int]:
+    """A species map written as text: ``"1=0,2=1,3=2"`` -> ``{"1": 0, "2": 1, "3": 2}``
+    (foreign label = glassml species); the species must be 0..K-1, each once."""
+    out: dict[str, int] = {}
+    for item in text.split(","):
+        label, _, species = item.partition("=")
+        if not label.strip() or not species.strip().isdigit():
+            raise GlassmlError(f"--species-map must look like '1=0,2=1,3=2', got {text!r}")
+        out[label.strip()] = int(species)
+    if sorted(out.values()) != list(range(len(out))):
+        raise GlassmlError(f"--species-map must map onto 0..K-1 once each, got {text!r}")
+    return out
+
+
 def apply_species_map(labels: np.ndarray, species_map: Mapping[str, int], path) -> np.ndarray:
     """Map foreign labels to glassml species with ``species_map`` (keys are labels as text)."""
     keys = np.asarray([str(v) for v in np.asarray(labels).tolist()])

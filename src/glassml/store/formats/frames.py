@@ -125,8 +125,9 @@ def sample_frames(arrays: Mapping[str, np.ndarray], replica: int = 0) -> list[tu
 
 
 def output_paths(dst: Path, records: Sequence[Record], suffix: str) -> list[Path]:
-    """One file per sample: ``dst`` itself for a single sample named like a file, else ``dst/<name><suffix>``."""
-    if len(records) == 1 and dst.suffix:
+    """One file per sample: ``dst`` itself for a single sample named like a file (a suffix, and
+    not an existing directory), else ``dst/<name><suffix>``."""
+    if len(records) == 1 and dst.suffix and not dst.is_dir():
         return [dst]
     return [dst / f"{name}{suffix}" for name, _ in records]
 

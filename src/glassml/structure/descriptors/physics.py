@@ -14,6 +14,7 @@ from typing import Sequence
 import numpy as np
 
 from glassml.errors import GlassmlError
+from glassml.geometry import minimum_image
 from glassml.structure.descriptors.base import Configuration, Descriptor, fmt
 
 
@@ -51,9 +52,7 @@ class VoronoiCells:
         self.surface = surface
         self.volumes = volumes
         self.i, self.j, self.facets = i, j, w
-        vec = conf.positions[j] - conf.positions[i]
-        vec -= conf.box * np.round(vec / conf.box)
-        self.vectors = vec
+        self.vectors = conf.query.box.minimum_image(conf.positions[j] - conf.positions[i])
         self.offsets = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(i, minlength=n), out=self.offsets[1:])
 
@@ -126,8 +125,7 @@ def _local_cell_surface(positions, box, b: int) -> float:
     from scipy.spatial import ConvexHull, Voronoi
 
     n, dim = positions.shape
-    vec = positions - positions[b]
-    vec -= box * np.round(vec / box)
+    vec = minimum_image(positions - positions[b], box)
     dist = np.linalg.norm(vec, axis=1)
     spacing = (np.prod(box) / n) ** (1.0 / dim)
     previous = None
@@ -192,7 +190,7 @@ class DelaunayNeighbors:
         box = conf.box
         spacing = (np.prod(box) / n) ** (1.0 / d)
         margin = np.minimum(3.0 * spacing, box / 2)
-        x = conf.positions - box * np.floor(conf.positions / box)
+        x = conf.query.box.wrap(conf.positions)
         pts, ids = [x], [np.arange(n)]
         shifts = np.stack(np.meshgrid(*[[-1, 0, 1]] * d, indexing="ij"), -1).reshape(-1, d)
         for sh in shifts:
@@ -212,9 +210,7 @@ class DelaunayNeighbors:
         i, j = i[keep], j[keep]
         i, j, _ = _merge_pairs(i, j, np.zeros(i.size), np.add)
         self.i, self.j = i, j
-        vec = conf.positions[j] - conf.positions[i]
-        vec -= box * np.round(vec / box)
-        self.vectors = np.ascontiguousarray(vec)
+        self.vectors = np.ascontiguousarray(conf.query.box.minimum_image(conf.positions[j] - conf.positions[i]))
         self.offsets = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(i, minlength=n), out=self.offsets[1:])
 
