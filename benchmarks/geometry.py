@@ -6,7 +6,7 @@ numba loops that visit all pairs themselves; they stay only while this benchmark
 faster, and their docstrings quote the ratio printed here (NeighborQuery time / own loop time,
 so a ratio above 1 means the own loop is faster):
 
-1. ``glassml.simulate._mc.build_list``: the swap Monte Carlo kernel's Verlet list (radius
+1. ``glassml.simulate.montecarlo.build_list``: the swap Monte Carlo kernel's Verlet list (radius
    r_c + skin = 2.81 for the polydisperse model), rebuilt inside the kernel, against
    ``NeighborQuery(x, box).neighbors(r_c + skin)`` (the same CSR list, checked equal).  Sizes:
    N = 300 (2D) and 500 (3D) are what the tests and ``measure_swap_speedup`` run; larger N
@@ -63,10 +63,10 @@ def row(label: str, t_own: float, t_query: float, note: str = "") -> None:
 
 def swap_verlet_lists(repeat: int, large: bool) -> None:
     from glassml.geometry import NeighborQuery
-    from glassml.simulate import _mc
+    from glassml.simulate import montecarlo
     from glassml.simulate.swap import SwapMonteCarlo
 
-    print("1. swap Monte Carlo Verlet list: _mc.build_list vs NeighborQuery.neighbors")
+    print("1. swap Monte Carlo Verlet list: montecarlo.build_list vs NeighborQuery.neighbors")
     cases = [("poly-swap-2d", 300), ("poly-swap-3d", 500), ("poly-swap-3d", 1000), ("poly-swap-3d", 2000)]
     if large:
         cases += [("poly-swap-2d", 4000), ("poly-swap-3d", 4000)]
@@ -74,10 +74,10 @@ def swap_verlet_lists(repeat: int, large: bool) -> None:
         mc = SwapMonteCarlo(model, n, 0.3, seed=1)
         mc.run(5)  # off the lattice
         x, box, rlist = mc.x.copy(), mc.box, mc.rcut + mc.skin
-        start, nbr = _mc.build_list(x, box, rlist)
+        start, nbr = montecarlo.build_list(x, box, rlist)
         nb = NeighborQuery(x, box).neighbors(rlist)
         assert np.array_equal(start, nb.offsets) and np.array_equal(nbr, nb.j)
-        t_own = best_time(lambda: _mc.build_list(x, box, rlist), repeat)
+        t_own = best_time(lambda: montecarlo.build_list(x, box, rlist), repeat)
         t_query = best_time(lambda: NeighborQuery(x, box).neighbors(rlist), repeat)
         probe = SwapMonteCarlo(model, temperature=0.3, seed=2, positions=x, diameters=mc.diameters)
         t_sweep = best_time(lambda: probe.run(1), max(3, repeat // 2))

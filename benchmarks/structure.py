@@ -2,7 +2,7 @@
 configuration, against partycls measured in the same run.
 
 Configuration: a jittered simple-cubic lattice (16^3 = 4096 sites, Gaussian jitter 0.1) with
-KA composition 80:20 at rho = 1.2 (L = 15.05658): realistic neighbour counts; the timings do
+KA composition 80:20 at rho = 1.2 (L = 15.05658): realistic neighbor counts; the timings do
 not depend on the structure being a glass.
 
 glassml (timed after one warm-up call that compiles the numba kernels):

@@ -53,11 +53,6 @@ def test_mkdocs_build_strict(tmp_path):
         assert (site / page).is_file(), f"{page} was not built"
     # the command-line page is generated from the live CLI
     assert "glassml bench run" in (site / "guide" / "cli" / "index.html").read_text()
-    known = sorted({m.group(1) for m in re.finditer(r"known docstring issue: griffe: (src/\S+?):\d+:", log)})
-    if known:
-        import warnings
-
-        warnings.warn(f"docstrings still to fix (docs/_hooks/docstring_issues.py): {', '.join(known)}", stacklevel=1)
 
 
 def test_every_page_is_in_the_nav():

@@ -5,7 +5,7 @@ Two kinds, both written through :mod:`glassml.store` like any real dataset:
 * :func:`tiny_sample` / :func:`tiny_dataset`: a handful of particles with random, unwrapped
   replica trajectories that leave the box — for the store, readers, writers and targets.
 * :func:`propensity_dataset`: particles at random in a periodic square box whose propensity is
-  a known function of local structure (neighbour counts in shells) plus noise.  The noise sets
+  a known function of local structure (neighbor counts in shells) plus noise.  The noise sets
   the true ceiling, which is measured and stored like a replica ceiling.  Learners must find
   the structure-to-mobility map; a test that they do can fail.
 
@@ -60,7 +60,7 @@ def tiny_dataset(path: str | os.PathLike, n_samples: int = 3, seed: int = 0, **k
 
 
 def shell_counts(positions: np.ndarray, types: np.ndarray, box: float) -> np.ndarray:
-    """(N, 2 * len(SHELLS)) counts of species-0 and species-1 neighbours within each shell radius."""
+    """(N, 2 * len(SHELLS)) counts of species-0 and species-1 neighbors within each shell radius."""
     from glassml.geometry import NeighborQuery
 
     nb = NeighborQuery(positions, box).neighbors(max(SHELLS))

@@ -102,13 +102,24 @@ def _cli(*args, **kw):
                             stderr=subprocess.PIPE, env=env, **kw)
 
 
+def _complete_samples(out) -> int:
+    folder = out / "samples"
+    return len(list(folder.glob("*.npz"))) if folder.is_dir() else 0
+
+
 def test_sigkill_at_random_moments_then_resume_is_byte_identical(reference, tmp_path):
+    """SIGKILL each run a random moment after it has finished one more sample (so every kill
+    lands while work is under way, however fast the machine), three times, then resume."""
     out = tmp_path / "killed"
     rng = random.Random(2024)
     kills = 0
     for attempt in range(6):
+        done = _complete_samples(out)
         proc = _cli("simulate", "--preset", TINY, "--out", str(out), "--seed", "7", "--quiet")
-        time.sleep(rng.uniform(2.5, 7.0))
+        deadline = time.monotonic() + 240
+        while proc.poll() is None and _complete_samples(out) <= done and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(rng.uniform(0.0, 0.5))
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             kills += 1

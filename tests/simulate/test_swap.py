@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from glassml.errors import GlassmlError
-from glassml.simulate import _mc
+from glassml.simulate import montecarlo
 from glassml.simulate.swap import SwapMonteCarlo, swap_and_plain_runs
 
 
@@ -19,7 +19,7 @@ def test_swaps_permute_diameters_and_kernel_energy_matches_numpy(model):
     assert mc.accepted_swaps > 0 and mc.accepted_moves > 0
     np.testing.assert_array_equal(np.sort(mc.diameters), d0)  # swaps only exchange diameters
     assert not np.array_equal(mc.diameters, before)
-    e_kernel = _mc.total_energy(mc.x, mc.types, mc.diameters, mc.box, *mc._params, mc.rcut) / len(mc.x)
+    e_kernel = montecarlo.total_energy(mc.x, mc.types, mc.diameters, mc.box, *mc._params, mc.rcut) / len(mc.x)
     assert e_kernel == pytest.approx(mc.potential_energy_per_particle(), rel=1e-10)
     plain = SwapMonteCarlo(model, temperature=0.3, seed=5, p_swap=0.0, positions=mc.x, diameters=mc.diameters)
     d1 = plain.diameters.copy()
@@ -73,7 +73,7 @@ def test_kernel_verlet_list_is_the_neighbor_query_list(model, n):
     mc.run(20)
     x = mc.x + np.random.default_rng(1).integers(-2, 3, mc.x.shape) * mc.box  # unwrapped far away
     rlist = mc.rcut + mc.skin
-    start, nbr = _mc.build_list(x, mc.box, rlist)
+    start, nbr = montecarlo.build_list(x, mc.box, rlist)
     nb = NeighborQuery(x, mc.box).neighbors(rlist)
     np.testing.assert_array_equal(start, nb.offsets)
     np.testing.assert_array_equal(nbr, nb.j)

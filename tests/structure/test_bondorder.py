@@ -16,7 +16,6 @@ from glassml.structure.descriptors.bondorder import (
     RadialBondOrder,
     RadialDensity,
     SmoothedBondOrder,
-    Steinhardt,
     first_minimum_cutoffs,
 )
 

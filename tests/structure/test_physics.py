@@ -13,7 +13,6 @@ from glassml.structure.descriptors.physics import (
     Hexatic,
     LocalDensity,
     PhysicsInspired,
-    PotentialEnergy,
     TanakaTheta,
     VoronoiCells,
 )

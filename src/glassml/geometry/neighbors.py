@@ -118,7 +118,7 @@ def _offsets(i: np.ndarray, n: int) -> np.ndarray:
 
 def _sorted_full_list(i: np.ndarray, j: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Both directions of a half list, sorted by (i, j): a counting sort, O(pairs)."""
-    from glassml.geometry._kernels import csr_symmetrise
+    from glassml.geometry.kernels import csr_symmetrise
 
     return csr_symmetrise(i, j, n)
 
@@ -257,7 +257,7 @@ class NeighborQuery:
                 vec = self.box.minimum_image(self.positions[jj] - self.positions[ii])
                 dist = np.sqrt(np.einsum("pk,pk->p", vec, vec))
             else:
-                from glassml.geometry._kernels import pair_vectors
+                from glassml.geometry.kernels import pair_vectors
 
                 vec, dist = pair_vectors(self.positions, ii, jj, self.lengths, self.periodic)
         keep = dist < cutoff  # vesin includes r == cutoff within rounding; make it strict

@@ -18,7 +18,7 @@ import numpy as np
 
 from glassml.errors import GlassmlError
 from glassml.geometry import Box, NeighborQuery
-from glassml.simulate import _mc
+from glassml.simulate import montecarlo
 
 
 def _shift_list(query: NeighborQuery, radius: float):
@@ -58,7 +58,7 @@ def cage_state(model, positions, types, box, temperature: float, *, seed: int = 
     if not (np.isfinite(max_excursion) and max_excursion > 0 and np.isfinite(step) and step > 0):
         raise GlassmlError(f"step and max_excursion must be positive, got {step} and {max_excursion}")
     diam = np.ones(n) if diameters is None else np.array(diameters, dtype=np.float64)
-    params = _mc.model_params(model)
+    params = montecarlo.model_params(model)
     radius = model.max_cutoff(diameters) + 2.0 * max_excursion
     width = 2.0 * box.half_width
     if radius > width:
@@ -75,8 +75,8 @@ def cage_state(model, positions, types, box, temperature: float, *, seed: int = 
     seeds = rng.integers(1, 2**31 - 1, size=2)
     beta = 1.0 / temperature
     common = (types, diam, *params, start, nbr, shift, gstart, gnbr, gshift, float(max_excursion), beta, float(step))
-    _mc.cage_sweeps(y, y0, *common, int(n_equilibration), int(seeds[0]))
-    xsum, acc = _mc.cage_sweeps(y, y0, *common, int(n_production), int(seeds[1]))
+    montecarlo.cage_sweeps(y, y0, *common, int(n_equilibration), int(seeds[0]))
+    xsum, acc = montecarlo.cage_sweeps(y, y0, *common, int(n_production), int(seeds[1]))
     xsum = xsum + n_production * (x0 - y0)
     xc = xsum / n_production
     if return_info:

@@ -110,7 +110,7 @@ def equilibrate(engine, temperature: float, time: float, *, seed: int = 1, check
         total += check_time
         windows += 1
         h = len(s["potential_energy"]) // 2
-        drift, errs = {}, {}
+        drift = {}
         for key in ("potential_energy", "pressure"):
             m1, e1 = _block_stats(s[key][:h], 4)
             m2, e2 = _block_stats(s[key][h:], 4)

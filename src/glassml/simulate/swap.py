@@ -5,7 +5,7 @@ polydisperse, non-additive r^-12 model far below the mode-coupling temperature b
 *swap* moves to ordinary Metropolis Monte Carlo: with probability ``p_swap`` (they use 0.2) an
 attempt picks two particles and exchanges their diameters, accepted with the Metropolis rule.
 This module implements that algorithm in numba (Verlet lists with a skin, rebuilt when a
-particle has moved more than half the skin; :func:`glassml.simulate._mc.build_list` says why
+particle has moved more than half the skin; :func:`glassml.simulate.montecarlo.build_list` says why
 the kernel builds them itself).  :func:`swap_and_plain_runs` records the trajectories the
 speed-up is measured from: with and without swaps, from the same swap-equilibrated
 configuration at the same temperature; :func:`glassml.dynamics.relaxation.swap_speedup`
@@ -21,7 +21,7 @@ import numpy as np
 
 from glassml.errors import GlassmlError
 from glassml.geometry import as_positions
-from glassml.simulate import _mc
+from glassml.simulate import montecarlo
 from glassml.simulate.engine import lattice_positions
 from glassml.systems import get_model, polydisperse_diameters
 
@@ -68,7 +68,7 @@ class SwapMonteCarlo:
         self.rcut = self.model.max_cutoff(self.diameters)
         if np.any(self.box < 2 * (self.rcut + skin)):
             raise GlassmlError(f"box {self.box[0]:.3g} too small for N={n}: needs > {2 * (self.rcut + skin):.3g}")
-        self._params = _mc.model_params(self.model)
+        self._params = montecarlo.model_params(self.model)
         self.sweeps_done = 0
         self.accepted_moves = 0
         self.accepted_swaps = 0
@@ -76,7 +76,7 @@ class SwapMonteCarlo:
     def run(self, sweeps: int, *, record_every: int = 0, p_swap: float | None = None) -> np.ndarray:
         """Run ``sweeps`` sweeps; return positions recorded every ``record_every`` sweeps (unwrapped)."""
         p = self.p_swap if p_swap is None else float(p_swap)
-        traj, _, am, asw = _mc.mc_sweeps(
+        traj, _, am, asw = montecarlo.mc_sweeps(
             self.x, self.types, self.diameters, self.box, *self._params, self.rcut, self.skin,
             1.0 / self.temperature, self.step, p, int(sweeps), int(record_every), int(self.rng.integers(1, 2**31 - 1)))
         self.sweeps_done += int(sweeps)

@@ -177,7 +177,7 @@ def detect_format(path: str | os.PathLike) -> str:
     if path.is_dir():
         if Dataset.is_dataset(path):
             return "glassml"
-        raise GlassmlError(f"is a directory but not a glassml dataset (no glassml.json)", path)
+        raise GlassmlError("is a directory but not a glassml dataset (no glassml.json)", path)
     suffix = path.suffix.lower()
     for f in FORMATS.values():
         if suffix in f.suffixes and suffix != ".npz":

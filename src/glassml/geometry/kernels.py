@@ -1,4 +1,4 @@
-"""numba kernels of the neighbor query (private to :mod:`glassml.geometry`)."""
+"""numba kernels of the neighbor query: symmetrised CSR lists, minimum-image pair vectors, `fold`."""
 
 from __future__ import annotations
 

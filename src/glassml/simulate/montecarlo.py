@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from glassml.geometry._kernels import fold
+from glassml.geometry.kernels import fold
 from glassml.systems.models import POLY_NONADDITIVITY
 
 
