@@ -192,3 +192,16 @@ def test_points_outside_non_periodic_box_are_an_error():
 def test_malformed_input_is_an_error(pos, box):
     with pytest.raises(GlassmlError):
         NeighborQuery(pos, box)
+
+
+def test_geometry_neither_imports_torch_nor_needs_it():
+    """The ground layer stays light: a neighbor list does not pull in torch (vesin's optional import)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, numpy as np; from glassml.geometry import NeighborQuery; "
+            "nb = NeighborQuery(np.random.default_rng(0).uniform(0, 5, (50, 3)), 5.0).neighbors(1.5); "
+            "print(nb.n_pairs > 0, 'torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["True", "False"]
