@@ -58,7 +58,7 @@ def check_split(ds: Dataset) -> dict[str, list[str]]:
     split = ds.split
     for part in ("train", "val", "test"):
         if not split[part]:
-            raise GlassmlError(f"the '{part}' split is empty; a benchmark needs train, val and test samples", ds.path)
+            raise GlassmlError(f"the '{part}' split is empty; a benchmark needs train, val and test samples: run `glassml split DATASET --val N{' --test N' if part == 'test' else ''} --seed S`", ds.path)
     for a, b in (("train", "test"), ("val", "test"), ("train", "val")):
         both = sorted(set(split[a]) & set(split[b]))
         if both:

@@ -1,4 +1,4 @@
-"""Store commands: ``glassml info``, ``glassml verify``, ``glassml convert``."""
+"""Store commands: ``glassml info``, ``glassml verify``, ``glassml convert``, ``glassml split``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from glassml.cli.app import app, console, print_json, stdout
-from glassml.store import Dataset
+from glassml.store import Dataset, resplit
 
 
 def _print_summary(summary: dict) -> None:
@@ -98,3 +98,25 @@ def convert(
         print_json(summary)
     else:
         console.print(f"wrote {summary['n_samples']} samples to {dst} (verified: {summary['verified']['complete']})")
+
+
+@app.command()
+def split(
+    dataset: Path = typer.Argument(..., help="A glassml dataset directory."),
+    val: str = typer.Option(..., "--val", help="Validation samples: a count N or a fraction of all samples in (0, 1), drawn from the samples outside the test split."),
+    test: Optional[str] = typer.Option(None, "--test", help="Test samples (N or fraction), re-drawn from all samples; needs --force when the test split is not empty. Default: keep the test split."),
+    seed: int = typer.Option(..., "--seed", help="Seed of the draws; the same seed gives the same split."),
+    force: bool = typer.Option(False, "--force", help="Allow re-drawing a non-empty test split (its samples may move into training)."),
+    json_: bool = typer.Option(False, "--json", help="Machine-readable output on stdout."),
+) -> None:
+    """Set or change the train/validation/test split; only the manifest changes, the change is recorded in it."""
+    change = resplit(Dataset.open(dataset), val=val, test=test, seed=seed, force=force)
+    if json_:
+        print_json(change.as_dict())
+        return
+    sizes, before = change.sizes, change.previous
+    now = f"train {sizes['train']}, val {sizes['val']}, test {sizes['test']}"
+    if change.changed:
+        stdout.print(f"{dataset}: split {now} (was train {before['train']}, val {before['val']}, test {before['test']})", markup=False)
+    else:
+        stdout.print(f"{dataset}: split unchanged ({now})", markup=False)

@@ -12,10 +12,11 @@ from glassml.store.dataset import (
     species_counts,
 )
 from glassml.store.npzio import load_arrays, write_npz
+from glassml.store.split import SplitChange, resplit, split_size
 from glassml.store.validate import validate_sample
 
 __all__ = [
-    "ARRAY_DOC", "MANIFEST", "POSITIONS", "Dataset", "descriptor_array", "position_kind", "species_counts", "Sample", "VerifyReport", "load_arrays", "write_npz", "validate_sample",
+    "ARRAY_DOC", "MANIFEST", "POSITIONS", "Dataset", "descriptor_array", "position_kind", "species_counts", "Sample", "VerifyReport", "SplitChange", "resplit", "split_size", "load_arrays", "write_npz", "validate_sample",
     "read_any", "write_any", "convert",
 ]
 
