@@ -88,7 +88,7 @@ def test_polydisperse_diameters_follow_the_model():
 
 
 def test_unknown_model_is_a_user_error():
-    assert set(list_models()) == {"ka3d", "ka2d", "poly-swap-2d", "poly-swap-3d"}
+    assert set(list_models()) == {"ka3d", "ka3d-sf", "ka2d", "poly-swap-2d", "poly-swap-3d"}
     with pytest.raises(GlassmlError, match="unknown model"):
         get_model("ka4d")
     m = get_model("ka2d")

@@ -1,4 +1,5 @@
-"""``glassml simulate``: run a simulation campaign into a dataset directory."""
+"""``glassml simulate``: run a simulation campaign into a dataset directory; ``glassml states``:
+inherent and cage states of any dataset."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from glassml.cli.app import app, console, listed_help, names
+from glassml.cli.app import app, console, listed_help, names, print_json
 from glassml.errors import GlassmlError
 
 
@@ -47,3 +48,36 @@ def simulate(
         f"{run['atom_steps_per_second'] / 1e6:.2f} M atom-steps/s overall",
         highlight=False,
     )
+
+
+@app.command()
+def states(
+    dataset: Path = typer.Argument(..., help="A glassml dataset directory."),
+    inherent: bool = typer.Option(True, "--inherent/--no-inherent", help="Compute initial_positions_inherent (FIRE)."),
+    cage: bool = typer.Option(True, "--cage/--no-cage", help="Compute initial_positions_cage (Alkemade et al. 2023)."),
+    force_tolerance: float = typer.Option(1e-6, "--force-tolerance", help="Accept an inherent state when max |F_i| is below this."),
+    max_iterations: int = typer.Option(100_000, "--max-iterations", help="FIRE iteration limit per sample."),
+    cage_sweeps: int = typer.Option(1000, "--cage-sweeps", help="Monte Carlo sweeps averaged for a cage state."),
+    temperature: Optional[float] = typer.Option(None, "--temperature", help="Cage-sampler temperature (default: the dataset's)."),
+    model: Optional[str] = typer.Option(None, "--model", help="glassml model to use instead of the dataset's (e.g. ka3d-sf for GlassBench/BOTAN KA)."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the cage samplers (each sample's derives from it and its name)."),
+    workers: int = typer.Option(1, "--workers", "-w", help="Samples computed at once (threads, one LAMMPS instance each)."),
+    force: bool = typer.Option(False, "--force", help="Recompute samples whose states are up to date."),
+    json_: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
+) -> None:
+    """Compute the inherent and cage states of every sample of a dataset (resumable)."""
+    from glassml.simulate import compute_states
+
+    summary = compute_states(dataset, inherent=inherent, cage=cage, force_tolerance=force_tolerance,
+                             max_iterations=max_iterations, cage_sweeps=cage_sweeps, temperature=temperature,
+                             model=model, seed=seed, workers=workers, force=force, show_progress=not json_)
+    if json_:
+        print_json(summary)
+        return
+    parts = []
+    for kind in ("inherent", "cage"):
+        if kind in summary:
+            parts.append(f"{kind}: {len(summary[kind]['computed'])} computed, {len(summary[kind]['up_to_date'])} up to date")
+    if summary.get("mean_energy_per_particle") is not None:
+        parts.append(f"mean inherent-state energy {summary['mean_energy_per_particle']:.6f} per particle")
+    console.print(f"{summary['path']} ({summary['model']}, {summary['truncation']}): " + "; ".join(parts), highlight=False)

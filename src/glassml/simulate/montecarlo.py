@@ -1,6 +1,6 @@
 """Numba Monte Carlo kernels shared by the cage-state and swap Monte Carlo samplers.
 
-Pair energies follow :class:`glassml.systems.Model` exactly: ``eps * (base(x) + C0 + C2 x^2 + C4 x^4)``
+Pair energies follow :class:`glassml.systems.Model` exactly: ``eps * (base(x) + C0 + C1 x + C2 x^2 + C4 x^4)``
 with x = r / sigma_ab, ``base`` = 4 (x^-12 - x^-6) (Lennard-Jones) or x^-12 (soft spheres), zero
 beyond the cutoff; sigma_ab from the species table or, for polydisperse models, the non-additive
 rule ``(s_i + s_j)/2 (1 - a |s_i - s_j|)`` on per-particle diameters
@@ -23,7 +23,7 @@ from glassml.systems.models import POLY_NONADDITIVITY
 
 def model_params(model):
     """Flat parameter tuple of a model for the kernels."""
-    c0, c2, c4 = model.smoothing
+    c0, c1, c2, c4 = model.truncation_terms
     return (
         np.ascontiguousarray(model.epsilon, dtype=np.float64),
         np.ascontiguousarray(model.sigma, dtype=np.float64),
@@ -31,6 +31,7 @@ def model_params(model):
         POLY_NONADDITIVITY,
         float(model.cutoff_ratio) ** 2,
         float(c0),
+        float(c1),
         float(c2),
         float(c4),
         model.base == "lj",
@@ -38,7 +39,7 @@ def model_params(model):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _pair(i, j, r2, types, diam, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj):
+def _pair(i, j, r2, types, diam, eps, sig, poly, nonadd, rc2, c0, c1, c2, c4, lj):
     if poly:
         si = diam[i]
         sj = diam[j]
@@ -56,7 +57,10 @@ def _pair(i, j, r2, types, diam, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj):
         a = 4.0 * (i6 * i6 - i6)
     else:
         a = i6 * i6
-    return e * (a + c0 + c2 * x2 + c4 * x2 * x2)
+    v = a + c0 + c2 * x2 + c4 * x2 * x2
+    if c1 != 0.0:  # shifted-force truncation: a term linear in x
+        v += c1 * np.sqrt(x2)
+    return e * v
 
 
 @njit(cache=True, nogil=True)
@@ -102,7 +106,7 @@ def build_list(x, box, rlist):
 
 
 @njit(cache=True, nogil=True)
-def _energy_of(i, xi, x, box, start, nbr, skip, types, diam, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj):
+def _energy_of(i, xi, x, box, start, nbr, skip, types, diam, eps, sig, poly, nonadd, rc2, c0, c1, c2, c4, lj):
     d = x.shape[1]
     u = 0.0
     for m in range(start[i], start[i + 1]):
@@ -113,12 +117,12 @@ def _energy_of(i, xi, x, box, start, nbr, skip, types, diam, eps, sig, poly, non
         for k in range(d):
             dx = fold(x[j, k] - xi[k], box[k])
             r2 += dx * dx
-        u += _pair(i, j, r2, types, diam, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj)
+        u += _pair(i, j, r2, types, diam, eps, sig, poly, nonadd, rc2, c0, c1, c2, c4, lj)
     return u
 
 
 @njit(cache=True, nogil=True)
-def mc_sweeps(x, types, diam, box, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj, rcut, skin,
+def mc_sweeps(x, types, diam, box, eps, sig, poly, nonadd, rc2, c0, c1, c2, c4, lj, rcut, skin,
               beta, delta, p_swap, n_sweeps, record_every, seed):
     """Metropolis sweeps (N attempts each) of displacement moves and, with probability ``p_swap``,
     diameter swaps.  Positions stay unwrapped.  Returns (positions recorded every ``record_every``
@@ -145,12 +149,12 @@ def mc_sweeps(x, types, diam, box, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj, 
                 dj = diam[j]
                 if di == dj:
                     continue
-                old = _energy_of(i, x[i], x, box, start, nbr, j, types, diam, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj)
-                old += _energy_of(j, x[j], x, box, start, nbr, i, types, diam, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj)
+                old = _energy_of(i, x[i], x, box, start, nbr, j, types, diam, eps, sig, poly, nonadd, rc2, c0, c1, c2, c4, lj)
+                old += _energy_of(j, x[j], x, box, start, nbr, i, types, diam, eps, sig, poly, nonadd, rc2, c0, c1, c2, c4, lj)
                 diam[i] = dj
                 diam[j] = di
-                new = _energy_of(i, x[i], x, box, start, nbr, j, types, diam, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj)
-                new += _energy_of(j, x[j], x, box, start, nbr, i, types, diam, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj)
+                new = _energy_of(i, x[i], x, box, start, nbr, j, types, diam, eps, sig, poly, nonadd, rc2, c0, c1, c2, c4, lj)
+                new += _energy_of(j, x[j], x, box, start, nbr, i, types, diam, eps, sig, poly, nonadd, rc2, c0, c1, c2, c4, lj)
                 du = new - old
                 if du <= 0.0 or np.random.random() < np.exp(-beta * du):
                     acc_swap += 1
@@ -161,8 +165,8 @@ def mc_sweeps(x, types, diam, box, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj, 
             i = np.random.randint(n)
             for k in range(d):
                 trial[k] = x[i, k] + delta * (2.0 * np.random.random() - 1.0)
-            old = _energy_of(i, x[i], x, box, start, nbr, -1, types, diam, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj)
-            new = _energy_of(i, trial, x, box, start, nbr, -1, types, diam, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj)
+            old = _energy_of(i, x[i], x, box, start, nbr, -1, types, diam, eps, sig, poly, nonadd, rc2, c0, c1, c2, c4, lj)
+            new = _energy_of(i, trial, x, box, start, nbr, -1, types, diam, eps, sig, poly, nonadd, rc2, c0, c1, c2, c4, lj)
             du = new - old
             if du <= 0.0 or np.random.random() < np.exp(-beta * du):
                 for k in range(d):
@@ -182,16 +186,16 @@ def mc_sweeps(x, types, diam, box, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj, 
 
 
 @njit(cache=True, nogil=True)
-def total_energy(x, types, diam, box, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj, rcut):
+def total_energy(x, types, diam, box, eps, sig, poly, nonadd, rc2, c0, c1, c2, c4, lj, rcut):
     start, nbr = build_list(x, box, rcut)
     u = 0.0
     for i in range(x.shape[0]):
-        u += _energy_of(i, x[i], x, box, start, nbr, -1, types, diam, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj)
+        u += _energy_of(i, x[i], x, box, start, nbr, -1, types, diam, eps, sig, poly, nonadd, rc2, c0, c1, c2, c4, lj)
     return 0.5 * u
 
 
 @njit(cache=True, nogil=True)
-def _energy_shift(i, xi, x, start, nbr, shift, types, diam, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj):
+def _energy_shift(i, xi, x, start, nbr, shift, types, diam, eps, sig, poly, nonadd, rc2, c0, c1, c2, c4, lj):
     d = x.shape[1]
     u = 0.0
     for m in range(start[i], start[i + 1]):
@@ -200,12 +204,12 @@ def _energy_shift(i, xi, x, start, nbr, shift, types, diam, eps, sig, poly, nona
         for k in range(d):
             dx = x[j, k] + shift[m, k] - xi[k]
             r2 += dx * dx
-        u += _pair(i, j, r2, types, diam, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj)
+        u += _pair(i, j, r2, types, diam, eps, sig, poly, nonadd, rc2, c0, c1, c2, c4, lj)
     return u
 
 
 @njit(cache=True, nogil=True)
-def cage_sweeps(x, x0, types, diam, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj,
+def cage_sweeps(x, x0, types, diam, eps, sig, poly, nonadd, rc2, c0, c1, c2, c4, lj,
                 start, nbr, shift, gstart, gnbr, gshift, rmax, beta, delta, n_sweeps, seed):
     """Metropolis sweeps with every particle confined to the Voronoi cell of its position in ``x0``.
 
@@ -239,8 +243,8 @@ def cage_sweeps(x, x0, types, diam, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj,
                     break
             if outside:
                 continue
-            du = _energy_shift(i, trial, x, start, nbr, shift, types, diam, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj)
-            du -= _energy_shift(i, x[i], x, start, nbr, shift, types, diam, eps, sig, poly, nonadd, rc2, c0, c2, c4, lj)
+            du = _energy_shift(i, trial, x, start, nbr, shift, types, diam, eps, sig, poly, nonadd, rc2, c0, c1, c2, c4, lj)
+            du -= _energy_shift(i, x[i], x, start, nbr, shift, types, diam, eps, sig, poly, nonadd, rc2, c0, c1, c2, c4, lj)
             if du <= 0.0 or np.random.random() < np.exp(-beta * du):
                 for k in range(d):
                     x[i, k] = trial[k]

@@ -3,6 +3,9 @@
 * ``ka3d``: ``pair_style lj/cut`` with per-pair cutoffs 2.5 sigma_ab and ``pair_modify shift
   yes`` — exactly the truncated-and-shifted Kob–Andersen potential (OPT and OPENMP variants
   exist, so ``suffix opt``/``suffix omp`` accelerate it).
+* ``ka3d-sf``: ``pair_style lj/smooth/linear`` with the same per-pair cutoffs — LAMMPS's
+  shifted-force Lennard-Jones, ``V(r) - V(r_c) - (r - r_c) V'(r_c)`` (no OPT variant; ``suffix
+  opt`` falls back to the plain style, ``suffix omp`` has one).
 * ``ka2d``: LJ plus a quartic smoothing polynomial has no native LAMMPS style, so it goes
   through ``pair_style table`` with tables written from :meth:`Model.pair_energy` and
   :meth:`Model.pair_force_magnitude` (energies and forces from the same formulas, so the
@@ -80,15 +83,17 @@ def pair_commands(model, table_dir: str | os.PathLike | None = None) -> list[str
         )
     cmds = [f"mass {a + 1} {m:.17g}" for a, m in enumerate(model.masses)]
     k = model.n_species
-    if model.base == "lj" and model.truncation == "shift":
-        cmds.append(f"pair_style lj/cut {model.max_cutoff():.17g}")
+    if model.base == "lj" and model.truncation in ("shift", "shifted-force"):
+        style = "lj/cut" if model.truncation == "shift" else "lj/smooth/linear"
+        cmds.append(f"pair_style {style} {model.max_cutoff():.17g}")
         for a in range(k):
             for b in range(a, k):
                 cmds.append(
                     f"pair_coeff {a + 1} {b + 1} {model.epsilon[a, b]:.17g} {model.sigma[a, b]:.17g} "
                     f"{float(model.cutoff(a, b)):.17g}"
                 )
-        cmds.append("pair_modify shift yes")
+        if model.truncation == "shift":
+            cmds.append("pair_modify shift yes")
         return cmds
     if table_dir is None:
         raise GlassmlError(f"model {model.name} is tabulated in LAMMPS: a directory for the table file is needed")

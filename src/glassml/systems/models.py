@@ -11,6 +11,12 @@ Models
     rho = 1.2, cut at 2.5 sigma_ab and shifted so that V(r_c) = 0 (the classic truncated-and-
     shifted convention, LAMMPS ``pair_modify shift yes``).  GlassBench's KA data set (Jung et al.,
     "Roadmap on machine learning glassy dynamics", arXiv:2311.14752) uses N = 4096 at rho = 1.2.
+``ka3d-sf``
+    The same mixture with the *shifted-force* truncation at 2.5 sigma_ab,
+    ``V(r) - V(r_c) - (r - r_c) V'(r_c)`` (energy and force both vanish at the cutoff; LAMMPS
+    ``pair_style lj/smooth/linear``).  GlassBench's analysis code (StructDynGlass) treats the
+    GlassBench/BOTAN KA configurations with this variant, so their inherent states and energies
+    are computed with it.
 ``ka2d``
     GlassBench's two-dimensional ternary Lennard-Jones mixture (roadmap above; Jung, Biroli and
     Berthier, PRL 130, 238202 (2023); Scalliet, Guiselin and Berthier, PRX 12, 041028 (2022)):
@@ -87,7 +93,7 @@ class Model:
 
     Attributes
     ----------
-    name: registry name (``"ka3d"``, ``"ka2d"``, ``"poly-swap-2d"``, ``"poly-swap-3d"``).
+    name: registry name (``"ka3d"``, ``"ka3d-sf"``, ``"ka2d"``, ``"poly-swap-2d"``, ``"poly-swap-3d"``).
     dimension: 2 or 3.
     species: species names, index = glassml species integer.
     composition: number fraction of each species (sums to 1).
@@ -96,7 +102,8 @@ class Model:
     epsilon, sigma: (K, K) pair energy and length scales (for the polydisperse model, the
         length is per pair from the ``diameters``; ``sigma`` is then [[1]]).
     cutoff_ratio: cutoff in units of sigma_ab.
-    truncation: ``"shift"`` (V - V(r_c)) or ``"smooth"`` (quartic polynomial, V, V', V'' = 0).
+    truncation: ``"shift"`` (V - V(r_c)), ``"shifted-force"`` (V - V(r_c) - (r - r_c) V'(r_c))
+        or ``"smooth"`` (quartic polynomial, V, V', V'' = 0).
     base: ``"lj"`` (12-6 Lennard-Jones) or ``"r12"`` (inverse-power 12 soft spheres).
     polydisperse: per-particle diameters (sample array ``diameters``) set sigma_ij.
     temperatures: characteristic temperatures (for documentation and presets).
@@ -197,12 +204,35 @@ class Model:
         return float(self.cutoff_ratio * self.sigma.max())
 
     @property
-    def smoothing(self) -> tuple[float, float, float]:
-        """(C0, C2, C4) per eps for ``truncation == "smooth"``; the shift (C0, 0, 0) otherwise."""
+    def truncation_terms(self) -> tuple[float, float, float, float]:
+        """(C0, C1, C2, C4) per eps: the pair energy is ``eps (base(x) + C0 + C1 x + C2 x^2 + C4 x^4)``
+        below the cutoff, x = r / sigma_ab.
+
+        ``shift``: C0 = -base(x_c).  ``smooth``: :func:`smoothing_coefficients`.
+        ``shifted-force``: C1 = -base'(x_c), C0 = -base(x_c) + x_c base'(x_c), i.e.
+        ``V(r) - V(r_c) - (r - r_c) V'(r_c)``.
+        """
+        xc = np.array([self.cutoff_ratio])
+        a, da, _ = _base(self.base, xc)
         if self.truncation == "smooth":
-            return smoothing_coefficients(self.base, self.cutoff_ratio)
-        a, _, _ = _base(self.base, np.array([self.cutoff_ratio]))
-        return (-float(a[0]), 0.0, 0.0)
+            c0, c2, c4 = smoothing_coefficients(self.base, self.cutoff_ratio)
+            return (c0, 0.0, c2, c4)
+        if self.truncation == "shift":
+            return (-float(a[0]), 0.0, 0.0, 0.0)
+        if self.truncation == "shifted-force":
+            return (float(-a[0] + xc[0] * da[0]), float(-da[0]), 0.0, 0.0)
+        raise GlassmlError(f"model {self.name}: unknown truncation {self.truncation!r}")
+
+    @property
+    def smoothing(self) -> tuple[float, float, float]:
+        """(C0, C2, C4) per eps for ``truncation == "smooth"``; the shift (C0, 0, 0) for ``"shift"``.
+
+        A shifted-force model also has a linear term: use :attr:`truncation_terms`.
+        """
+        c0, c1, c2, c4 = self.truncation_terms
+        if c1 != 0.0:
+            raise GlassmlError(f"model {self.name} ({self.truncation}) has a linear term; use truncation_terms")
+        return (c0, c2, c4)
 
     # ------------------------------------------------------------------ the potential
     def pair_energy(self, r, ti, tj, sigma_i=None, sigma_j=None) -> np.ndarray:
@@ -217,9 +247,9 @@ class Model:
         x = r / s
         with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
             a, _, _ = _base(self.base, x)
-            c0, c2, c4 = self.smoothing
+            c0, c1, c2, c4 = self.truncation_terms
             x2 = x * x
-            v = e * (a + c0 + c2 * x2 + c4 * x2 * x2)
+            v = e * (a + c0 + c1 * x + c2 * x2 + c4 * x2 * x2)
         return np.where(x < self.cutoff_ratio, v, 0.0)
 
     def pair_force_magnitude(self, r, ti, tj, sigma_i=None, sigma_j=None) -> np.ndarray:
@@ -230,8 +260,8 @@ class Model:
         x = r / s
         with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
             _, da, _ = _base(self.base, x)
-            _, c2, c4 = self.smoothing
-            f = -e / s * (da + 2 * c2 * x + 4 * c4 * x**3)
+            _, c1, c2, c4 = self.truncation_terms
+            f = -e / s * (da + c1 + 2 * c2 * x + 4 * c4 * x**3)
         return np.where(x < self.cutoff_ratio, f, 0.0)
 
     # ------------------------------------------------------------------ whole configurations
@@ -298,6 +328,21 @@ _MODELS: dict[str, Model] = {
         temperatures={"T_MCT": 0.435, "T_onset": 1.0},
         reference="Kob & Andersen, PRE 51, 4626 (1995)",
     ),
+    "ka3d-sf": Model(
+        name="ka3d-sf",
+        dimension=3,
+        species=("A", "B"),
+        composition=(0.8, 0.2),
+        density=1.2,
+        masses=(1.0, 1.0),
+        epsilon=KA3D_EPSILON,
+        sigma=KA3D_SIGMA,
+        cutoff_ratio=2.5,
+        truncation="shifted-force",
+        temperatures={"T_MCT": 0.435, "T_onset": 1.0},
+        reference="Kob & Andersen, PRE 51, 4626 (1995); shifted-force truncation as in GlassBench "
+                  "(Jung et al., arXiv:2311.14752)",
+    ),
     "ka2d": Model(
         name="ka2d",
         dimension=2,
@@ -349,7 +394,7 @@ _MODELS: dict[str, Model] = {
 
 #: Other names under which datasets and manifests refer to the models (after lower-casing and
 #: ``_`` -> ``-``): GlassBench calls the 3D Kob-Andersen mixture "KA".
-MODEL_ALIASES = {"ka": "ka3d", "kob-andersen": "ka3d", "ka2d-ternary": "ka2d"}
+MODEL_ALIASES = {"ka": "ka3d", "kob-andersen": "ka3d", "ka2d-ternary": "ka2d", "ka3d-shifted-force": "ka3d-sf"}
 
 
 def list_models() -> list[str]:
@@ -358,7 +403,7 @@ def list_models() -> list[str]:
 
 
 def get_model(name) -> Model:
-    """The model called ``name`` (``ka3d``, ``ka2d``, ``poly-swap-2d``, ``poly-swap-3d``, or an
+    """The model called ``name`` (``ka3d``, ``ka3d-sf``, ``ka2d``, ``poly-swap-2d``, ``poly-swap-3d``, or an
     alias in :data:`MODEL_ALIASES`; case and ``_``/``-`` do not matter).
 
     Also accepts a :class:`Model` (returned as is) or a dataset's model record
