@@ -44,3 +44,12 @@ def ka2d_tc40(shared_data) -> Path:
 def botan_ka3d_tc07(shared_data) -> Path:
     """BOTAN's Kob-Andersen 3D, N = 4096, T = 0.44, training configuration 1, time code 07."""
     return _present(shared_data / "botan-ka3d" / "T0.44" / "train" / "isoconfig_N4096T0.44_1_tc07.npz")
+
+
+@pytest.fixture(scope="session")
+def ka2d_inherent(ka2d_tc05):
+    """``(box, positions, types)`` of the GlassBench KA2D inherent structure, species 0..2."""
+    import numpy as np
+
+    with np.load(ka2d_tc05) as f:
+        return float(f["box"]), f["initial_positions_inherent"].astype(np.float64), f["types"].astype(np.int64) - 1

@@ -135,3 +135,22 @@ def propensity_dataset(path: str | os.PathLike, *, n_samples: int = 10, n: int =
                                              "ceiling": ceiling}
     ds.save_manifest()
     return Dataset.open(path)
+
+
+def jittered_lattice(n: int = 300, seed: int = 0, model: str = "ka3d", jitter: float = 0.15):
+    """``(box, positions, types)``: a jittered simple-cubic arrangement of ``n`` particles at the
+    model's density, species in the model's proportions and randomly placed, centred on 0.
+
+    Not an equilibrated liquid; a dense, disordered input for descriptors and energies.
+    """
+    from glassml.systems import get_model
+
+    m = get_model(model)
+    box = m.box_for(n)
+    d = len(box)
+    g = int(np.ceil(n ** (1 / d)))
+    a = box[0] / g
+    grid = np.stack(np.meshgrid(*[np.arange(g)] * d, indexing="ij"), -1).reshape(-1, d)[:n] * a
+    rng = np.random.default_rng(seed)
+    pos = grid + rng.uniform(-jitter, jitter, grid.shape) - box / 2
+    return box, pos, rng.permutation(m.types_for(n))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from glassml.data import jittered_lattice
 from glassml.errors import GlassmlError
 from glassml.structure.descriptors.base import Configuration
 from glassml.structure.descriptors.physics import (
@@ -18,23 +19,6 @@ from glassml.structure.descriptors.physics import (
 )
 
 
-@pytest.fixture(scope="module")
-def ka2d(ka2d_tc05):
-    with np.load(ka2d_tc05) as f:
-        return float(f["box"]), f["initial_positions_inherent"].astype(np.float64), f["types"].astype(np.int64) - 1
-
-
-def ka3d_config(n=300, seed=0):
-    from glassml.systems import get_model
-
-    m = get_model("ka3d")
-    box = m.box_for(n)
-    g = int(np.ceil(n ** (1 / 3)))
-    a = box[0] / g
-    grid = np.stack(np.meshgrid(*[np.arange(g)] * 3, indexing="ij"), -1).reshape(-1, 3)[:n] * a
-    rng = np.random.default_rng(seed)
-    pos = grid + rng.uniform(-0.15, 0.15, grid.shape) - box / 2
-    return box, pos, rng.permutation(m.types_for(n))
 
 
 def slow_jung(pos, box, types, e, c, lengths, cutoff, k):
@@ -59,8 +43,8 @@ def slow_jung(pos, box, types, e, c, lengths, cutoff, k):
     return np.stack(out, 1)
 
 
-def test_jung_matches_brute_force_2d(ka2d):
-    L, pos, types = ka2d
+def test_jung_matches_brute_force_2d(ka2d_inherent):
+    L, pos, types = ka2d_inherent
     sel = np.arange(len(pos))  # whole configuration, brute force is O(N^2) = 1.7M pairs
     conf = Configuration(pos[sel], L, types[sel], model="ka2d")
     desc = PhysicsInspired(lengths=[0, 1, 2.5], cutoff=6.0)
@@ -72,7 +56,7 @@ def test_jung_matches_brute_force_2d(ka2d):
 
 
 def test_jung_3d_default_cutoff_is_capped_by_half_box():
-    box, pos, types = ka3d_config()
+    box, pos, types = jittered_lattice()
     desc = PhysicsInspired()
     X = desc.compute(Configuration(pos, box, types, model="ka3d"))
     assert desc.cutoff_used <= box[0] / 2
@@ -80,7 +64,7 @@ def test_jung_3d_default_cutoff_is_capped_by_half_box():
 
 
 def test_jung_needs_a_model():
-    box, pos, types = ka3d_config()
+    box, pos, types = jittered_lattice()
     with pytest.raises(GlassmlError, match="model"):
         PhysicsInspired().compute(Configuration(pos, box, types))
 
@@ -108,7 +92,7 @@ def test_tanaka_theta_3d_matches_a_slow_reference():
     the full 3x3x3 periodic replica built here."""
     from scipy.spatial import Delaunay
 
-    box, pos, types = ka3d_config(n=125, seed=3)
+    box, pos, types = jittered_lattice(n=125, seed=3)
     sig = np.array([[1.0, 0.8], [0.8, 0.88]])
     tt = TanakaTheta().compute(Configuration(pos, box, types, model="ka3d"))[:, 0]
     n = len(pos)
@@ -137,10 +121,10 @@ def test_tanaka_theta_3d_matches_a_slow_reference():
     np.testing.assert_allclose(tt, ref, atol=1e-10)
 
 
-def test_psi6_matches_scipy_delaunay_neighbors(ka2d):
+def test_psi6_matches_scipy_delaunay_neighbors(ka2d_inherent):
     from scipy.spatial import Delaunay
 
-    L, pos, types = ka2d
+    L, pos, types = ka2d_inherent
     psi = Hexatic().compute(Configuration(pos, L, types))[:, 0]
     wrapped = np.mod(pos, L)
     shifts = np.array([(a, b) for a in (-1, 0, 1) for b in (-1, 0, 1)]) * L
@@ -155,8 +139,8 @@ def test_psi6_matches_scipy_delaunay_neighbors(ka2d):
     np.testing.assert_allclose(full, ref, atol=1e-6)
 
 
-def test_tanaka_theta_uses_model_sizes(ka2d):
-    L, pos, types = ka2d
+def test_tanaka_theta_uses_model_sizes(ka2d_inherent):
+    L, pos, types = ka2d_inherent
     tt = TanakaTheta().compute(Configuration(pos, L, types, model="ka2d"))[:, 0]
     assert np.all(tt >= 0) and 0.02 < tt.mean() < 0.3
     with pytest.raises(GlassmlError, match="model"):
@@ -164,7 +148,7 @@ def test_tanaka_theta_uses_model_sizes(ka2d):
 
 
 def test_density_baseline():
-    box, pos, types = ka3d_config()
+    box, pos, types = jittered_lattice()
     X = LocalDensity(length=1.0, cutoff=3.0).compute(Configuration(pos, box, types))[:, 0]
     d = pos[None] - pos[:, None]
     d -= box * np.round(d / box)
@@ -174,7 +158,7 @@ def test_density_baseline():
 
 
 def test_psi6_is_2d_only():
-    box, pos, types = ka3d_config()
+    box, pos, types = jittered_lattice()
     with pytest.raises(GlassmlError, match="two-dimensional"):
         Hexatic().compute(Configuration(pos, box, types))
 
@@ -214,10 +198,10 @@ def test_voronoi_surfaces_follow_a_permutation():
         np.testing.assert_allclose(a.surface[perm], b.surface, rtol=1e-5)
 
 
-def test_delaunay_neighbors_are_the_voronoi_neighbors(ka2d):
+def test_delaunay_neighbors_are_the_voronoi_neighbors(ka2d_inherent):
     from glassml.structure.descriptors.physics import DelaunayNeighbors
 
-    L, pos, types = ka2d
+    L, pos, types = ka2d_inherent
     conf = Configuration(pos, L, types)
     dn = DelaunayNeighbors(conf)
     vc = VoronoiCells(conf)
@@ -233,7 +217,7 @@ def test_jung_pair_list_and_all_pairs_paths_agree():
     from glassml.structure.kernels import exp_weighted_sums, exp_weighted_sums_allpairs
     from glassml.structure.descriptors.physics import common_base
 
-    box, pos, types = ka3d_config(n=300, seed=4)
+    box, pos, types = jittered_lattice(n=300, seed=4)
     conf = Configuration(pos, box, types)
     vals = np.random.default_rng(1).normal(size=(len(pos), 3))
     lengths = np.array([1.0, 2.0, 2.5])

@@ -8,26 +8,11 @@ import tempfile
 import numpy as np
 import pytest
 
+from glassml.data import jittered_lattice
 from glassml.structure import Configuration, PotentialEnergy
 from glassml.systems import get_model
 
 
-@pytest.fixture(scope="module")
-def ka2d(ka2d_tc05):
-    with np.load(ka2d_tc05) as f:
-        return float(f["box"]), f["initial_positions_inherent"].astype(np.float64), f["types"].astype(np.int64) - 1
-
-
-def ka3d_config(n=300, seed=0):
-    """A jittered simple-cubic arrangement at the KA density, species in KA proportions."""
-    m = get_model("ka3d")
-    box = m.box_for(n)
-    g = int(np.ceil(n ** (1 / 3)))
-    a = box[0] / g
-    grid = np.stack(np.meshgrid(*[np.arange(g)] * 3, indexing="ij"), -1).reshape(-1, 3)[:n] * a
-    rng = np.random.default_rng(seed)
-    pos = grid + rng.uniform(-0.15, 0.15, grid.shape) - box / 2
-    return box, pos, rng.permutation(m.types_for(n))
 
 
 def lammps_pe_atom(model, x, types, box):
@@ -56,14 +41,14 @@ def lammps_pe_atom(model, x, types, box):
 
 
 def test_epot_matches_lammps_pe_atom_ka3d():
-    box, pos, types = ka3d_config()
+    box, pos, types = jittered_lattice()
     ours = PotentialEnergy().compute(Configuration(pos, box, types, model="ka3d"))[:, 0]
     ref = lammps_pe_atom(get_model("ka3d"), pos, types, box)
     np.testing.assert_allclose(ours, ref, atol=1e-8)
 
 
-def test_epot_matches_lammps_pe_atom_ka2d(ka2d):
-    L, pos, types = ka2d
+def test_epot_matches_lammps_pe_atom_ka2d(ka2d_inherent):
+    L, pos, types = ka2d_inherent
     ours = PotentialEnergy().compute(Configuration(pos, L, types, model="ka2d"))[:, 0]
     ref = lammps_pe_atom(get_model("ka2d"), pos, types, np.array([L, L]))
     # LAMMPS interpolates the smoothed KA2D potential from a 20000-point table

@@ -5,16 +5,9 @@ glassml uses."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from glassml.structure import Configuration, VoronoiCells
 from glassml.structure.harmonics import spherical_harmonics
-
-
-@pytest.fixture(scope="module")
-def ka2d(ka2d_tc05):
-    with np.load(ka2d_tc05) as f:
-        return float(f["box"]), f["initial_positions_inherent"].astype(np.float64), f["types"].astype(np.int64) - 1
 
 
 def test_spherical_harmonics_match_scipy():
@@ -32,10 +25,10 @@ def test_spherical_harmonics_match_scipy():
             np.testing.assert_allclose(y[:, l, m], sp.sph_harm_y(l, m, theta, phi), atol=1e-12)
 
 
-def test_voronoi_matches_scipy_2d(ka2d):
+def test_voronoi_matches_scipy_2d(ka2d_inherent):
     from scipy.spatial import Voronoi
 
-    L, pos, types = ka2d
+    L, pos, types = ka2d_inherent
     conf = Configuration(pos, L, types)
     cells = VoronoiCells(conf)
     wrapped = np.mod(pos, L)
