@@ -65,6 +65,10 @@ def test_leaderboard_and_figures(bench):
     html = (out / "report.html").read_text()
     assert html.count("<img ") >= 6 and "data:image/png;base64," in html
     assert "Provenance" in html and "&quot;seed&quot;: 0" in html
+    # the report says which positions and descriptors each model read
+    assert "arrays read" in html and "desc_boattini" in html
+    if "cage" in MODELS:
+        assert "initial_positions_cage" in html
 
 
 def test_transferability_matrix(bench):

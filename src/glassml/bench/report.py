@@ -71,6 +71,7 @@ def leaderboard_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
                 "mse_A_tau": (sc.get("mse", {}).get("A") or [None] * (tau + 1))[tau] if sc else None,
                 "train_seconds": e.get("train_seconds"), "seed": e.get("seed"),
                 "note": e.get("reason", ""),
+                "inputs": ", ".join(e.get("inputs") or []),
             })
     rank = lambda r: (r["dataset"], r["pearson_A_tau"] is None, -(r["pearson_A_tau"] or 0.0))  # noqa: E731
     return sorted(rows, key=rank)
@@ -258,11 +259,13 @@ all test configurations, per time, beside the replica ceiling. Models were selec
 
 def _table(rows: list[dict[str, Any]]) -> str:
     head = ("<tr><th>dataset</th><th>model</th><th>status</th><th>Pearson A at tau_alpha</th><th>ceiling</th>"
-            "<th>fraction of ceiling</th><th>mean Pearson A</th><th>Spearman A at tau_alpha</th><th>train s</th><th>note</th></tr>")
+            "<th>fraction of ceiling</th><th>mean Pearson A</th><th>Spearman A at tau_alpha</th><th>train s</th>"
+            "<th>arrays read (positions, descriptors)</th><th>note</th></tr>")
     body = "".join(
         f"<tr><td>{html.escape(r['dataset'])}</td><td>{html.escape(r['model'])}</td><td>{html.escape(str(r['status']))}</td>"
         f"<td>{_fmt(r['pearson_A_tau'])}</td><td>{_fmt(r['ceiling_tau'])}</td><td>{_fmt(r['fraction_of_ceiling'], 2)}</td>"
         f"<td>{_fmt(r['mean_pearson_A'])}</td><td>{_fmt(r['spearman_A_tau'])}</td><td>{_fmt(r['train_seconds'], 1)}</td>"
+        f"<td style='text-align:left'>{html.escape(r['inputs'])}</td>"
         f"<td style='text-align:left'>{html.escape(str(r['note'])[:160])}</td></tr>"
         for r in rows)
     return f"<table>{head}{body}</table>"
