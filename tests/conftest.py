@@ -53,3 +53,12 @@ def ka2d_inherent(ka2d_tc05):
 
     with np.load(ka2d_tc05) as f:
         return float(f["box"]), f["initial_positions_inherent"].astype(np.float64), f["types"].astype(np.int64) - 1
+
+
+@pytest.fixture(scope="session")
+def ka2d_tc05_arrays(ka2d_tc05) -> dict:
+    """Every array of the GlassBench KA2D time-code-05 file, loaded once."""
+    import numpy as np
+
+    with np.load(ka2d_tc05) as f:
+        return {k: f[k] for k in f.files}

@@ -154,3 +154,23 @@ def jittered_lattice(n: int = 300, seed: int = 0, model: str = "ka3d", jitter: f
     rng = np.random.default_rng(seed)
     pos = grid + rng.uniform(-jitter, jitter, grid.shape) - box / 2
     return box, pos, rng.permutation(m.types_for(n))
+
+
+def random_walk(seed: int = 0, n: int = 80, n_replicas: int = 4, n_times: int = 3, box: float = 7.0):
+    """``(x0, displacements, box)``: ``n`` particles at random in a periodic cube and Gaussian
+    random-walk displacements (T, R, N, 3) of step 0.25, for observables with known limits."""
+    rng = np.random.default_rng(seed)
+    x0 = rng.uniform(0, box, (n, 3))
+    steps = rng.normal(0, 0.25, (n_times, n_replicas, n, 3))
+    return x0, np.cumsum(steps, axis=0), np.full(3, box)
+
+
+def isoconfigurational(x0: np.ndarray, displacements: np.ndarray, box, types=None, times=None):
+    """An :class:`glassml.dynamics.Isoconfigurational` ensemble from initial positions and
+    displacements (T, R, N, d); species 0 and times 1..T unless given."""
+    from glassml.dynamics import from_arrays
+
+    t = np.arange(1, displacements.shape[0] + 1, dtype=float) if times is None else times
+    types = np.zeros(len(x0), np.int64) if types is None else types
+    return from_arrays({"types": types, "box": box, "initial_positions": x0,
+                        "positions": x0[None, None] + displacements, "times": t})

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from glassml.dynamics import from_arrays
+from glassml.data import isoconfigurational as iso_of
 from glassml.dynamics.observables import (
     Observables,
     chi4,
@@ -24,12 +24,6 @@ from glassml.dynamics.observables import (
 )
 
 RTOL = 1e-6
-
-
-def iso_of(x0, disp, box, types=None, times=None):
-    t = np.arange(1, disp.shape[0] + 1, dtype=float) if times is None else times
-    types = np.zeros(len(x0), np.int64) if types is None else types
-    return from_arrays({"types": types, "box": box, "initial_positions": x0, "positions": x0[None, None] + disp, "times": t})
 
 
 def test_hand_built_moments_overlap_and_chi4():

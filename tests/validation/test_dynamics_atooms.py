@@ -9,24 +9,11 @@ import warnings
 import numpy as np
 import pytest
 
-from glassml.dynamics import from_arrays
+from glassml.data import isoconfigurational as iso_of, random_walk
 from glassml.dynamics.observables import Observables, lattice_vectors, non_gaussian_parameter, shell_vectors
 from glassml.dynamics.targets import cage_relative_propensity, initial_neighbors
 
 RTOL = 1e-6
-
-
-def iso_of(x0, disp, box):
-    t = np.arange(1, disp.shape[0] + 1, dtype=float)
-    types = np.zeros(len(x0), np.int64)
-    return from_arrays({"types": types, "box": box, "initial_positions": x0, "positions": x0[None, None] + disp, "times": t})
-
-
-def random_walk(seed=0, n=80, reps=4, times=3, box=7.0):
-    rng = np.random.default_rng(seed)
-    x0 = rng.uniform(0, box, (n, 3))
-    steps = rng.normal(0, 0.25, (times, reps, n, 3))
-    return x0, np.cumsum(steps, axis=0), np.full(3, box)
 
 
 def atooms_trajectory(frames, box):

@@ -7,17 +7,8 @@ from __future__ import annotations
 import tempfile
 
 import numpy as np
-import pytest
 
 from glassml.systems import energies_and_forces, get_model
-
-
-@pytest.fixture(scope="module")
-def glassbench(ka2d_tc05):
-    if not ka2d_tc05.exists():
-        pytest.skip(f"GlassBench sample not found at {ka2d_tc05}")
-    d = np.load(ka2d_tc05)
-    return {k: d[k] for k in d.files}
 
 
 def _lammps_pe_forces(model, x, types, box):
@@ -43,11 +34,11 @@ def _lammps_pe_forces(model, x, types, box):
         lmp.close()
 
 
-def test_lammps_realises_the_ka2d_potential(glassbench):
+def test_lammps_realises_the_ka2d_potential(ka2d_tc05_arrays):
     m = get_model("ka2d")
-    box = np.full(2, float(glassbench["box"]))
-    x = np.mod(glassbench["initial_positions"], box)
-    t = glassbench["types"] - 1
+    box = np.full(2, float(ka2d_tc05_arrays["box"]))
+    x = np.mod(ka2d_tc05_arrays["initial_positions"], box)
+    t = ka2d_tc05_arrays["types"] - 1
     pe, f = _lammps_pe_forces(m, x, t, box)
     e, f2, _ = energies_and_forces(m, x, t, box)
     np.testing.assert_allclose(pe, e, atol=2e-5)

@@ -127,6 +127,8 @@ class Box:
         """Half the smallest perpendicular width among the periodic directions (``inf`` if none)."""
         if not self.periodic.any():
             return float("inf")
+        if not self.is_triclinic:
+            return 0.5 * float(self.lengths[self.periodic].min())
         # width along axis k = volume / |area of the face spanned by the other lattice vectors|
         widths = 1.0 / np.linalg.norm(self._inverse, axis=0)
         return 0.5 * float(widths[self.periodic].min())

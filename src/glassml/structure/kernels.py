@@ -85,6 +85,25 @@ def angular_symmetry(offsets, j, vectors, distances, types, n_species, xis, lamb
     return out
 
 
+@nb.njit(cache=True, inline="always")
+def _add_pair(acc, a, b, ta, tb, r, g_all, values, inv, base_inv, powers):
+    """Add pair (a, b) at distance r to one thread's accumulator of :func:`exp_weighted_sums`."""
+    u = math.exp(-r * base_inv) if base_inv > 0.0 else 0.0
+    for l in range(inv.shape[0]):
+        w = _ipow(u, powers[l]) if base_inv > 0.0 else math.exp(-r * inv[l])
+        acc[a, l, tb, 0] += w
+        acc[a, l, g_all, 0] += w
+        acc[b, l, ta, 0] += w
+        acc[b, l, g_all, 0] += w
+        for v in range(values.shape[1]):
+            wa = w * values[b, v]
+            wb = w * values[a, v]
+            acc[a, l, tb, 1 + v] += wa
+            acc[a, l, g_all, 1 + v] += wa
+            acc[b, l, ta, 1 + v] += wb
+            acc[b, l, g_all, 1 + v] += wb
+
+
 @nb.njit(cache=True, parallel=True)
 def exp_weighted_sums(i, j, d, types, n_species, lengths, values, nt, base_inv, powers):
     """Per-thread accumulation over a half pair list of exponentially weighted sums.
@@ -112,21 +131,7 @@ def exp_weighted_sums(i, j, d, types, n_species, lengths, values, nt, base_inv, 
             b = j[k]
             ta = types[a]
             tb = types[b]
-            r = d[k]
-            u = math.exp(-r * base_inv) if base_inv > 0.0 else 0.0
-            for l in range(nl):
-                w = _ipow(u, powers[l]) if base_inv > 0.0 else math.exp(-r * inv[l])
-                acc[t, a, l, tb, 0] += w
-                acc[t, a, l, g_all, 0] += w
-                acc[t, b, l, ta, 0] += w
-                acc[t, b, l, g_all, 0] += w
-                for v in range(nv):
-                    wa = w * values[b, v]
-                    wb = w * values[a, v]
-                    acc[t, a, l, tb, 1 + v] += wa
-                    acc[t, a, l, g_all, 1 + v] += wa
-                    acc[t, b, l, ta, 1 + v] += wb
-                    acc[t, b, l, g_all, 1 + v] += wb
+            _add_pair(acc[t], a, b, ta, tb, d[k], g_all, values, inv, base_inv, powers)
     out = np.zeros((n, nl, n_species + 1, nv + 1))
     for t in range(nt):
         out += acc[t]
@@ -249,22 +254,7 @@ def exp_weighted_sums_allpairs(positions, box, periodic, cutoff, types, n_specie
                     r2 += dx * dx
                 if r2 >= c2:
                     continue
-                r = math.sqrt(r2)
-                tb = types[b]
-                u = math.exp(-r * base_inv) if base_inv > 0.0 else 0.0
-                for l in range(nl):
-                    w = _ipow(u, powers[l]) if base_inv > 0.0 else math.exp(-r * inv[l])
-                    acc[t, a, l, tb, 0] += w
-                    acc[t, a, l, g_all, 0] += w
-                    acc[t, b, l, ta, 0] += w
-                    acc[t, b, l, g_all, 0] += w
-                    for v in range(nv):
-                        wa = w * values[b, v]
-                        wb = w * values[a, v]
-                        acc[t, a, l, tb, 1 + v] += wa
-                        acc[t, a, l, g_all, 1 + v] += wa
-                        acc[t, b, l, ta, 1 + v] += wb
-                        acc[t, b, l, g_all, 1 + v] += wb
+                _add_pair(acc[t], a, b, ta, types[b], math.sqrt(r2), g_all, values, inv, base_inv, powers)
     out = np.zeros((n, nl, n_species + 1, nv + 1))
     for t in range(nt):
         out += acc[t]

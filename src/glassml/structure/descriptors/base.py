@@ -105,11 +105,9 @@ class Configuration:
         return self._derived[key]
 
     def capped_cutoff(self, cutoff: float) -> float:
-        """``cutoff``, shortened to just under half the shortest periodic box length when it is
+        """``cutoff``, shortened to just under :attr:`glassml.geometry.Box.half_width` when it is
         longer (the longest cutoff a minimum-image pair search allows)."""
-        if self.periodic.any():
-            cutoff = min(cutoff, 0.5 * float(self.box[self.periodic].min()) * (1 - 1e-9))
-        return cutoff
+        return min(cutoff, self.query.box.half_width * (1 - 1e-9))
 
     def neighbors(self, cutoff: float) -> Neighbors:
         """Full sorted neighbor list within ``cutoff`` (shared, cached)."""
