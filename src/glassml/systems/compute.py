@@ -23,12 +23,7 @@ def neighbor_pairs(positions: np.ndarray, box, cutoff: float):
     return NeighborQuery(positions, box).half_pairs(cutoff, all_images=True, return_vectors=True)
 
 
-def energies_and_forces(model, positions, types, box, diameters=None):
-    """Per-particle energies (N,) (half of each pair energy to each partner), forces (N, d) and virial.
-
-    Returns ``(energy_per_particle, forces, virial)`` with ``virial = sum_pairs r_ij . f_ij``
-    (so the pressure is ``(N T + virial / d) / V``).
-    """
+def _check_inputs(model, positions, types, diameters):
     x = np.asarray(positions, dtype=float)
     types = np.asarray(types)
     n = len(x)
@@ -44,15 +39,40 @@ def energies_and_forces(model, positions, types, box, diameters=None):
         diameters = np.asarray(diameters, float)
         if diameters.shape != (n,):
             raise GlassmlError(f"diameters must have shape ({n},), got {diameters.shape}")
+    return x, types, diameters
+
+
+def _pair_diameters(model, diameters, i, j):
+    return (diameters[i], diameters[j]) if model.polydisperse else (None, None)
+
+
+def _half_sums(i: np.ndarray, j: np.ndarray, v: np.ndarray, n: int) -> np.ndarray:
+    """``e_k = 1/2 sum over pairs containing k of v``: each pair's value split between its two particles."""
+    return 0.5 * (np.bincount(i, v, minlength=n) + np.bincount(j, v, minlength=n))
+
+
+def potential_energies(model, positions, types, box, diameters=None) -> np.ndarray:
+    """Per-particle potential energy (N,): half of each pair energy to each partner, as LAMMPS'
+    ``compute pe/atom`` reports for pair interactions."""
+    x, types, diameters = _check_inputs(model, positions, types, diameters)
+    i, j, _, r = neighbor_pairs(x, box, model.max_cutoff(diameters))
+    v = model.pair_energy(r, types[i], types[j], *_pair_diameters(model, diameters, i, j))
+    return _half_sums(i, j, v, len(x))
+
+
+def energies_and_forces(model, positions, types, box, diameters=None):
+    """Per-particle energies (N,) (as :func:`potential_energies`), forces (N, d) and virial.
+
+    Returns ``(energy_per_particle, forces, virial)`` with ``virial = sum_pairs r_ij . f_ij``
+    (so the pressure is ``(N T + virial / d) / V``).
+    """
+    x, types, diameters = _check_inputs(model, positions, types, diameters)
+    n = len(x)
     i, j, vec, r = neighbor_pairs(x, box, model.max_cutoff(diameters))
-    si = sj = None
-    if model.polydisperse:
-        si, sj = diameters[i], diameters[j]
+    si, sj = _pair_diameters(model, diameters, i, j)
     v = model.pair_energy(r, types[i], types[j], si, sj)
     fmag = model.pair_force_magnitude(r, types[i], types[j], si, sj)
-    e = np.zeros(n)
-    np.add.at(e, i, 0.5 * v)
-    np.add.at(e, j, 0.5 * v)
+    e = _half_sums(i, j, v, n)
     fvec = (fmag / np.where(r > 0, r, 1.0))[:, None] * vec  # force on j from i (repulsive: along vec)
     f = np.zeros_like(x)
     for k in range(x.shape[1]):

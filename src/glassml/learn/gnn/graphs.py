@@ -51,12 +51,9 @@ def neighbor_graph(conf: Configuration, cutoff: float, *, self_edges: bool) -> t
 def local_potential_energy(conf: Configuration) -> np.ndarray:
     """Per-particle potential energy (half of each pair energy) of the configuration, with its
     interaction model (:mod:`glassml.systems`); an input of Pezzicoli et al. (2024)."""
-    from glassml.systems.compute import energies_and_forces
-
     if conf.model is None:
         raise GlassmlError("node input 'potential_energy' needs the interaction model: build the Configuration with model=... (e.g. 'ka3d')")
-    energy, _, _ = energies_and_forces(conf.model, conf.positions, conf.types, conf.box, conf.diameters)
-    return energy
+    return conf.energies()
 
 
 def node_inputs(conf: Configuration, keys: Sequence[str]) -> np.ndarray:

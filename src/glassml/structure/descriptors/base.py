@@ -122,24 +122,15 @@ class Configuration:
     def energies(self) -> np.ndarray:
         """Per-particle potential energy ``e_i = 1/2 sum_j V(r_ij)`` from the model (cached).
 
-        The pair potential is the one of :mod:`glassml.systems` (the single source of truth);
-        this is what LAMMPS' ``compute pe/atom`` reports for pair interactions.
+        Computed by :func:`glassml.systems.potential_energies` (the one source of pair
+        energies); this is what LAMMPS' ``compute pe/atom`` reports for pair interactions.
         """
         if self._energies is None:
             if self.model is None:
                 raise GlassmlError("energy descriptors need a model: pass model=... (e.g. 'ka3d', 'ka2d')")
-            m = self.model
-            cutoff = m.max_cutoff(self.diameters)
-            i, j, d = self.query.half_pairs(cutoff)
-            if m.polydisperse:
-                if self.diameters is None:
-                    raise GlassmlError(f"model {m.name} is polydisperse: the sample needs 'diameters'")
-                v = m.pair_energy(d, self.types[i], self.types[j], self.diameters[i], self.diameters[j])
-            else:
-                v = m.pair_energy(d, self.types[i], self.types[j])
-            n = self.n_particles
-            e = 0.5 * (np.bincount(i, v, minlength=n) + np.bincount(j, v, minlength=n))
-            self._energies = e
+            from glassml.systems.compute import potential_energies
+
+            self._energies = potential_energies(self.model, self.positions, self.types, self.query.box, self.diameters)
         return self._energies
 
 
