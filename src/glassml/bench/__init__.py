@@ -7,6 +7,8 @@
   configurations) a learner takes, and its predictions back into one (T, N) array per sample.
 * :mod:`glassml.bench.run` — the main job: simulate, targets, descriptors, train every
   registered model that can run, score on the test split, report.
+* :mod:`glassml.bench.crossval` — K-fold cross-validation by configuration over the train and
+  validation samples, for datasets too small for one test split to decide.
 * :mod:`glassml.bench.report` — the self-contained HTML report, PNG figures, leaderboard CSV.
 """
 

@@ -138,12 +138,17 @@ def campaign_preset(ds: Dataset) -> str | None:
     return None
 
 
-def fingerprint(ds: Dataset, name: str, est_cls: type, seed: int, target: str, params: dict | None = None) -> str:
-    """What a trained model depends on: the split samples' checksums, model, parameters, seed, target."""
+def fingerprint(ds: Dataset, name: str, est_cls: type, seed: int, target: str, params: dict | None = None,
+                parts: dict[str, Sequence[str]] | None = None) -> str:
+    """What a trained model depends on: the samples' checksums, model, parameters, seed, target.
+
+    ``parts`` maps a role to sample names (default: the dataset's train and val splits).
+    """
     h = hashlib.sha256()
     samples = ds.manifest["samples"]
-    for part in ("train", "val"):
-        for n in ds.split[part]:
+    parts = {p: ds.split[p] for p in ("train", "val")} if parts is None else parts
+    for part, names in parts.items():
+        for n in names:
             h.update(f"{part}:{n}:{samples[n].get('sha256')}".encode())
     h.update(f"{name}:{est_cls.__module__}.{est_cls.__qualname__}:{seed}:{target}:{__version__}".encode())
     h.update(json.dumps(params or {}, sort_keys=True, default=str).encode())

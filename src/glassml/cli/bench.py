@@ -120,6 +120,45 @@ def run(
     _summarise(summary, out)
 
 
+@bench_app.command("cv", cls=listed_help(models=names("Comma-separated model names (default: every registered model)", _models)))
+def cv(
+    dataset: Path = typer.Option(..., "--dataset", help="A dataset with targets; its train + val samples are cross-validated."),
+    out: Path = typer.Option(..., "--out", help="Output directory (resumable: run again to continue)."),
+    folds: int = typer.Option(5, help="Number of folds (configurations held out in turn)."),
+    seed: int = typer.Option(0, help="Seed for the fold assignment and training."),
+    models: Optional[str] = typer.Option(None, help="Comma-separated model names (listed in --help)."),
+    target: str = typer.Option("md_prop", help="Target to learn and score."),
+    quiet: bool = typer.Option(False, help="No progress output."),
+    param: Optional[list[str]] = typer.Option(None, help="Model parameter MODEL.NAME=VALUE (JSON value); repeatable."),
+    json_: bool = typer.Option(False, "--json", help="Print the scores as JSON on stdout."),
+) -> None:
+    """K-fold cross-validation by configuration over the train + val samples (the test split is untouched)."""
+    from glassml.bench.crossval import cross_validate
+
+    names_ = None if models is None else models.split(",")
+    result = cross_validate(dataset, out, folds=folds, models=names_, seed=seed, target=target,
+                            params=parse_params(param), show_progress=not quiet)
+    if json_:
+        print_json(result)
+        return
+    from rich.table import Table
+
+    c = result["ceiling"][result["tau_index"]] if result.get("ceiling") else None
+    table = Table(title=f"{result['label']}: Pearson(A) at tau_alpha, {folds}-fold cross-validation"
+                  + ("" if c is None else f" (ceiling {c:.3f})"))
+    for col in ("model", "mean ± se", "pooled", "/ ceiling"):
+        table.add_column(col, justify="left" if col == "model" else "right")
+    for name, e in result["models"].items():
+        if e["status"] != "ok":
+            table.add_row(name, e["status"], "", "")
+            continue
+        mean, se, pooled = e["pearson_tau_mean"], e["pearson_tau_se"], e["pearson_tau_pooled"]
+        table.add_row(name, "–" if mean is None else f"{mean:.3f} ± {se or 0:.3f}", "–" if pooled is None else f"{pooled:.3f}",
+                      "" if c is None or pooled is None else f"{pooled / c:.2f}")
+    stdout.print(table)
+    console.print(f"scores: {(out / 'crossval.csv').resolve()}", highlight=False)
+
+
 @app.command()
 def demo(
     out: Path = typer.Option(Path("demo-out"), "--out", help="Output directory."),

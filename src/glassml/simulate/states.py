@@ -123,7 +123,7 @@ def find_inherent_state(model: Model | str, positions, types, box, *, diameters=
         from glassml.simulate.protocols import inherent_state
 
         with _LAMMPS_LOCK:
-            engine = LammpsEngine(model, x0, types, box)
+            engine = LammpsEngine(model, x0, types, box, sort=True)  # a fresh engine: deterministic
         try:
             x, info = inherent_state(engine, x0, force_tolerance=force_tolerance, max_iterations=max_iterations)
             iterations = int(engine.lmp.extract_global("ntimestep"))
