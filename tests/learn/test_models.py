@@ -13,6 +13,8 @@ from glassml.errors import GlassmlError
 from glassml.learn import FeatureEstimator, NotFittedError, PropensityEstimator, get_estimator, registry
 
 FEATURE_MODELS = sorted(n for n, c in registry().items() if c.kind == "features")
+#: the learners that fit a map from structure to target (the unsupervised order parameter does not)
+SUPERVISED = {n for n in FEATURE_MODELS if getattr(registry()[n], "supervised", True)}
 #: smaller grids for the slow learner, chosen by parameter name (a learner without them ignores them)
 SMALL = {"widths": (16,), "loss_weights": ((0.05, 0.05),), "max_epochs": 150, "patience": 20}
 
@@ -60,7 +62,7 @@ def test_fit_predict_generalises_and_save_load_identical(ds, rows, name, tmp_pat
     r = _pearson_a(pred, te)
     ceiling = np.array(ds.manifest["targets"]["md_prop"]["ceiling"])
     # a real signal on unseen configurations, within the ceiling
-    assert np.all(r > 0.3), r
+    assert np.all(r > (0.3 if name in SUPERVISED else 0.2)), r
     assert np.all(r < ceiling + 0.05), (r, ceiling)
     assert est.info_["seed"] == 3 and est.info_["selection"] == "validation data"
     est.save(tmp_path / "m.npz")
@@ -72,7 +74,7 @@ def test_fit_predict_generalises_and_save_load_identical(ds, rows, name, tmp_pat
     np.testing.assert_array_equal(np.concatenate([p.T for p in per_sample]), pred)
 
 
-@pytest.mark.parametrize("name", FEATURE_MODELS)
+@pytest.mark.parametrize("name", sorted(SUPERVISED))
 def test_overfits_two_samples(tmp_path, name):
     """On a 2-sample training set (scored on those same samples) the model fits far above chance."""
     small = make_dataset(tmp_path / "two", n_samples=4, n=120, seed=7, noise=0.0)
@@ -94,7 +96,7 @@ def test_without_validation_a_held_out_part_of_training_selects(rows, name):
     b = cls(**_small(cls, seed=0)).fit(tr.X, tr.y, species=tr.species, groups=tr.groups)
     assert "of 6 training configurations held out" in a.info_["selection"]
     np.testing.assert_array_equal(a.predict(te.X, species=te.species), b.predict(te.X, species=te.species))
-    assert np.all(_pearson_a(a.predict(te.X, species=te.species), te) > 0.3)
+    assert np.all(_pearson_a(a.predict(te.X, species=te.species), te) > (0.3 if name in SUPERVISED else 0.05))
 
 
 def test_one_time_target_gives_one_column_predictions(rows):

@@ -29,6 +29,7 @@ from glassml.learn.base import (
 from glassml.learn.glassmlp import GlassMLP
 from glassml.learn.linear import BoattiniRidge, CageLinear, CombinedRidge
 from glassml.learn.softness import Softness
+from glassml.learn.unsupervised import UnsupervisedOrder
 
 if importlib.util.find_spec("torch") is not None:
     from glassml.learn import gnn  # noqa: F401  (graph learners: Bapst GNN, BOTAN, SE(3))

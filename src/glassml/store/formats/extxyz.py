@@ -5,6 +5,11 @@ Needed keys: ``Lattice="a1 a2 a3 b1 b2 b3 c1 c2 c3"`` (orthogonal only) and
 positions may be called ``pos`` or ``position``, as atooms writes them).  ``pbc="T T F"`` marks
 a 2-D system (z is dropped); ``Time=`` gives the frame's time, else ``Step=`` × ``Timestep=``.  Positions
 are read as they are (taken as unwrapped); writers keep glassml's centred coordinates.
+
+Two simpler column headers are read too (as partycls's sample files have them): atooms' xyz
+(``columns:name,pos cell:a,b,c step:S dt:D``) and RUMD's (``columns=type,x,y,z,...
+sim_box=RectangularSimulationBox,Lx,Ly,Lz``); extra columns are read as strings and ignored.
+A name ending in ``.gz`` is read through gzip (pass ``--format extxyz``).
 """
 
 from __future__ import annotations
@@ -28,6 +33,52 @@ POSITION_NAMES = ("pos", "position", "positions")
 def parse_comment(line: str) -> dict[str, str]:
     """``key=value`` pairs of an extended XYZ comment line (quotes removed, keys lower-case)."""
     return {k.lower(): v.strip('"') for k, v in _KV_RE.findall(line)}
+
+
+def _column_header(info: dict[str, str], line: str) -> dict[str, str]:
+    """A comment line in the simple column formats of atooms/partycls (``columns:name,pos
+    cell:a,b,c step:S dt:D``) or RUMD (``columns=type,x,y,z,... sim_box=RectangularSimulationBox,Lx,Ly,Lz``),
+    rewritten as extended-XYZ keys (``Properties``, ``Lattice``, ``Step``, ``Timestep``).
+    Other lines are returned unchanged."""
+    if "properties" in info or "lattice" in info:
+        return info
+    colon = {k.lower(): v for k, v in re.findall(r"(\w+):(\S+)", line) if "=" not in v}
+    columns = info.get("columns") or colon.get("columns")
+    if "sim_box" in info:
+        sides = info["sim_box"].split(",")[1:4]
+    elif "cell" in colon:
+        sides = colon["cell"].split(",")
+    else:
+        return info
+    if not columns:
+        return info
+    props, names = [], [c.strip().lower() for c in columns.split(",")]
+    k = 0
+    while k < len(names):
+        name = names[k]
+        if name in ("name", "species", "type"):
+            props.append("species:S:1")
+        elif name in POSITION_NAMES:
+            props.append("pos:R:3")
+        elif names[k:k + 3] == ["x", "y", "z"]:
+            props.append("pos:R:3")
+            k += 2
+        else:
+            props.append(f"{name}:S:1")
+        k += 1
+    out = dict(info)
+    out["properties"] = ":".join(props)
+    if len(sides) == 2:  # a 2-D file: a unit z side, not periodic
+        sides = [*sides, "1"]
+        out["pbc"] = "T T F"
+    out["lattice"] = " ".join(sides[i] if i == j else "0" for i in range(3) for j in range(3))
+    step = colon.get("step") or info.get("timestepindex")
+    if step is not None:
+        out["step"] = step
+    dt = colon.get("dt") or (info["integrator"].split(",")[1] if "integrator" in info and "," in info["integrator"] else None)
+    if dt is not None:
+        out["timestep"] = dt
+    return out
 
 
 def _properties(spec: str, line_no: int, path: Path) -> tuple[list[tuple[str, str, int]], int]:
@@ -115,8 +166,14 @@ def read_extxyz_frames(path: Path, dimension: int | None = None) -> list[Frame]:
     if not path.is_file():
         raise GlassmlError("file does not exist" if not path.exists() else "is not a file", path)
     try:
-        lines = path.read_text().splitlines()
-    except UnicodeDecodeError:
+        if path.suffix == ".gz":
+            import gzip
+
+            with gzip.open(path, "rt") as fh:
+                lines = fh.read().splitlines()
+        else:
+            lines = path.read_text().splitlines()
+    except (UnicodeDecodeError, OSError):
         raise GlassmlError("is not a text file (extended XYZ expected)", path) from None
     while lines and not lines[-1].strip():
         lines.pop()
@@ -130,7 +187,7 @@ def read_extxyz_frames(path: Path, dimension: int | None = None) -> list[Frame]:
         n = int(head)
         if i + 2 + n > len(lines):
             raise GlassmlError(f"line {len(lines)}: file ends early (truncated?): frame at line {i + 1} needs {n} atom lines", path)
-        frames.append(_frame(lines, i, n, parse_comment(lines[i + 1]), dimension, path))
+        frames.append(_frame(lines, i, n, _column_header(parse_comment(lines[i + 1]), lines[i + 1]), dimension, path))
         i += 2 + n
     return frames
 
