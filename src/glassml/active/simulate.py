@@ -1,0 +1,328 @@
+"""Active Brownian particles in LAMMPS (BROWNIAN package), written as ordinary glassml datasets.
+
+The overdamped ABP runs on ``fix brownian/sphere`` (Euler–Maruyama for positions and the
+dipole that carries the orientation) with ``fix propel/self dipole F_a``.  LAMMPS has no
+per-particle constant torque, so chiral ABPs (``omega != 0``) use the exact equivalent: the
+rotational noise of an isotropic particle does not depend on its orientation, so
+``theta_i(t) = phi_i(t) + omega t`` where ``phi_i`` is the achiral Brownian angle LAMMPS
+integrates, and the propulsion ``F_a (cos theta_i, sin theta_i)`` is applied with ``fix
+addforce`` from per-atom variables.  The underdamped active Langevin variant uses ``fix
+langevin`` (translation and rotation) with ``fix nve/sphere update dipole`` and ``fix
+propel/self``.
+
+A dataset holds one trajectory per sample: ``positions`` (T, 1, N, 2) unwrapped,
+``orientations`` (T, 1, N) unwrapped angles, ``times`` (T,), ``box``, ``types`` and
+``initial_positions``; the manifest records the :class:`~glassml.active.models.ABPModel`, the
+time step and the state point.  Writing is sample by sample, atomic and resumable.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from glassml.active.models import ABPModel, Harmonic, WCA, Yukawa, packing_fraction
+from glassml.errors import GlassmlError
+from glassml.geometry import Box
+from glassml.progress import ProgressBar, say
+from glassml.simulate.engine import lammps_seed, lattice_positions
+from glassml.systems.lammps import load_lammps
+
+
+def _f(v) -> str:
+    return repr(float(v))
+
+
+class ABPEngine:
+    """One system of active particles in a LAMMPS instance (atom style ``hybrid sphere dipole``).
+
+    Parameters
+    ----------
+    model: the :class:`~glassml.active.models.ABPModel`.
+    positions: (N, 2) initial positions.
+    box: (2,) box lengths.
+    orientations: (N,) initial angles (radians).
+    seed: seed of the LAMMPS noise.
+    timestep: the integration step ``dt``.
+    """
+
+    def __init__(self, model: ABPModel, positions, box, orientations, *, seed: int, timestep: float = 1e-4):
+        self.model = model
+        x = np.asarray(positions, dtype=float)
+        self.n = n = len(x)
+        self.box = np.asarray(box, dtype=float).reshape(2)
+        if x.shape != (n, 2) or np.shape(orientations) != (n,):
+            raise GlassmlError(f"ABP engine needs positions (N, 2) and orientations (N,); got {x.shape}, {np.shape(orientations)}")
+        if np.any(self.box < 2 * model.pair.cutoff):
+            raise GlassmlError(f"box {self.box.tolist()} is shorter than twice the cutoff {model.pair.cutoff:g}; use more particles")
+        if not (np.isfinite(timestep) and timestep > 0):
+            raise GlassmlError(f"time step must be positive, got {timestep}")
+        self.timestep = float(timestep)
+        self.cell = Box(self.box)
+        lammps = load_lammps()
+        self._tmp = tempfile.TemporaryDirectory(prefix="glassml-abp-")
+        self.lmp = lammps.lammps(cmdargs=["-log", "none", "-screen", "none", "-nocite"])
+        self.commands(
+            "units lj", "dimension 2", "atom_style hybrid sphere dipole", "atom_modify map array sort 0 0.0",
+            "boundary p p p",
+            f"region box block 0 {_f(self.box[0])} 0 {_f(self.box[1])} -0.5 0.5", "create_box 1 box",
+        )
+        xw = self.cell.wrap(x)
+        self.lmp.create_atoms(n, list(range(1, n + 1)), [1] * n, np.column_stack([xw, np.zeros(n)]).ravel().tolist())
+        area = np.pi * (model.diameter / 2) ** 2
+        self.commands(f"set group all diameter {_f(model.diameter)}", f"set group all density/disc {_f(model.mass / area)}")
+        self._set_dipoles(np.asarray(orientations, dtype=float))
+        self.commands(*model.pair.lammps_commands())
+        self.commands("neighbor 0.3 bin", "neigh_modify every 1 delay 0 check yes", f"timestep {_f(self.timestep)}")
+        self._integrator(seed)
+        self.commands("fix twod all enforce2d")
+        self._primed = False
+        self.steps_run = 0
+        self._theta = np.asarray(orientations, dtype=float).copy()
+
+    # ------------------------------------------------------------------ set-up
+    def _set_dipoles(self, theta: np.ndarray) -> None:
+        mu = np.column_stack([np.cos(theta), np.sin(theta), np.zeros(self.n), np.ones(self.n)])
+        self.lmp.scatter_atoms("mu", 1, 4, np.ctypeslib.as_ctypes(np.ascontiguousarray(mu.ravel())))
+
+    def _integrator(self, seed: int) -> None:
+        m = self.model
+        temp = m.temperature
+        if m.dynamics == "overdamped":
+            gamma_t = 1.0 / m.mobility
+            self.commands(f"fix move all brownian/sphere {_f(temp)} {int(seed)} gamma_t {_f(gamma_t)} "
+                          f"gamma_r {_f(m.rotational_friction())} rng gaussian")
+        else:
+            damp = m.mass * m.mobility
+            self.commands("fix move all nve/sphere update dipole disc",
+                          f"fix bath all langevin {_f(temp)} {_f(temp)} {_f(damp)} {int(seed)} omega yes")
+        if m.omega == 0.0:
+            self.commands(f"fix propel all propel/self dipole {_f(m.active_force)}")
+        else:
+            if m.dynamics != "overdamped":
+                raise NotImplementedError("chiral active particles are simulated in the overdamped model only")
+            fa, w = _f(m.active_force), _f(m.omega)
+            self.commands(
+                "compute dipole all property/atom mux muy",
+                f"variable propel_x atom {fa}*(c_dipole[1]*cos({w}*time)-c_dipole[2]*sin({w}*time))",
+                f"variable propel_y atom {fa}*(c_dipole[2]*cos({w}*time)+c_dipole[1]*sin({w}*time))",
+                "fix propel all addforce v_propel_x v_propel_y 0.0",
+            )
+
+    # ------------------------------------------------------------------ plumbing
+    def commands(self, *cmds: str) -> None:
+        try:
+            for c in cmds:
+                self.lmp.command(c)
+        except Exception as exc:  # LAMMPS raises its own exception type
+            raise GlassmlError(f"LAMMPS refused {c!r}: {exc}") from None
+
+    def close(self) -> None:
+        """Free the LAMMPS instance."""
+        if getattr(self, "lmp", None) is not None:
+            self.lmp.close()
+            self.lmp = None
+        if getattr(self, "_tmp", None) is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def __enter__(self) -> "ABPEngine":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _gather(self, name: str, kind: int, count: int) -> np.ndarray:
+        return np.ctypeslib.as_array(self.lmp.gather_atoms(name, kind, count)).reshape(self.n, count).copy()
+
+    # ------------------------------------------------------------------ state and dynamics
+    @property
+    def time(self) -> float:
+        return self.steps_run * self.timestep
+
+    def positions(self) -> np.ndarray:
+        """(N, 2) unwrapped positions."""
+        x = self._gather("x", 1, 3)[:, :2]
+        img = self._gather("image", 0, 3)[:, :2]
+        return self.cell.with_images(x, img)
+
+    def orientations(self) -> np.ndarray:
+        """(N,) unwrapped orientation angles ``theta_i`` (continuous since the start, if sampled
+        often enough that no particle turns by more than pi between two calls)."""
+        mu = self._gather("mu", 1, 4)
+        raw = np.arctan2(mu[:, 1], mu[:, 0]) + self.model.omega * self.time
+        self._theta = self._theta + (raw - self._theta + np.pi) % (2 * np.pi) - np.pi
+        return self._theta.copy()
+
+    def run(self, steps: int) -> None:
+        steps = int(steps)
+        if steps < 0:
+            raise GlassmlError(f"cannot run a negative number of steps ({steps})")
+        if steps == 0:
+            return
+        self.commands(f"run {steps} pre {'no' if self._primed else 'yes'} post no")
+        self._primed = True
+        self.steps_run += steps
+
+    def record(self, n_frames: int, stride: int, *, show_progress: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Record ``n_frames`` frames ``stride`` steps apart (the first one now).
+
+        Returns ``times`` (T,) (relative to the first frame), ``positions`` (T, N, 2) and
+        ``orientations`` (T, N).
+        """
+        if n_frames < 2 or stride < 1:
+            raise GlassmlError(f"need at least 2 frames and a stride of at least 1 step, got {n_frames}, {stride}")
+        sub = unwrap_steps(self.model, self.timestep, stride)
+        x = np.empty((n_frames, self.n, 2))
+        th = np.empty((n_frames, self.n))
+        t0 = self.time
+        times = np.empty(n_frames)
+        with ProgressBar(show_progress, n_frames, "abp frames") as bar:
+            for k in range(n_frames):
+                if k:
+                    for _ in range(stride // sub - 1):
+                        self.run(sub)
+                        self.orientations()
+                    self.run(sub)
+                x[k] = self.positions()
+                th[k] = self.orientations()
+                times[k] = self.time - t0
+                bar.advance()
+        return times, x, th
+
+
+def unwrap_steps(model: ABPModel, timestep: float, stride: int) -> int:
+    """The largest divisor of ``stride`` short enough (rotation of typically under 0.5 rad) for
+    orientations to be unwrapped by continuity."""
+    dr = model.rotational_diffusion if model.dynamics == "overdamped" else 10.0 * model.temperature / model.mass
+    sub = int(stride)
+    while sub > 1 and np.sqrt(2 * dr * sub * timestep) + abs(model.omega) * sub * timestep > 0.5:
+        sub -= 1
+    while stride % sub:
+        sub -= 1
+    return max(sub, 1)
+
+
+def initial_state(model: ABPModel, n: int, phi: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A jittered square lattice at area fraction ``phi`` with uniformly random orientations."""
+    box = model.box_for(n, phi)
+    return lattice_positions(n, box, rng), box, rng.uniform(-np.pi, np.pi, n)
+
+
+@dataclass(frozen=True)
+class ABPRun:
+    """How one trajectory is made: state point, time step, equilibration and recording."""
+
+    n_particles: int = 200
+    packing_fraction: float = 0.3
+    timestep: float = 1e-4
+    equilibration_time: float = 1.0
+    n_frames: int = 200
+    frame_interval: float = 1e-3
+
+    @property
+    def stride(self) -> int:
+        s = int(round(self.frame_interval / self.timestep))
+        if s < 1 or abs(s * self.timestep - self.frame_interval) > 1e-9 * max(1.0, self.frame_interval):
+            raise GlassmlError(f"frame interval {self.frame_interval} is not a whole number of time steps {self.timestep}")
+        return s
+
+
+def simulate_abp(model: ABPModel, run: ABPRun, *, seed: int, show_progress: bool = False) -> dict[str, np.ndarray]:
+    """Simulate one trajectory; returns the sample arrays (``positions`` (T, 1, N, 2), ``orientations`` (T, 1, N), ...)."""
+    rng = np.random.default_rng(seed)
+    x, box, theta = initial_state(model, run.n_particles, run.packing_fraction, rng)
+    with ABPEngine(model, x, box, theta, seed=lammps_seed(rng), timestep=run.timestep) as eng:
+        eq = int(round(run.equilibration_time / run.timestep))
+        eng.run(eq)  # orientations before the first frame need no unwrapping
+        times, pos, th = eng.record(run.n_frames, run.stride, show_progress=show_progress)
+    return {
+        "types": np.zeros(run.n_particles, dtype=np.int64),
+        "box": box,
+        "initial_positions": pos[0],
+        "times": times,
+        "positions": pos[:, None],
+        "orientations": th[:, None],
+    }
+
+
+#: The ``abp-*`` presets: (model, run) pairs, from a test-sized system to MIPS.
+PRESETS: dict[str, tuple[ABPModel, ABPRun, int]] = {
+    "abp-tiny": (ABPModel(WCA(), active_force=24.0, rotational_diffusion=3.0),
+                 ABPRun(n_particles=64, packing_fraction=0.3, equilibration_time=0.2, n_frames=100), 2),
+    "abp-wca": (ABPModel(WCA(), active_force=24.0, rotational_diffusion=3.0),
+                ABPRun(n_particles=400, packing_fraction=0.3, n_frames=1000), 4),
+    "abp-wca-dense": (ABPModel(WCA(), active_force=24.0, rotational_diffusion=3.0),
+                      ABPRun(n_particles=400, packing_fraction=0.5, n_frames=1000), 4),
+    "abp-chiral": (ABPModel(WCA(), active_force=24.0, omega=2.0, rotational_diffusion=3.0),
+                   ABPRun(n_particles=400, packing_fraction=0.3, n_frames=1000), 4),
+    "abp-harmonic": (ABPModel(Harmonic(k=50.0), active_force=10.0, rotational_diffusion=3.0),
+                     ABPRun(n_particles=400, packing_fraction=0.4, n_frames=1000), 4),
+    "abp-yukawa": (ABPModel(Yukawa(amplitude=50.0, kappa=2.0, rc=2.5), active_force=10.0, rotational_diffusion=3.0),
+                   ABPRun(n_particles=400, packing_fraction=0.2, n_frames=1000), 4),
+    "abp-underdamped": (ABPModel(WCA(), active_force=24.0, dynamics="underdamped", mass=1.0, mobility=1.0),
+                        ABPRun(n_particles=400, packing_fraction=0.3, n_frames=1000), 4),
+    "abp-mips": (ABPModel(WCA(), active_force=24.0, translational_diffusion=0.24, rotational_diffusion=0.72),
+                 ABPRun(n_particles=2000, packing_fraction=0.6, equilibration_time=100.0, n_frames=50, frame_interval=1.0), 1),
+}
+
+
+def preset(name: str) -> tuple[ABPModel, ABPRun, int]:
+    """The ``abp-*`` preset ``name``: (model, run, number of samples)."""
+    if name not in PRESETS:
+        raise GlassmlError(f"unknown active preset {name!r}; choose one of {', '.join(PRESETS)}")
+    return PRESETS[name]
+
+
+def _config_record(model: ABPModel, run: ABPRun, seed: int) -> dict[str, Any]:
+    return {"run": {k: float(v) if isinstance(v, float) else v for k, v in asdict(run).items()}, "seed": int(seed),
+            "packing_fraction": packing_fraction(run.n_particles, model.box_for(run.n_particles, run.packing_fraction), model.diameter),
+            "peclet": model.peclet}
+
+
+def simulate_dataset(path, model: ABPModel, run: ABPRun, *, n_samples: int = 2, seed: int = 0, force: bool = False,
+                     show_progress: bool = False):
+    """Simulate ``n_samples`` independent trajectories into the dataset at ``path`` (resumable).
+
+    A dataset already at ``path`` made with the same model, run and seed is completed: samples
+    whose checksum verifies are kept, the others (re)simulated.  A different one is an error
+    unless ``force``.  The last sample is the validation split when there are two or more.
+    """
+    from glassml.store import Dataset
+
+    if n_samples < 1:
+        raise GlassmlError(f"need at least one sample, got {n_samples}")
+    path = Path(path)
+    record = model.record()
+    config = _config_record(model, run, seed)
+    times = (np.arange(run.n_frames) * run.stride * run.timestep).tolist()
+    if Dataset.is_dataset(path) and not force:
+        ds = Dataset.open(path)
+        if ds.manifest.get("active") != config or ds.manifest.get("model") != record:
+            raise GlassmlError("holds a different active simulation (model, run or seed); pass --force to overwrite it", path)
+    else:
+        ds = Dataset.create(path, model=record, dimension=2, temperature=model.temperature, times=times, n_replicas=1,
+                            force=force, active=config)
+    seeds = [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(seed).spawn(n_samples)]
+    names = [f"abp{k:04d}" for k in range(n_samples)]
+    report = ds.verify()
+    done = set(report.ok)
+    todo = [k for k, name in enumerate(names) if name not in done]
+    say(show_progress and bool(done), f"resuming: {len(done)} of {n_samples} samples already on disk")
+    with ProgressBar(show_progress, n_samples, f"abp {path.name}", done=n_samples - len(todo)) as bar:
+        for k in todo:
+            arrays = simulate_abp(model, run, seed=seeds[k])
+            ds.write_sample(names[k], arrays, seed=seeds[k])
+            bar.advance()
+    val = names[-1:] if n_samples > 1 else []
+    ds.set_split([n for n in names if n not in val], val, [])
+    return ds
+
+
+def scaled_run(run: ABPRun, **changes: Any) -> ABPRun:
+    """``run`` with some fields changed (a convenience for scripts)."""
+    return replace(run, **changes)
