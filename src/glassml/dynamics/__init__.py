@@ -5,7 +5,8 @@ Start from :func:`compute_targets` (targets of every sample of a dataset, resuma
 xi4, tau_alpha, D of datasets, with figures and tau_alpha(T) fits), or from the functions on
 displacements (T, R, N, d) in :mod:`glassml.dynamics.targets` and
 :mod:`glassml.dynamics.observables`.  Fits of tau_alpha(T) live in
-:mod:`glassml.dynamics.relaxation`, figures in :mod:`glassml.dynamics.plots`.  Definitions and
+:mod:`glassml.dynamics.relaxation`, figures in :mod:`glassml.dynamics.plots`; p_hop and
+rearrangement events of single trajectories in :mod:`glassml.dynamics.rearrangements`.  Definitions and
 references: see the dynamics guide in the documentation.
 """
 
@@ -17,6 +18,7 @@ from glassml.dynamics.compute import (
     temperature_fits_from_results,
 )
 from glassml.dynamics.observables import Observables, chi4, susceptibilities, tau_alpha
+from glassml.dynamics.rearrangements import Rearrangements, events_from_phop, phop, phop_frames, rearrangement_events
 from glassml.dynamics.relaxation import fit_arrhenius, fit_parabolic, fit_vft, fragility, temperature_fits
 from glassml.dynamics.targets import (
     TargetParameters,
@@ -34,6 +36,7 @@ __all__ = [
     "DEFINITIONS",
     "Isoconfigurational",
     "Observables",
+    "Rearrangements",
     "TargetParameters",
     "bond_breaking_propensity",
     "cage_relative_propensity",
@@ -43,6 +46,7 @@ __all__ = [
     "displacement_propensity",
     "displacements",
     "edge_propensity",
+    "events_from_phop",
     "fit_arrhenius",
     "fit_parabolic",
     "fit_vft",
@@ -50,6 +54,9 @@ __all__ = [
     "from_arrays",
     "observables_report",
     "overlap_mobility",
+    "phop",
+    "phop_frames",
+    "rearrangement_events",
     "replica_ceiling",
     "sample_targets",
     "susceptibilities",
