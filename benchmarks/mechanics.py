@@ -1,0 +1,135 @@
+"""Benchmarks of glassml.mechanics (numbers quoted in docs/guide/mechanics.md).
+
+    python benchmarks/mechanics.py aqs      # AQS steps/s: glassml against raw LAMMPS minimisations, same run
+    python benchmarks/mechanics.py modes    # Hessian and lowest modes: time against scipy's dense solver
+    python benchmarks/mechanics.py compare  # soft-spot field vs D2min of the first AQS event (ROC AUC, random)
+
+CPU time (time.process_time) is measured, since the machine may be shared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+
+
+def glass(n: int, seed: int = 1):
+    """A 2D KA glass: melt at T = 1, then FIRE to the inherent state."""
+    from glassml.simulate.engine import LammpsEngine
+    from glassml.simulate.protocols import inherent_state, melt
+    from glassml.systems import get_model
+
+    model = get_model("ka2d")
+    with LammpsEngine.from_model(model, n, seed=seed) as eng:
+        melt(eng, temperature=1.0, time=5.0, seed=seed + 1)
+        x, _ = inherent_state(eng, eng.unwrapped_positions())
+        return model, x, eng.types.copy(), eng.box.copy()
+
+
+def raw_lammps(model, x, types, box, step: float, n_steps: int) -> tuple[float, np.ndarray]:
+    """CPU seconds and stresses of the same shear from plain LAMMPS commands (no glassml)."""
+    from glassml.systems.lammps import load_lammps, pair_commands
+
+    lammps = load_lammps()
+    with tempfile.TemporaryDirectory() as tmp:
+        lmp = lammps.lammps(cmdargs=["-log", "none", "-screen", "none", "-nocite", "-sf", "opt"])
+        for c in ["units lj", "dimension 2", "atom_style atomic", "atom_modify map array sort 0 0.0",
+                  "boundary p p p", f"region box block 0 {box[0]:.17g} 0 {box[1]:.17g} -0.5 0.5",
+                  f"create_box {model.n_species} box"]:
+            lmp.command(c)
+        xw = np.mod(x, box)
+        lmp.create_atoms(len(x), list(range(1, len(x) + 1)), [int(t) + 1 for t in types],
+                         np.column_stack([xw, np.zeros(len(x))]).ravel().tolist())
+        for c in [*pair_commands(model, tmp), "neighbor 0.3 bin", "neigh_modify every 1 delay 0 check yes",
+                  "fix twod all enforce2d", "change_box all triclinic", "thermo_style custom step pe pxy",
+                  "thermo_modify norm yes", "min_style fire"]:
+            lmp.command(c)
+        t0 = time.process_time()
+        out = []
+        for k in range(n_steps + 1):
+            if k:
+                lmp.command(f"change_box all xy final {k * step * box[1]:.17g} remap units box")
+            lmp.command("minimize 0.0 1e-6 100000 1000000")
+            out.append(-lmp.get_thermo("pxy"))
+        dt = time.process_time() - t0
+        lmp.close()
+    return dt, np.array(out)
+
+
+def aqs(n: int = 500, n_steps: int = 60, step: float = 1e-4) -> None:
+    from glassml.mechanics import AthermalQuasistaticShear
+
+    model, x, types, box = glass(n)
+    t_raw, s_raw = raw_lammps(model, x, types, box, step, n_steps)
+    t0 = time.process_time()
+    a = AthermalQuasistaticShear(strain_step=step, max_strain=n_steps * step).compute(model, x, types, box)
+    t_ours = time.process_time() - t0
+    t_raw2, _ = raw_lammps(model, x, types, box, step, n_steps)  # again, to see the machine's drift
+    t_ref = 0.5 * (t_raw + t_raw2)
+    print(f"N = {n}, {n_steps} steps of {step:g}")
+    print(f"raw LAMMPS   {n_steps / t_ref:8.2f} steps/s (CPU; two runs {t_raw:.2f} s, {t_raw2:.2f} s)")
+    print(f"glassml AQS  {n_steps / t_ours:8.2f} steps/s (CPU {t_ours:.2f} s, {len(a.events_)} events)")
+    print(f"ratio glassml / raw = {t_ref / t_ours:.3f}  (target >= 0.9)")
+    print(f"max |stress difference| = {np.max(np.abs(a.stress_ - s_raw)):.3g}")
+    for ev in a.events_:
+        print(f"  event at strain {ev.strain:.4f}: stress drop {ev.stress_drop:.4g}, energy drop {ev.energy_drop:.3g}")
+
+
+def modes(n: int = 1000) -> None:
+    from glassml.mechanics import VibrationalModes
+
+    model, x, types, box = glass(n)
+    t0 = time.process_time()
+    vm = VibrationalModes(n_modes=10).compute(model, x, types, box)
+    t_sparse = time.process_time() - t0
+    t0 = time.process_time()
+    dense = np.linalg.eigvalsh(vm.hessian_.toarray())
+    t_dense = time.process_time() - t0
+    print(f"N = {n}: sparse Hessian + shift-invert {t_sparse:.2f} s CPU, dense eigvalsh {t_dense:.2f} s CPU")
+    print(f"max |lambda - lambda_dense| over 10 modes = {np.max(np.abs(vm.eigenvalues_ - dense[2:12])):.3g}")
+    print("lowest eigenvalues", np.round(vm.eigenvalues_, 4).tolist())
+    print("participation ratios", np.round(vm.participation_ratio_, 3).tolist())
+
+
+def compare(n: int = 150, n_samples: int = 8, step: float = 1e-3) -> None:
+    from glassml.mechanics import AthermalQuasistaticShear, PseudoHarmonicMode, VibrationalModes
+    from glassml.mechanics.compare import event_auc
+
+    rng = np.random.default_rng(0)
+    rows = []
+    for s in range(n_samples):
+        model, x, types, box = glass(n, seed=10 + 7 * s)
+        a = AthermalQuasistaticShear(strain_step=step, max_strain=0.1, max_events=1).compute(model, x, types, box)
+        if not a.events_:
+            continue
+        ev = a.events_[0]
+        vm = VibrationalModes(n_modes=10, n_soft=10).compute(model, x, types, box)
+        pm = PseudoHarmonicMode().compute(model, x, types, box, start=vm.modes_[0])
+        qlm = np.einsum("ia,ia->i", pm.mode_, pm.mode_)
+        rows.append((event_auc(vm.soft_spot_field_, ev.d2min), event_auc(qlm, ev.d2min),
+                     event_auc(rng.random(n), ev.d2min), ev.strain, ev.stress_drop))
+        print(f"sample {s}: first event at strain {ev.strain:.3f}, stress drop {ev.stress_drop:.3g}, "
+              f"AUC soft spots {rows[-1][0]:.3f}, quasi-localised mode {rows[-1][1]:.3f}, random {rows[-1][2]:.3f}")
+    r = np.array(rows)
+    err = r.std(axis=0, ddof=1) / np.sqrt(len(r))
+    print(f"{len(r)} samples (N = {n}): AUC soft-spot field {r[:, 0].mean():.3f} +- {err[0]:.3f}, "
+          f"quasi-localised mode |pi_i|^2 {r[:, 1].mean():.3f} +- {err[1]:.3f}, random {r[:, 2].mean():.3f} +- {err[2]:.3f}")
+
+
+if __name__ == "__main__":
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("mode", choices=["aqs", "modes", "compare"])
+    p.add_argument("--n", type=int, default=None)
+    a = p.parse_args()
+    if a.mode == "aqs":
+        aqs(**({} if a.n is None else {"n": a.n}))
+    elif a.mode == "modes":
+        modes(**({} if a.n is None else {"n": a.n}))
+    else:
+        compare(**({} if a.n is None else {"n": a.n}))
