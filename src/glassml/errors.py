@@ -23,6 +23,11 @@ EXTRAS: dict[str, str] = {
     "e3nn": "learn",
     "dask": "distributed",
     "distributed": "distributed",
+    "deeptime": "msm",
+    "trackpy": "microscopy",
+    "tifffile": "microscopy",
+    "networkx": "sampling",
+    "pandas": "active",
     "mkdocs": "docs",
     "mkdocstrings": "docs",
 }

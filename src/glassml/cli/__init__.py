@@ -14,6 +14,13 @@ from glassml.cli import simulate as _simulate  # noqa: F401,E402
 from glassml.cli import bench as _bench  # noqa: F401,E402
 from glassml.cli import dynamics as _dynamics  # noqa: F401,E402
 from glassml.cli import structure as _structure  # noqa: F401,E402
+from glassml.cli import unsupervised as _unsupervised  # noqa: F401,E402
+from glassml.cli import msm as _msm  # noqa: F401,E402
+from glassml.cli import active as _active  # noqa: F401,E402
+from glassml.cli import microscopy as _microscopy  # noqa: F401,E402
+from glassml.cli import sampling as _sampling  # noqa: F401,E402
+from glassml.cli import softness as _softness  # noqa: F401,E402
+from glassml.cli import mechanics as _mechanics  # noqa: F401,E402
 
 __all__ = ["app", "main"]
 
