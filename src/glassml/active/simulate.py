@@ -29,7 +29,7 @@ from glassml.active.models import ABPModel, Harmonic, WCA, Yukawa, packing_fract
 from glassml.errors import GlassmlError
 from glassml.geometry import Box
 from glassml.progress import ProgressBar, say
-from glassml.simulate.engine import lammps_seed, lattice_positions
+from glassml.simulate.engine import LammpsSession, lammps_seed, lattice_positions
 from glassml.systems.lammps import load_lammps
 
 
@@ -37,7 +37,7 @@ def _f(v) -> str:
     return repr(float(v))
 
 
-class ABPEngine:
+class ABPEngine(LammpsSession):
     """One system of active particles in a LAMMPS instance (atom style ``hybrid sphere dipole``).
 
     Parameters
@@ -114,28 +114,6 @@ class ABPEngine:
             )
 
     # ------------------------------------------------------------------ plumbing
-    def commands(self, *cmds: str) -> None:
-        try:
-            for c in cmds:
-                self.lmp.command(c)
-        except Exception as exc:  # LAMMPS raises its own exception type
-            raise GlassmlError(f"LAMMPS refused {c!r}: {exc}") from None
-
-    def close(self) -> None:
-        """Free the LAMMPS instance."""
-        if getattr(self, "lmp", None) is not None:
-            self.lmp.close()
-            self.lmp = None
-        if getattr(self, "_tmp", None) is not None:
-            self._tmp.cleanup()
-            self._tmp = None
-
-    def __enter__(self) -> "ABPEngine":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
     def _gather(self, name: str, kind: int, count: int) -> np.ndarray:
         return np.ctypeslib.as_array(self.lmp.gather_atoms(name, kind, count)).reshape(self.n, count).copy()
 

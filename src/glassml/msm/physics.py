@@ -35,6 +35,8 @@ def voronoi_volumes(positions: np.ndarray, box: np.ndarray) -> np.ndarray:
     fbox = freud.box.Box.from_box(box) if d == 3 else freud.box.Box.from_box([box[0], box[1]], dimensions=2)
     pts = np.zeros((len(x), 3), dtype=np.float32)
     pts[:, :d] = x - box * np.floor(x / box) - box / 2  # freud's box spans [-L/2, L/2)
+    # rounding to float32 can put a coordinate on +L/2, outside the box, where voro++ crashes
+    pts = np.asarray(fbox.wrap(pts), dtype=np.float32)
     return np.asarray(freud.locality.Voronoi().compute((fbox, pts)).volumes, dtype=float).copy()
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from glassml.errors import GlassmlError
-from glassml.jsonutil import dumps
+from glassml.jsonutil import dumps, finite_json
 from glassml.msm.trajectory import dataset_trajectories, lag_frames
 from glassml.progress import ProgressBar, say
 
@@ -116,26 +116,13 @@ def run_msm(path, *, lag: float, n_states: int = 2, out=None, seed: int = 0, for
                    "seed_scores": est.seed_scores_, "report": str(out)})
     from glassml.store.npzio import atomic_write_bytes
 
-    report = _finite(report)
+    report = finite_json(report)
     atomic_write_bytes(out / "msm.json", dumps(report).encode())
     ds.manifest["msm"] = {k: report[k] for k in ("lag_time", "n_states", "t2", "tau_alpha", "t2_over_tau_alpha",
                                                  "correlation_length", "report")}
     ds.manifest["msm"]["digest"] = digest
     ds.save_manifest()
     return report
-
-
-def _finite(obj):
-    """The report with NaN and infinities as None (strict JSON, as the manifest requires)."""
-    if isinstance(obj, dict):
-        return {k: _finite(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_finite(v) for v in obj]
-    if isinstance(obj, (float, np.floating)):
-        return float(obj) if np.isfinite(obj) else None
-    if isinstance(obj, np.ndarray):
-        return _finite(obj.tolist())
-    return obj
 
 
 def analyse_dataset(trajs, probs, est, lag: int, out: Path, *, n_map_frames: int = 10, show_progress: bool = False) -> dict:

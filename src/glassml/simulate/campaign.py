@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from glassml.errors import GlassmlError, require
+from glassml.jsonutil import finite_json
 from glassml.progress import ProgressBar
 from glassml.simulate.presets import Preset, get_preset
 from glassml.store import Dataset
@@ -89,23 +90,10 @@ def simulate_sample(preset: Preset | dict, index: int, seed: int) -> tuple[dict[
                                n_production=p.cage_sweeps, n_equilibration=max(1, p.cage_sweeps // 5), return_info=True)
         arrays["initial_positions_cage"] = xc
         info["cage"] = cinfo
-    info = _finite(info)
+    info = finite_json(info)
     info["_atom_steps"] = int(md_steps * p.n_particles)
     info["_wall"] = time.perf_counter() - wall
     return arrays, info
-
-
-def _finite(obj):
-    """JSON-safe copy: non-finite floats become None."""
-    if isinstance(obj, dict):
-        return {k: _finite(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_finite(v) for v in obj]
-    if isinstance(obj, (float, np.floating)):
-        return float(obj) if np.isfinite(obj) else None
-    if isinstance(obj, np.integer):
-        return int(obj)
-    return obj
 
 
 def _task(preset_dict: dict, index: int, seed: int):

@@ -59,7 +59,42 @@ def lattice_positions(n: int, box: np.ndarray, rng: np.random.Generator, jitter:
     return Box(box).wrap(x)
 
 
-class LammpsEngine:
+class LammpsSession:
+    """A LAMMPS instance with glassml's error handling, shared by glassml's engines.
+
+    ``commands`` raises a one-line :class:`~glassml.errors.GlassmlError` naming the command
+    LAMMPS refused; ``close`` frees the instance and its temporary folder (never
+    ``finalize``: later instances in this process would abort); a session is a context manager.
+    Subclasses set ``lmp`` (and ``_tmp``, a :class:`tempfile.TemporaryDirectory`, if any).
+    """
+
+    lmp = None
+    _tmp = None
+
+    def commands(self, *cmds: str) -> None:
+        try:
+            for c in cmds:
+                self.lmp.command(c)
+        except Exception as exc:  # LAMMPS raises its own exception type
+            raise GlassmlError(f"LAMMPS refused {c!r}: {exc}") from None
+
+    def close(self) -> None:
+        """Free the LAMMPS instance and the temporary folder."""
+        if getattr(self, "lmp", None) is not None:
+            self.lmp.close()
+            self.lmp = None
+        if getattr(self, "_tmp", None) is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class LammpsEngine(LammpsSession):
     """One configuration of a :class:`~glassml.systems.Model` in a LAMMPS instance.
 
     Parameters
@@ -138,29 +173,6 @@ class LammpsEngine:
         self._integrator: str | None = None
         self._primed = False
         self.steps_run = 0
-
-    # ------------------------------------------------------------------ plumbing
-    def commands(self, *cmds: str) -> None:
-        try:
-            for c in cmds:
-                self.lmp.command(c)
-        except Exception as exc:  # LAMMPS raises its own exception type
-            raise GlassmlError(f"LAMMPS refused {c!r}: {exc}") from None
-
-    def close(self) -> None:
-        """Free the LAMMPS instance (never ``finalize``: later instances in this process would abort)."""
-        if getattr(self, "lmp", None) is not None:
-            self.lmp.close()
-            self.lmp = None
-        if getattr(self, "_tmp", None) is not None:
-            self._tmp.cleanup()
-            self._tmp = None
-
-    def __enter__(self) -> "LammpsEngine":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
     def __del__(self):  # pragma: no cover - best effort
         try:

