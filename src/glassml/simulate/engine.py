@@ -64,7 +64,7 @@ class LammpsSession:
 
     ``commands`` raises a one-line :class:`~glassml.errors.GlassmlError` naming the command
     LAMMPS refused; ``close`` frees the instance and its temporary folder (never
-    ``finalize``: later instances in this process would abort); a session is a context manager.
+    ``finalize``: later instances in this process would abort); it is a context manager.
     Subclasses set ``lmp`` (and ``_tmp``, a :class:`tempfile.TemporaryDirectory`, if any).
     """
 
