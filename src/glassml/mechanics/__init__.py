@@ -4,7 +4,8 @@ on where events happen."""
 
 from glassml.mechanics.aqs import AthermalQuasistaticShear, PlasticEvent, d2min, inherent_state_of, shear_sample
 from glassml.mechanics.compare import event_auc, event_particles
+from glassml.mechanics.dataset import modes_dataset, shear_dataset
 from glassml.mechanics.modes import PseudoHarmonicMode, VibrationalModes, hessian, pair_curvature, participation_ratio
 
 __all__ = ["AthermalQuasistaticShear", "PlasticEvent", "d2min", "inherent_state_of", "shear_sample",
-           "event_auc", "event_particles", "PseudoHarmonicMode", "VibrationalModes", "hessian", "pair_curvature", "participation_ratio"]
+           "event_auc", "event_particles", "modes_dataset", "shear_dataset", "PseudoHarmonicMode", "VibrationalModes", "hessian", "pair_curvature", "participation_ratio"]
