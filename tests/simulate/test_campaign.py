@@ -223,3 +223,26 @@ def test_joining_an_existing_dask_scheduler(reference, tmp_path, monkeypatch):
     monkeypatch.setattr(campaign, "SCHEDULER_TIMEOUT", "2s")
     with pytest.raises(GlassmlError, match="scheduler"):
         run_campaign(one, tmp_path / "nowhere", seed=7, scheduler="tcp://127.0.0.1:1", show_progress=False)
+
+
+def test_trajectory_option_stores_equilibrium_frames(tmp_path):
+    """``trajectory_every``/``trajectory_time`` add an NVT trajectory that starts at the stored
+    configuration; campaigns without it keep their fingerprint (old datasets still resume)."""
+    from glassml.simulate.presets import preset_from_mapping
+
+    p = preset_from_mapping({"trajectory_every": 0.1, "trajectory_time": 1.0, "n_samples": 1, "split": [1, 0, 0],
+                             "n_replicas": 1, "cage": False, "inherent": False}, base=TINY)
+    assert p.trajectory_frames() == 11
+    ds = run_campaign(p, tmp_path / "traj", seed=3, show_progress=False)
+    s = ds[ds.sample_names()[0]]
+    x = s["trajectory"]
+    assert x.shape == (11, p.n_particles, 2) and x.dtype == np.float32
+    np.testing.assert_allclose(s["trajectory_times"], np.arange(11) * 0.1, atol=1e-12)
+    np.testing.assert_allclose(x[0], s["initial_positions"], atol=1e-5)
+    step = np.linalg.norm(np.diff(x, axis=0), axis=-1)
+    assert 0 < step.max() < 0.5 * float(s["box"][0])  # unwrapped: no jump across the box
+    assert "trajectory_every" not in get_preset(TINY).as_dict()
+    with pytest.raises(GlassmlError, match="both trajectory_every and trajectory_time"):
+        preset_from_mapping({"trajectory_every": 0.1}, base=TINY)
+    with pytest.raises(GlassmlError, match="whole number of time steps"):
+        preset_from_mapping({"trajectory_every": 0.0123, "trajectory_time": 1.0}, base=TINY)

@@ -53,7 +53,13 @@ def simulate_sample(preset: Preset | dict, index: int, seed: int) -> tuple[dict[
     Returns the sample's arrays and a JSON-ready info dict (equilibration report, seeds).
     """
     from glassml.simulate.engine import LammpsEngine
-    from glassml.simulate.protocols import equilibrate, inherent_state, isoconfigurational_ensemble, melt
+    from glassml.simulate.protocols import (
+        equilibrate,
+        equilibrium_trajectory,
+        inherent_state,
+        isoconfigurational_ensemble,
+        melt,
+    )
 
     p = preset if isinstance(preset, Preset) else Preset(**{**preset, "times": tuple(preset["times"]),
                                                              "split": tuple(preset["split"])})
@@ -72,6 +78,11 @@ def simulate_sample(preset: Preset | dict, index: int, seed: int) -> tuple[dict[
             "initial_positions": x0,
         }
         info: dict[str, Any] = {"index": int(index), "seed": seeds["sample"], "equilibration": report.as_dict(), "replica_seeds": seeds["replicas"]}
+        if p.trajectory_every > 0:  # continues the equilibration run; replicas restart from x0 anyway
+            every = int(round(p.trajectory_every / p.dt))
+            frames = equilibrium_trajectory(engine, p.temperature, every, p.trajectory_frames())
+            arrays["trajectory"] = frames.astype(np.float32)
+            arrays["trajectory_times"] = np.arange(p.trajectory_frames()) * every * p.dt
         if p.inherent:
             xi, minfo = inherent_state(engine, x0, force_tolerance=p.force_tolerance)
             arrays["initial_positions_inherent"] = xi

@@ -60,6 +60,8 @@ class Preset:
     cage_sweeps: int = 1000
     timestep: float | None = None
     suffix: str = "opt"
+    trajectory_every: float = 0.0  # > 0: store an equilibrium NVT trajectory with frames this far apart
+    trajectory_time: float = 0.0  # its length (LJ time); frames = trajectory_time / trajectory_every + 1
     description: str = ""
 
     # ------------------------------------------------------------------ derived
@@ -90,12 +92,23 @@ class Preset:
         d = asdict(self)
         d["times"] = [float(t) for t in self.times]
         d["split"] = list(self.split)
+        if not self.trajectory_every:  # fingerprints of campaigns without a trajectory stay as they were
+            d.pop("trajectory_every")
+            d.pop("trajectory_time")
         return d
 
+    def trajectory_frames(self) -> int:
+        """Frames of the stored trajectory (0 when none is stored)."""
+        if self.trajectory_every <= 0:
+            return 0
+        return int(round(self.trajectory_time / self.trajectory_every)) + 1
+
     def atom_steps_per_sample(self) -> int:
-        """MD atom-steps one sample costs (melt, equilibration at least, replicas)."""
-        steps = (self.melt_time + self.equilibration_time + self.n_replicas * max(self.times)) / self.dt
-        return int(steps * self.n_particles)
+        """MD atom-steps one sample costs (melt, equilibration at least, trajectory, replicas)."""
+        time = self.melt_time + self.equilibration_time + self.n_replicas * max(self.times)
+        if self.trajectory_every > 0:
+            time += self.trajectory_time
+        return int(time / self.dt * self.n_particles)
 
     def validate(self) -> "Preset":
         """Raise a one-line :class:`GlassmlError` on any impossible setting."""
@@ -133,6 +146,18 @@ class Preset:
         tr, va, te = self.split_counts()
         if min(tr, va, te) < 0 or tr + va + te != self.n_samples:
             raise GlassmlError(f"preset {self.name}: split {tr}/{va}/{te} does not add up to n_samples={self.n_samples}")
+        if self.trajectory_every < 0 or self.trajectory_time < 0:
+            raise GlassmlError(f"preset {self.name}: trajectory_every and trajectory_time must not be negative")
+        if (self.trajectory_every > 0) != (self.trajectory_time > 0):
+            raise GlassmlError(f"preset {self.name}: set both trajectory_every and trajectory_time (or neither)")
+        if self.trajectory_every > 0:
+            every = self.trajectory_every / self.dt
+            if round(every) < 1 or abs(every - round(every)) > 1e-6 * every:
+                raise GlassmlError(f"preset {self.name}: trajectory_every {self.trajectory_every:g} is not a whole "
+                                   f"number of time steps ({self.dt:g})")
+            if self.trajectory_frames() < 2:
+                raise GlassmlError(f"preset {self.name}: trajectory_time {self.trajectory_time:g} is shorter than "
+                                   f"trajectory_every {self.trajectory_every:g}")
         if self.suffix not in ("opt", "omp", "none"):
             raise GlassmlError(f"preset {self.name}: suffix must be opt, omp or none, got {self.suffix!r}")
         return self

@@ -149,6 +149,20 @@ def isoconfigurational_ensemble(engine, positions, temperature: float, times, se
     return out + (x0 - wrap(x0, engine.box))[None, None]
 
 
+def equilibrium_trajectory(engine, temperature: float, every: int, n_frames: int) -> np.ndarray:
+    """(n_frames, N, d) unwrapped positions every ``every`` steps of NVT from the engine's current state.
+
+    The first frame is the current configuration; frames are continuous with its wrapped
+    positions (``engine.positions()``), so frame 0 equals them exactly.
+    """
+    if every < 1 or n_frames < 2:
+        raise GlassmlError(f"a trajectory needs at least 2 frames at least one step apart, got {n_frames} every {every}")
+    x0 = engine.positions()
+    u0 = engine.unwrapped_positions()
+    frames = engine.record(np.arange(n_frames, dtype=np.int64) * int(every), ensemble="nvt", temperature=temperature)
+    return frames + (x0 - u0)[None]
+
+
 def inherent_state(engine, positions, *, force_tolerance: float = 1e-6, max_iterations: int = 100_000) -> tuple[np.ndarray, dict]:
     """FIRE-minimised positions (unwrapped, continuous with ``positions``) and convergence info."""
     x0 = np.asarray(positions, dtype=float)
