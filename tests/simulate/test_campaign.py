@@ -246,3 +246,47 @@ def test_trajectory_option_stores_equilibrium_frames(tmp_path):
         preset_from_mapping({"trajectory_every": 0.1}, base=TINY)
     with pytest.raises(GlassmlError, match="whole number of time steps"):
         preset_from_mapping({"trajectory_every": 0.0123, "trajectory_time": 1.0}, base=TINY)
+
+
+def _simulated_now(stderr: bytes) -> int:
+    import re
+
+    found = re.search(r"\((\d+) simulated now\)", stderr.decode())
+    assert found, stderr.decode()
+    return int(found.group(1))
+
+
+def test_two_processes_share_one_campaign(reference, tmp_path):
+    """Two processes started together on one directory split the samples between them, and
+    the dataset is the one a single uninterrupted run writes."""
+    out = tmp_path / "shared"
+    args = ("simulate", "--preset", TINY, "--out", str(out), "--seed", "7", "--quiet")
+    procs = [_cli(*args), _cli(*args)]
+    results = [p.communicate(timeout=300) for p in procs]
+    for p, (_, err) in zip(procs, results):
+        assert p.returncode == 0, err.decode()
+    counts = [_simulated_now(e) for _, e in results]
+    assert sum(counts) == get_preset(TINY).n_samples, counts
+    assert _checksums(out) == _checksums(reference.path)
+
+
+def test_a_killed_holder_s_claim_is_taken_over(reference, tmp_path):
+    """SIGKILL one of two processes while it holds a claim: the other finishes its sample."""
+    out = tmp_path / "takeover"
+    args = ("simulate", "--preset", TINY, "--out", str(out), "--seed", "7", "--quiet")
+    first = _cli(*args)
+    deadline = time.monotonic() + 240
+    while _complete_samples(out) < 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    second = _cli(*args)
+    time.sleep(0.5)  # the first holds a claim on the sample it is simulating now
+    assert first.poll() is None, "the first process finished before it could be killed"
+    first.send_signal(signal.SIGKILL)
+    first.communicate()
+    done_by_first = len(Dataset.open(out).manifest["samples"])
+    _, err = second.communicate(timeout=300)
+    assert second.returncode == 0, err.decode()
+    assert _simulated_now(err) >= get_preset(TINY).n_samples - done_by_first - 1
+    ds = Dataset.open(out)
+    assert ds.verify().complete
+    assert _checksums(out) == _checksums(reference.path)

