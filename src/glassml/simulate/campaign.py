@@ -31,7 +31,7 @@ import numpy as np
 from glassml.errors import GlassmlError, require
 from glassml.jsonutil import finite_json
 from glassml.progress import ProgressBar
-from glassml.simulate.presets import Preset, get_preset
+from glassml.simulate.presets import Ladder, Preset, get_preset
 from glassml.store import Dataset
 from glassml.store.claims import Claim
 from glassml.store.npzio import TMP_PREFIX, sha256_file
@@ -314,6 +314,8 @@ def run_campaign(preset: str | CampaignSpec, out: str | os.PathLike, *, seed: in
     MD atom-steps, wall time and ``atom_steps_per_second``.
     """
     p = get_preset(preset) if isinstance(preset, str) else preset.validate()
+    if isinstance(p, Ladder):
+        raise GlassmlError(f"{p.name} is a temperature ladder: run it with run_ladder (one dataset per rung)")
     if int(seed) != seed or seed < 0:
         raise GlassmlError(f"seed must be a non-negative integer, got {seed}")
     if int(workers) != workers or workers < 1:
@@ -345,6 +347,23 @@ def run_campaign(preset: str | CampaignSpec, out: str | os.PathLike, *, seed: in
     rate = stats["atom_steps"] / elapsed if elapsed > 0 else 0.0
     ds.last_run = {**stats, "elapsed": elapsed, "atom_steps_per_second": rate}  # type: ignore[attr-defined]
     return ds
+
+
+def run_ladder(ladder: str | Ladder, out: str | os.PathLike, *, seed: int = 0, workers: int = 1,
+               scheduler: str | None = None, force: bool = False, show_progress: bool = True) -> list[Dataset]:
+    """Run every rung of a temperature ladder into ``out/T<temperature>`` and return the datasets.
+
+    Rungs run from the hottest down, each a :func:`run_campaign` (resumable, Dask-distributed,
+    shareable between processes); rung ``k`` uses campaign seed ``seed + k``.  Each dataset's
+    ``glassml info`` names the samples that failed the equilibration check.
+    """
+    lad = get_preset(ladder) if isinstance(ladder, str) else ladder.validate()
+    if not isinstance(lad, Ladder):
+        raise GlassmlError(f"{lad.name} is not a temperature ladder; use run_campaign")
+    out = Path(out)
+    rungs = sorted(lad.rungs, key=lambda r: -r.temperature)
+    return [run_campaign(r, out / Ladder.rung_name(r), seed=int(seed) + k, workers=workers, scheduler=scheduler,
+                         force=force, show_progress=show_progress) for k, r in enumerate(rungs)]
 
 
 def _execute(p: CampaignSpec, work: Iterator[int], seed: int, workers: int, scheduler: str | None):

@@ -186,8 +186,9 @@ class LammpsEngine(LammpsSession):
         return np.ctypeslib.as_array(data).reshape(self.n, count).copy()
 
     def positions(self) -> np.ndarray:
-        """(N, d) wrapped positions in [0, L)."""
-        return self._gather("x", 1, 3)[:, : self.dimension]
+        """(N, d) wrapped positions in [0, L) (LAMMPS itself lets atoms stray out of the box between
+        neighbour-list rebuilds)."""
+        return self.cell.wrap(self._gather("x", 1, 3)[:, : self.dimension])
 
     def unwrapped_positions(self) -> np.ndarray:
         """(N, d) unwrapped positions ``x + image * L`` (continuous since the last :meth:`set_positions`)."""

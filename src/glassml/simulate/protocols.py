@@ -2,7 +2,9 @@
 
 * :func:`equilibrate` — melt, then NVT (Nosé–Hoover) at the target temperature, then extend
   until the potential energy and pressure no longer drift (first half vs second half of the
-  last window agree within ``drift_sigmas`` combined standard errors of block means).
+  last window agree within ``drift_sigmas`` combined standard errors of block means) and the
+  two halves relax alike (the self-intermediate scattering function measured from time
+  origins in each half agrees: no ageing).
 * :func:`isoconfigurational_ensemble` — the isoconfigurational ensemble of Widmer-Cooper,
   Harrowell and Fynewever (PRL 93, 135701 (2004)): from one configuration, ``R`` NVE runs,
   each from fresh Maxwell–Boltzmann velocities with its own recorded seed; unwrapped positions
@@ -53,6 +55,11 @@ class EquilibrationReport:
     drift_potential_energy: float
     drift_pressure: float
     converged: bool
+    fs_lag: float = float("nan")
+    fs_first_half: float = float("nan")
+    fs_second_half: float = float("nan")
+    fs_error: float = float("nan")
+    fs_stationary: bool = True
     samples: dict = field(default_factory=dict, repr=False)
 
     def as_dict(self) -> dict:
@@ -68,16 +75,49 @@ def _block_stats(a: np.ndarray, n_blocks: int = 8) -> tuple[float, float]:
     return float(np.mean(a)), float(np.std(means, ddof=1) / np.sqrt(len(means))) if len(means) > 1 else float("inf")
 
 
-def sample_thermo(engine, steps: int, every: int, *, ensemble: str, temperature: float | None) -> dict[str, np.ndarray]:
-    """Run ``steps`` and record per-particle potential energy, temperature and pressure every ``every`` steps."""
+def sample_thermo(engine, steps: int, every: int, *, ensemble: str, temperature: float | None,
+                  frames: int = 0) -> dict[str, np.ndarray]:
+    """Run ``steps`` and record per-particle potential energy, temperature and pressure every ``every`` steps.
+
+    With ``frames > 0``, also about that many equally spaced unwrapped configurations
+    (``"positions"``, ``"position_steps"``); reading them does not perturb the run.
+    """
     every = max(1, int(every))
     n = max(1, int(steps) // every)
     pe, tk, pr = np.empty(n), np.empty(n), np.empty(n)
+    stride = max(1, n // frames) if frames else 0
+    positions, position_steps = [], []
     for k in range(n):
         engine.run(every, ensemble=ensemble, temperature=temperature)
         th = engine.thermo()
         pe[k], tk[k], pr[k] = th.potential_energy, th.temperature, th.pressure
-    return {"potential_energy": pe, "temperature": tk, "pressure": pr}
+        if stride and (k + 1) % stride == 0:
+            positions.append(engine.unwrapped_positions())
+            position_steps.append((k + 1) * every)
+    out = {"potential_energy": pe, "temperature": tk, "pressure": pr}
+    if stride:
+        out["positions"] = np.array(positions)
+        out["position_steps"] = np.array(position_steps, dtype=np.int64)
+    return out
+
+
+def fs_halves(positions: np.ndarray, k: float) -> tuple[int, float, float, float]:
+    """The self-intermediate scattering function of each half of a run, at one common lag.
+
+    ``positions`` (F, N, d) are equally spaced unwrapped frames.  In each half, Fs(k, L) =
+    <cos(k Δx_a)> over particles, Cartesian axes a and time origins, at the lag L of a quarter
+    of a half; the error is the spread of the per-origin values over the roughly
+    half/L independent origins.  Returns (L in frames, Fs of the first half, of the second,
+    combined standard error).  Equal values mean the run does not age.
+    """
+    f = len(positions) // 2
+    lag = max(1, f // 4)
+    values, errors = [], []
+    for half in (positions[:f], positions[f:2 * f]):
+        per_origin = np.array([np.cos(k * (half[t + lag] - half[t])).mean() for t in range(len(half) - lag)])
+        values.append(float(per_origin.mean()))
+        errors.append(float(per_origin.std(ddof=1) / np.sqrt(max(1.0, f / lag))) if len(per_origin) > 1 else np.inf)
+    return lag, values[0], values[1], float(np.hypot(*errors))
 
 
 def melt(engine, *, temperature: float = 2.0, time: float = 10.0, seed: int = 1) -> None:
@@ -88,12 +128,16 @@ def melt(engine, *, temperature: float = 2.0, time: float = 10.0, seed: int = 1)
 
 
 def equilibrate(engine, temperature: float, time: float, *, seed: int = 1, check_time: float | None = None,
-                max_extensions: int = 4, drift_sigmas: float = 3.0, sample_every: int = 50) -> EquilibrationReport:
-    """NVT at ``temperature`` for ``time``, then a drift check on energy and pressure.
+                max_extensions: int = 4, drift_sigmas: float = 3.0, sample_every: int = 50,
+                fs_k: float = 2 * np.pi, fs_sigmas: float = 2.0) -> EquilibrationReport:
+    """NVT at ``temperature`` for ``time``, then a drift check on energy, pressure and relaxation.
 
     The last ``check_time`` (default ``time / 2``) of the run is split into halves; if the
     half-means of potential energy or pressure differ by more than ``drift_sigmas`` combined
-    standard errors, another ``check_time`` is run (at most ``max_extensions`` times).
+    standard errors, or the halves' Fs(k, L) (:func:`fs_halves`, k = ``fs_k``, 2π/σ_AA by
+    default, near the first peak of S(k)) differ by more than ``fs_sigmas`` errors, another
+    ``check_time`` is run (at most ``max_extensions`` times).  ``converged`` reports the
+    energy and pressure test, ``fs_stationary`` the relaxation test.
     """
     if not (np.isfinite(temperature) and temperature > 0):
         raise GlassmlError(f"temperature must be positive, got {temperature}")
@@ -106,7 +150,7 @@ def equilibrate(engine, temperature: float, time: float, *, seed: int = 1, check
     total, windows = time - check_time, 0
     while True:
         steps = int(round(check_time / dt))
-        s = sample_thermo(engine, steps, sample_every, ensemble="nvt", temperature=temperature)
+        s = sample_thermo(engine, steps, sample_every, ensemble="nvt", temperature=temperature, frames=40)
         total += check_time
         windows += 1
         h = len(s["potential_energy"]) // 2
@@ -116,7 +160,13 @@ def equilibrate(engine, temperature: float, time: float, *, seed: int = 1, check
             m2, e2 = _block_stats(s[key][h:], 4)
             drift[key] = (m2 - m1) / max(np.hypot(e1, e2), 1e-300)
         ok = abs(drift["potential_energy"]) < drift_sigmas and abs(drift["pressure"]) < drift_sigmas
-        if ok or windows > max_extensions:
+        fs = None
+        if len(s["positions"]) >= 8:
+            fs = fs_halves(s["positions"], fs_k)
+            fs_ok = abs(fs[1] - fs[2]) <= fs_sigmas * fs[3]
+        else:
+            fs_ok = True
+        if (ok and fs_ok) or windows > max_extensions:
             break
     pe, pe_err = _block_stats(s["potential_energy"])
     pr, pr_err = _block_stats(s["pressure"])
@@ -126,6 +176,9 @@ def equilibrate(engine, temperature: float, time: float, *, seed: int = 1, check
         kinetic_temperature=float(np.mean(s["temperature"])),
         drift_potential_energy=float(drift["potential_energy"]), drift_pressure=float(drift["pressure"]),
         converged=bool(ok), samples=s,
+        **({} if fs is None else {
+            "fs_lag": float(fs[0] * (s["position_steps"][1] - s["position_steps"][0]) * dt),
+            "fs_first_half": fs[1], "fs_second_half": fs[2], "fs_error": fs[3], "fs_stationary": bool(fs_ok)}),
     )
 
 

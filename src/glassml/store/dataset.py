@@ -376,8 +376,9 @@ class Dataset:
     def summary(self, *, verify: bool = True) -> dict[str, Any]:
         """The facts about this dataset ``glassml info`` shows: model, dimension, temperature,
         times, replicas, samples, split, targets, descriptors, species map; ``n_particles``,
-        ``species_counts`` and ``box`` of the first sample; with ``verify``, what
-        :meth:`verify` found.  Reads the manifest and one sample (all of them to verify)."""
+        ``species_counts`` and ``box`` of the first sample; ``not_equilibrated``, the samples
+        whose equilibration record (written by campaigns) failed its energy-drift or ageing
+        test; with ``verify``, what :meth:`verify` found.  Reads the manifest and one sample (all of them to verify)."""
         m = self.manifest
         summary: dict[str, Any] = {
             "path": str(self.path),
@@ -400,9 +401,17 @@ class Dataset:
             summary["n_particles"] = int(types.shape[0])
             summary["species_counts"] = species_counts(types)
             summary["box"] = [float(b) for b in np.atleast_1d(first["box"])]
+        checked = {n: e["equilibration"] for n, e in m["samples"].items() if isinstance(e.get("equilibration"), dict)}
+        if checked:
+            summary["not_equilibrated"] = sorted(n for n, e in checked.items() if not self._equilibrated(e))
         if verify:
             summary["verified"] = self.verify().as_dict()
         return summary
+
+    @staticmethod
+    def _equilibrated(report: Mapping[str, Any]) -> bool:
+        """Whether a sample's equilibration record passed both the drift and the ageing test."""
+        return bool(report.get("converged", True)) and bool(report.get("fs_stationary", True))
 
     def __repr__(self) -> str:
         return f"Dataset({str(self.path)!r}, n_samples={len(self)})"
