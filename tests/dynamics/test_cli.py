@@ -62,13 +62,18 @@ def test_bad_input_one_line_exit_2(tmp_path, capsys):
 
 def test_observables_report_is_the_library_call_behind_the_command(tmp_path):
     from glassml.dynamics import observables_report
-    from glassml.dynamics.plots import FIGURES
+    from glassml.dynamics.plots import FIGURES, TEMPERATURE_FIGURES
 
-    datasets = [walk_dataset(tmp_path / f"T{T}", temperature=T, n_times=5, scale=s, n_samples=1, seed=i)
+    datasets = [walk_dataset(tmp_path / f"T{T}", temperature=T, n_times=5, scale=s, n_samples=3, seed=i)
                 for i, (T, s) in enumerate(((0.5, 0.05), (0.6, 0.1), (0.8, 0.2)))]
     summary = observables_report(datasets, out=tmp_path / "figures", k=3.0)
     assert [r["temperature"] for r in summary["datasets"]] == [0.5, 0.6, 0.8]
-    assert summary["temperature_fits"]["T"] == [0.5, 0.6, 0.8]
+    fits = summary["temperature_fits"]
+    assert fits["T"] == [0.5, 0.6, 0.8]
+    # errors from the three independent samples, and the chi4 peak at every temperature
+    assert all(e is not None and e > 0 for e in fits["D_A_error"])
+    assert len(fits["chi4_peak"]["height"]) == 3
+    assert all((tmp_path / "figures" / name).stat().st_size > 0 for name in TEMPERATURE_FIGURES)
     for ds in datasets:  # one folder per dataset under out
         folder = tmp_path / "figures" / ds.path.name
         assert all((folder / name).stat().st_size > 0 for name in FIGURES)

@@ -126,3 +126,44 @@ def test_swaps_speed_up_relaxation():
     r = measure_swap_speedup("poly-swap-3d", n=500, temperature=0.15, equilibration_sweeps=1000, max_sweeps=5000)
     assert r.speedup > 2.0, r
     assert 0.05 < r.swap_acceptance < 0.5
+
+
+def test_fit_errors_cover_the_true_parameters_on_noisy_synthetic_data():
+    """5 % noise on tau_alpha with its error given: over 40 noisy ladders, each law's parameters
+    lie within two standard errors of the truth about 95 % of the time (coverage, not luck)."""
+    rng = np.random.default_rng(3)
+    laws = {
+        "vft": (fit_vft, lambda t: 0.2 * np.exp(2.5 * 0.3 / (t - 0.3)), {"T0": 0.3, "D": 2.5}),
+        "parabolic": (fit_parabolic, lambda t: 0.05 * np.exp(4.0**2 * (1 / t - 1 / 0.9) ** 2), {"J": 4.0, "To": 0.9}),
+        "arrhenius": (fit_arrhenius, lambda t: 0.1 * np.exp(3.0 / t), {"E": 3.0}),
+    }
+    for name, (fit, law, truth) in laws.items():
+        hits = total = 0
+        for _ in range(40):
+            tau = law(T) * np.exp(rng.normal(0, 0.05, T.size))
+            f = fit(T, tau, 0.05 * tau)
+            for key, value in truth.items():
+                assert np.isfinite(f.errors[key]) and f.errors[key] > 0
+                hits += abs(f.params[key] - value) <= 2 * f.errors[key]
+                total += 1
+        assert 0.8 <= hits / total <= 1.0, (name, hits / total)
+
+
+def test_temperature_fits_report_errors_and_onset():
+    tau = 0.05 * np.exp(4.0**2 * (1 / T - 1 / 0.9) ** 2)
+    out = temperature_fits(T, tau, tau_error=0.02 * tau)
+    assert out["onset"]["To"] == pytest.approx(0.9, rel=1e-3) and out["onset"]["error"] > 0
+    assert out["fits"]["vft"]["errors"]["T0"] > 0 and out["tau_alpha_A_error"][0] == pytest.approx(0.02 * tau[0])
+
+
+def test_jackknife_error_of_a_mean_is_the_standard_error_and_chi4_peak_is_found():
+    from glassml.dynamics.observables import jackknife_error, susceptibility_peak
+
+    x = np.random.default_rng(0).normal(size=(12, 3))
+    se = x[:, 1].std(ddof=1) / np.sqrt(12)
+    assert jackknife_error(x, lambda m: m[1]) == pytest.approx(se, rel=1e-12)
+    assert jackknife_error(x[:1], lambda m: m[1]) is None
+    t = np.logspace(-1, 3, 17)
+    chi = 7.0 - 0.5 * (np.log(t) - np.log(20.0)) ** 2  # a parabola in ln t, peak 7 at t = 20
+    peak = susceptibility_peak(t, chi)
+    assert peak["height"] == pytest.approx(7.0) and peak["time"] == pytest.approx(20.0) and not peak["at_edge"]

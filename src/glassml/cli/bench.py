@@ -159,6 +159,35 @@ def cv(
     console.print(f"scores: {(out / 'crossval.csv').resolve()}", highlight=False)
 
 
+@bench_app.command("transfer")
+def transfer(
+    datasets: list[Path] = typer.Argument(..., help="One dataset per temperature (targets and jung descriptors computed)."),
+    held_out: float = typer.Option(..., "--held-out", help="Temperature left out of training and scored."),
+    seed: int = typer.Option(0, help="Seed of the networks."),
+    target: str = typer.Option("md_prop", help="Target to learn and score."),
+    param: Optional[list[str]] = typer.Option(None, help="GlassMLP parameter glassmlp.NAME=VALUE (JSON value); repeatable."),
+    json_: bool = typer.Option(False, "--json", help="Print the scores as JSON on stdout."),
+) -> None:
+    """GlassMLP with temperature as an input, trained on every other rung, scored at the held-out one."""
+    from glassml.bench.transfer import temperature_transfer
+
+    params = parse_params(param)
+    unknown = set(params) - {"glassmlp"}
+    if unknown:
+        from glassml.errors import GlassmlError
+
+        raise GlassmlError(f"--param names {', '.join(sorted(unknown))}; only glassmlp.NAME=VALUE applies here")
+    result = temperature_transfer(datasets, held_out, target=target, seed=seed, params=params.get("glassmlp"))
+    if json_:
+        print_json(result)
+        return
+    stdout.print(f"held out T = {result['held_out']:g}; trained at {', '.join(f'{t:g}' for t in result['train_temperatures'])}")
+    for key, label in (("transferable", "GlassMLP with T input"), ("nearest", f"GlassMLP trained at T = {result['nearest']['trained_at']:g}"),
+                       ("own", "GlassMLP trained at the held-out T")):
+        r = result[key]
+        stdout.print(f"  {label:40s} Pearson(A) at tau_alpha {r['pearson_tau']:.3f}; chi4 {r['chi4_pred']:.3g} (MD {r['chi4_md']:.3g})")
+
+
 @app.command()
 def demo(
     out: Path = typer.Option(Path("demo-out"), "--out", help="Output directory."),

@@ -207,16 +207,19 @@ def dataset_observables(dataset, **options) -> dict:
     ``options`` go to :class:`~glassml.dynamics.observables.Observables`.  Needs at least two
     time points.  Returns a JSON-ready dict.
     """
-    from glassml.dynamics.observables import Observables
+    from glassml.dynamics.observables import Observables, jackknife_error
     from glassml.dynamics.relaxation import diffusion_constant
 
     obs = Observables(**options).compute(iter_isoconfigurational(dataset, need_times=2))
     out = obs.as_dict()
+    per_sample = out.pop("msd_species_samples")
     d = int(dataset.manifest.get("dimension") or len(obs.kvectors[0]))
     out["dimension"] = d
     out["temperature"] = dataset.manifest.get("temperature")
     out["diffusion_constant"] = diffusion_constant(obs.times, obs.msd, d)
     out["diffusion_constant_species"] = {str(s): diffusion_constant(obs.times, m, d) for s, m in obs.msd_species.items()}
+    out["diffusion_constant_error"] = {s: jackknife_error(np.array(m), lambda x: diffusion_constant(obs.times, x, d))
+                                       for s, m in per_sample.items()}
     out["dataset"] = str(dataset.path)
     out.pop("kvectors", None)
     return out
@@ -231,10 +234,20 @@ def temperature_fits_from_results(results: list[dict], species: int = 0) -> dict
     from glassml.dynamics.relaxation import temperature_fits
 
     s = str(species)
+
+    def value(r, key):
+        v = (r.get(key) or {}).get(s)
+        return np.nan if v is None else v
+
     T = [r["temperature"] if r["temperature"] is not None else np.nan for r in results]
-    tau = [r["tau_alpha"].get(s) if r["tau_alpha"].get(s) is not None else np.nan for r in results]
-    D = [r["diffusion_constant_species"].get(s) or np.nan for r in results]
-    return temperature_fits(T, tau, D)
+    tau = [value(r, "tau_alpha") for r in results]
+    D = [value(r, "diffusion_constant_species") for r in results]
+    tau_err = [value(r, "tau_alpha_error") for r in results]
+    D_err = [value(r, "diffusion_constant_error") for r in results]
+    out = temperature_fits(T, tau, D, tau_error=None if np.isnan(tau_err).any() else tau_err, D_error=D_err)
+    out["chi4_peak"] = {"T": out["T"], "time": [r["chi4_peak"]["time"] for r in results],
+                        "height": [r["chi4_peak"]["height"] for r in results]}
+    return out
 
 
 def observables_report(datasets, *, out=None, plots: bool = True, **options) -> dict:
@@ -244,7 +257,9 @@ def observables_report(datasets, *, out=None, plots: bool = True, **options) -> 
         datasets: glassml datasets (open :class:`glassml.store.Dataset` objects or paths),
             typically one per temperature.
         out: folder for the figures and ``observables.json`` (default ``DATASET/dynamics``;
-            with several datasets, one subfolder per dataset name).
+            with several datasets, one subfolder per dataset name, and the temperature figures
+            of :func:`~glassml.dynamics.plots.plot_temperature_fits` in ``out`` itself, by
+            default in ``dynamics/`` beside the first dataset).
         plots: write ``observables.json`` and the PNG figures of :mod:`glassml.dynamics.plots`.
         options: ``k``, ``a``, ``species``, ... of :class:`~glassml.dynamics.observables.Observables`.
 
@@ -275,4 +290,10 @@ def observables_report(datasets, *, out=None, plots: bool = True, **options) -> 
     summary: dict = {"datasets": results}
     if len(results) > 1:
         summary["temperature_fits"] = temperature_fits_from_results(results)
+        if plots:
+            from glassml.dynamics.plots import plot_temperature_fits
+
+            folder = Path(out) if out is not None else Path(opened[0].path).parent / "dynamics"
+            plot_temperature_fits(summary["temperature_fits"], folder)
+            summary["temperature_plots"] = str(folder)
     return summary

@@ -327,6 +327,8 @@ class Observables:
                 "fs_species": {},
                 "msd_species": {},
                 "n_species": {},
+                "fs_species_samples": {},
+                "msd_species_samples": {},
                 "Q": [],
                 "sum_W": 0.0,
                 "sum_W2": 0.0,
@@ -356,6 +358,8 @@ class Observables:
             acc["fs_species"][int(s)] = acc["fs_species"].get(int(s), 0.0) + fs_all[:, m].sum(axis=1) * reps
             acc["msd_species"][int(s)] = acc["msd_species"].get(int(s), 0.0) + r2_all[:, :, m].sum(axis=(1, 2))
             acc["n_species"][int(s)] = acc["n_species"].get(int(s), 0) + ns
+            acc["fs_species_samples"].setdefault(int(s), []).append(fs_all[:, m].mean(axis=1))
+            acc["msd_species_samples"].setdefault(int(s), []).append(r2_all[:, :, m].mean(axis=(1, 2)))
         w = _overlap_weights(r2, self.a).astype(float)  # (T, R, n)
         acc["Q"].append(w.mean(axis=2))
         # S4: W(q) = Σ_i w_i exp(i q·r_i(0)), phases from the initial configuration
@@ -418,6 +422,10 @@ class Observables:
         res["g4"] = (acc["ww_pairs"] - q2 * acc["n_pairs"][None]) / norm[None] if np.ndim(acc["ww_pairs"]) else np.zeros((len(msd), len(shell)))
         res["tau_alpha"] = {s: tau_alpha(res["times"], f) for s, f in res["fs_species"].items()}
         res["tau_alpha_selected"] = tau_alpha(res["times"], res["fs"])
+        res["tau_alpha_error"] = {s: jackknife_error(np.array(f), lambda x: tau_alpha(res["times"], x))
+                                  for s, f in acc["fs_species_samples"].items()}
+        res["msd_species_samples"] = {s: np.array(m) for s, m in acc["msd_species_samples"].items()}
+        res["chi4_peak"] = susceptibility_peak(res["times"], res["chi4_total"])
 
     def as_dict(self) -> dict:
         """Results as plain lists (JSON-ready)."""
@@ -430,6 +438,38 @@ class Observables:
             else:
                 out[key] = v
         return out
+
+
+def jackknife_error(per_sample: np.ndarray, estimator) -> float | None:
+    """Jackknife standard error of ``estimator(mean over samples)`` from (S, ...) per-sample
+    curves (Efron, The Jackknife, the Bootstrap and Other Resampling Plans, SIAM 1982): the
+    estimate with each sample left out in turn.  None with fewer than two samples or where a
+    leave-one-out estimate does not exist."""
+    x = np.asarray(per_sample, float)
+    n = len(x)
+    if n < 2:
+        return None
+    total = x.sum(axis=0)
+    est = [estimator((total - x[i]) / (n - 1)) for i in range(n)]
+    if any(e is None or not np.isfinite(e) for e in est):
+        return None
+    est = np.array(est, float)
+    return float(np.sqrt((n - 1) / n * np.sum((est - est.mean()) ** 2)))
+
+
+def susceptibility_peak(times: np.ndarray, chi: np.ndarray) -> dict:
+    """Height and time of the maximum of a susceptibility such as chi4(t): a parabola in ln t
+    through the largest point and its neighbours (the largest point itself at the grid's ends)."""
+    t = np.asarray(times, float)
+    c = np.asarray(chi, float)
+    k = int(np.nanargmax(c))
+    if 0 < k < len(t) - 1:
+        x = np.log(t[k - 1:k + 2])
+        a, b, c0 = np.polyfit(x, c[k - 1:k + 2], 2)
+        if a < 0:
+            xm = -b / (2 * a)
+            return {"time": float(np.exp(xm)), "height": float(c0 - b * b / (4 * a)), "at_edge": False}
+    return {"time": float(t[k]), "height": float(c[k]), "at_edge": k in (0, len(t) - 1)}
 
 
 def tau_alpha(times: np.ndarray, fs: np.ndarray, level: float = 1 / np.e) -> float | None:

@@ -89,3 +89,56 @@ def plot_observables(result: Mapping[str, Any], folder: str | Path) -> list[Path
                     folder / "chi4.png"),
         plot_s4(result["q"], result["s4_total"], t, folder / "s4.png"),
     ]
+
+
+#: File names written by :func:`plot_temperature_fits`.
+TEMPERATURE_FIGURES = ("tau_alpha_T.png", "diffusion_T.png", "chi4_peak_T.png")
+
+
+def plot_temperature_fits(fits: Mapping[str, Any], folder: str | Path) -> list[Path]:
+    """The figure set of a temperature ladder, from
+    :func:`glassml.dynamics.compute.temperature_fits_from_results`: tau_alpha against 1/T with
+    the fitted laws (Arrhenius, VFT, parabolic), D and the Stokes-Einstein product D tau_alpha
+    against T, and the height and time of the chi4 peak against T."""
+    from glassml.dynamics.relaxation import TauFit
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    T = np.asarray(fits["T"], float)
+    tau = np.asarray(fits["tau_alpha_A"], float)
+    tau_err = np.asarray(fits.get("tau_alpha_A_error", np.full(T.shape, np.nan)), float)
+    fig, ax = _figure()
+    ax.errorbar(1 / T, tau, yerr=np.where(np.isfinite(tau_err), tau_err, 0), fmt="ko", ms=4, label="measured")
+    grid = np.linspace(T.min() * 0.97, T.max() * 1.03, 200)
+    for law, rec in fits["fits"].items():
+        if "error" in rec and not isinstance(rec["error"], dict):
+            continue
+        params = {k: rec[k] for k in rec if k not in ("law", "rms_ln_tau", "errors", "fragility")}
+        model = TauFit(law, params, rec["rms_ln_tau"])
+        with np.errstate(all="ignore"):
+            ax.plot(1 / grid, model.tau(grid), "-", label=law)
+    ax.set_yscale("log")
+    ax.set_xlabel("1 / T")
+    ax.set_ylabel("tau_alpha")
+    ax.legend(fontsize=7)
+    paths = [_save(fig, folder / TEMPERATURE_FIGURES[0])]
+    fig, ax = _figure()
+    D = np.asarray(fits["D_A"], float)
+    D_err = np.asarray(fits.get("D_A_error", np.full(T.shape, np.nan)), float)
+    ax.errorbar(T, D, yerr=np.where(np.isfinite(D_err), D_err, 0), fmt="o-", ms=4, label="D")
+    ax.plot(T, D * tau, "s--", ms=4, label="D tau_alpha")
+    ax.set_yscale("log")
+    ax.set_xlabel("T")
+    ax.legend(fontsize=7)
+    paths.append(_save(fig, folder / TEMPERATURE_FIGURES[1]))
+    fig, ax = _figure()
+    peak = fits["chi4_peak"]
+    ax.plot(T, peak["height"], "o-", ms=4, label="chi4 peak height")
+    ax.set_xlabel("T")
+    ax.set_ylabel("max chi4")
+    twin = ax.twinx()
+    twin.semilogy(T, peak["time"], "s--", color="C1", ms=4, label="time of the peak")
+    twin.set_ylabel("t*")
+    ax.legend(fontsize=7, loc="upper right")
+    paths.append(_save(fig, folder / TEMPERATURE_FIGURES[2]))
+    return paths

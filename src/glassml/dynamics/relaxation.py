@@ -22,7 +22,7 @@
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import brentq, curve_fit
@@ -33,11 +33,15 @@ from glassml.errors import GlassmlError
 
 @dataclass
 class TauFit:
-    """A fitted law log tau(T); ``params`` by name, ``rms`` of the residual of ln tau."""
+    """A fitted law log tau(T); ``params`` by name, their standard errors ``errors`` (from the
+    covariance of the least-squares fit: with the given errors of ln tau when there are any,
+    else scaled by the residual; NaN when the fit has no spare degree of freedom), ``rms`` of
+    the residual of ln tau."""
 
     law: str
     params: dict
     rms: float
+    errors: dict = field(default_factory=dict)
 
     def log_tau(self, T):
         T = np.asarray(T, float)
@@ -54,29 +58,58 @@ class TauFit:
         return np.exp(self.log_tau(T))
 
     def as_dict(self) -> dict:
-        return {"law": self.law, **{k: float(v) for k, v in self.params.items()}, "rms_ln_tau": float(self.rms)}
+        return {"law": self.law, **{k: float(v) for k, v in self.params.items()}, "rms_ln_tau": float(self.rms),
+                "errors": {k: float(v) for k, v in self.errors.items()}}
 
 
-def _check(T, tau, need: int):
+def _check(T, tau, need: int, tau_error=None):
     T = np.asarray(T, float)
     tau = np.asarray(tau, float)
+    err = np.full(T.shape, np.nan) if tau_error is None else np.asarray(tau_error, float)
     ok = np.isfinite(T) & np.isfinite(tau) & (tau > 0) & (T > 0)
     if ok.sum() < need:
         raise GlassmlError(f"this fit needs at least {need} temperatures with a finite tau_alpha, got {int(ok.sum())}")
-    return T[ok], np.log(tau[ok])
+    sigma = err[ok] / tau[ok]  # error of ln tau
+    sigma = sigma if np.all(np.isfinite(sigma) & (sigma > 0)) else None
+    return T[ok], np.log(tau[ok]), sigma
 
 
-def fit_arrhenius(T, tau) -> TauFit:
-    """Least squares of ln tau = ln tau0 + E / T."""
-    T, lt = _check(T, tau, 2)
-    E, c = np.polyfit(1 / T, lt, 1)
+def _errors(f, T, lt, sigma, p, names, bounds=(-np.inf, np.inf)) -> dict:
+    """Standard errors of ``p`` from the covariance of a least-squares fit started at ``p``
+    (absolute when ``sigma`` is given); NaN without a spare degree of freedom."""
+    if len(T) <= len(p):
+        return {n: float("nan") for n in names}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            _, cov = curve_fit(f, T, lt, p0=p, sigma=sigma, absolute_sigma=sigma is not None, bounds=bounds, maxfev=20000)
+            e = np.sqrt(np.clip(np.diag(cov), 0, np.inf))
+        except Exception:
+            e = np.full(len(p), np.nan)
+    return {n: float(v) for n, v in zip(names, e)}
+
+
+def _tau0_error(c: float, dc: float) -> float:
+    return float(np.exp(c) * dc)
+
+
+def fit_arrhenius(T, tau, tau_error=None) -> TauFit:
+    """Least squares of ln tau = ln tau0 + E / T (weighted by ``tau_error`` when given)."""
+    T, lt, sigma = _check(T, tau, 2, tau_error)
+
+    def f(T, c, E):
+        return c + E / T
+
+    E, c = np.polyfit(1 / T, lt, 1, w=None if sigma is None else 1 / sigma)
     rms = float(np.sqrt(np.mean((c + E / T - lt) ** 2)))
-    return TauFit("arrhenius", {"tau0": float(np.exp(c)), "E": float(E)}, rms)
+    e = _errors(f, T, lt, sigma, [c, E], ["c", "E"])
+    return TauFit("arrhenius", {"tau0": float(np.exp(c)), "E": float(E)}, rms,
+                  {"tau0": _tau0_error(c, e["c"]), "E": e["E"]})
 
 
-def fit_vft(T, tau) -> TauFit:
+def fit_vft(T, tau, tau_error=None) -> TauFit:
     """Least squares of ln tau = ln tau0 + D T0 / (T - T0), 0 < T0 < min T."""
-    T, lt = _check(T, tau, 3)
+    T, lt, sigma = _check(T, tau, 3, tau_error)
 
     def f(T, c, D, T0):
         return c + D * T0 / (T - T0)
@@ -91,19 +124,23 @@ def fit_vft(T, tau) -> TauFit:
         if best is None or err < best[0]:
             best = (err, c, D, T0)
     p0 = best[1:]
+    bounds = ([-np.inf, 0, 0], [np.inf, np.inf, T.min() * (1 - 1e-9)])
     try:
         with warnings.catch_warnings():  # an exact fit (3 points, 3 parameters) has no covariance
             warnings.simplefilter("ignore")
-            (c, D, T0), _ = curve_fit(f, T, lt, p0=p0, bounds=([-np.inf, 0, 0], [np.inf, np.inf, T.min() * (1 - 1e-9)]), maxfev=20000)
+            (c, D, T0), _ = curve_fit(f, T, lt, p0=p0, sigma=sigma, bounds=bounds, maxfev=20000)
     except Exception:
         c, D, T0 = p0
     rms = float(np.sqrt(np.mean((f(T, c, D, T0) - lt) ** 2)))
-    return TauFit("vft", {"tau0": float(np.exp(c)), "D": float(D), "T0": float(T0)}, rms)
+    e = _errors(f, T, lt, sigma, [c, D, T0], ["c", "D", "T0"], bounds)
+    return TauFit("vft", {"tau0": float(np.exp(c)), "D": float(D), "T0": float(T0)}, rms,
+                  {"tau0": _tau0_error(c, e["c"]), "D": e["D"], "T0": e["T0"]})
 
 
-def fit_parabolic(T, tau) -> TauFit:
-    """Least squares of ln tau = ln tau0 + J² (1/T - 1/To)² (To above every fitted T)."""
-    T, lt = _check(T, tau, 3)
+def fit_parabolic(T, tau, tau_error=None) -> TauFit:
+    """Least squares of ln tau = ln tau0 + J² (1/T - 1/To)² (To above every fitted T); To is
+    the onset temperature of glassy dynamics in this picture."""
+    T, lt, sigma = _check(T, tau, 3, tau_error)
 
     def f(T, c, J, To):
         return c + J**2 * (1 / T - 1 / To) ** 2
@@ -120,14 +157,17 @@ def fit_parabolic(T, tau) -> TauFit:
     if best is None:
         raise GlassmlError("the parabolic law does not fit: tau_alpha does not grow on cooling")
     p0 = best[1:]
+    bounds = ([-np.inf, 0, T.max()], [np.inf, np.inf, np.inf])
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            (c, J, To), _ = curve_fit(f, T, lt, p0=p0, bounds=([-np.inf, 0, T.max()], [np.inf, np.inf, np.inf]), maxfev=20000)
+            (c, J, To), _ = curve_fit(f, T, lt, p0=p0, sigma=sigma, bounds=bounds, maxfev=20000)
     except Exception:
         c, J, To = p0
     rms = float(np.sqrt(np.mean((f(T, c, J, To) - lt) ** 2)))
-    return TauFit("parabolic", {"tau0": float(np.exp(c)), "J": float(abs(J)), "To": float(To)}, rms)
+    e = _errors(f, T, lt, sigma, [c, abs(J), To], ["c", "J", "To"], bounds)
+    return TauFit("parabolic", {"tau0": float(np.exp(c)), "J": float(abs(J)), "To": float(To)}, rms,
+                  {"tau0": _tau0_error(c, e["c"]), "J": e["J"], "To": e["To"]})
 
 
 def glass_temperature(fit: TauFit, tau_g: float = 1e12) -> float:
@@ -184,30 +224,39 @@ def stokes_einstein(T, D, tau) -> dict:
 LAWS = {"arrhenius": fit_arrhenius, "vft": fit_vft, "parabolic": fit_parabolic}
 
 
-def temperature_fits(T, tau, D=None, *, tau_g: float = 1e12) -> dict:
+def temperature_fits(T, tau, D=None, *, tau_error=None, D_error=None, tau_g: float = 1e12) -> dict:
     """Every law of :data:`LAWS` fitted to tau_alpha(T), with fragility, and Stokes-Einstein.
 
     Args:
         T: (M,) temperatures.
         tau: (M,) tau_alpha at each temperature (NaN where unknown).
         D: (M,) diffusion constants (NaN where unknown), or None.
+        tau_error: (M,) standard errors of tau (weights of the fits), or None.
+        D_error: (M,) standard errors of D, or None.
         tau_g: tau_alpha that defines Tg for the fragility.
 
     Returns:
-        A JSON-ready dict: ``T``, ``tau_alpha_A``, ``D_A``, ``fits`` {law: parameters, rms and
-        (VFT, parabolic) fragility, or ``{"error": message}`` where the law cannot be fitted}
-        and ``stokes_einstein``.
+        A JSON-ready dict: ``T``, ``tau_alpha_A`` (and ``tau_alpha_A_error``), ``D_A`` (and
+        ``D_A_error``), ``fits`` {law: parameters, their ``errors``, rms and (VFT, parabolic)
+        fragility, or ``{"error": message}`` where the law cannot be fitted}, ``onset``
+        (the parabolic law's To) and ``stokes_einstein``.
     """
     T = np.asarray(T, float)
     tau = np.asarray(tau, float)
     D = np.full(T.shape, np.nan) if D is None else np.asarray(D, float)
-    out = {"T": T.tolist(), "tau_alpha_A": tau.tolist(), "D_A": D.tolist(), "fits": {}}
+    nan = np.full(T.shape, np.nan)
+    tau_err = nan if tau_error is None else np.asarray(tau_error, float)
+    D_err = nan if D_error is None else np.asarray(D_error, float)
+    out = {"T": T.tolist(), "tau_alpha_A": tau.tolist(), "tau_alpha_A_error": tau_err.tolist(), "D_A": D.tolist(),
+           "D_A_error": D_err.tolist(), "fits": {}}
     for name, fit in LAWS.items():
         try:
-            f = fit(T, tau)
+            f = fit(T, tau, None if tau_error is None else tau_err)
             out["fits"][name] = {**f.as_dict(), **({"fragility": fragility(f, tau_g)} if name != "arrhenius" else {})}
         except GlassmlError as exc:
             out["fits"][name] = {"error": str(exc)}
+    par = out["fits"]["parabolic"]
+    out["onset"] = None if "To" not in par else {"To": par["To"], "error": par["errors"].get("To")}
     out["stokes_einstein"] = stokes_einstein(T, D, tau)
     return out
 
@@ -215,7 +264,13 @@ def temperature_fits(T, tau, D=None, *, tau_g: float = 1e12) -> dict:
 # ---------------------------------------------------------------------------- swap Monte Carlo
 @dataclass
 class SwapSpeedup:
-    """Relaxation times (sweeps) with and without swaps, and their ratio; see :func:`swap_speedup`."""
+    """Relaxation times (sweeps) with and without swaps, and their ratio; see :func:`swap_speedup`.
+
+    ``equilibration_taus`` is the swap equilibration's length over tau_swap and
+    ``energy_stationary`` whether its energy trace was stationary; ``equilibrated`` needs both
+    (at least :data:`glassml.simulate.swap.EQUILIBRATION_TAUS` tau_swap).  ``*_err`` are
+    standard errors over independent starts (NaN for one start); ``starts`` how many.
+    """
 
     temperature: float
     tau_swap: float
