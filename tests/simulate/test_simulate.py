@@ -118,6 +118,8 @@ def test_presets_are_valid_and_documented():
     grids = {(g.model, g.temperature): g.times for g in TIME_GRIDS}
     gb = get_preset("glassbench-ka3d-T0.44")
     assert gb.n_particles == 4096 and gb.n_replicas == 32 and gb.n_samples == 500 and gb.rho == 1.2
+    assert {get_preset(f"glassbench-ka3d-T{t}").model for t in ("0.44", "0.50", "0.56", "0.64")} == {"ka3d-sf"}
+    assert get_preset("quick").model == "ka3d"  # the literature's truncated-and-shifted form elsewhere
     assert gb.times == grids["KA3D", 0.44] and gb.equilibration_time == 10 * gb.times[6]  # tau_alpha at index 6
     ka2d = get_preset("glassbench-ka2d-T0.30")
     assert ka2d.n_particles == 1290 and ka2d.n_replicas == 20 and ka2d.times == grids["KA2D", 0.30]

@@ -13,7 +13,8 @@ Choices (see the simulate guide in the documentation):
 * ``small`` — quick's state point at N = 1000 with 40 configurations (28/4/8), 12 replicas and
   times to 29 (2 tau_alpha): 3.2e9 MD atom-steps, about half an hour on 2 cores.  The model
   comparison of ``benchmarks/learn.py`` and ``benchmarks/gnn.py`` runs on it.
-* ``glassbench-ka3d-T{0.44,0.50,0.56,0.64}`` — GlassBench's KA protocol (N = 4096, rho = 1.2,
+* ``glassbench-ka3d-T{0.44,0.50,0.56,0.64}`` — GlassBench's KA protocol on GlassBench's
+  shifted-force form of the potential (``ka3d-sf``; N = 4096, rho = 1.2,
   500 configurations, 32 replicas; ids 1–400 train (here 360 train + 40 val), 401–500 test).
   The T = 0.44 grid and its tau_alpha = 4120 are GlassBench's (read from
   :data:`glassml.store.formats.glassbench.TIME_GRIDS`); the others use the same pattern scaled
@@ -232,7 +233,7 @@ PRESETS: dict[str, Preset] = {
 for _t, _tau in _GB_TAU.items():
     _times = _GB_KA3D_T044 if _t == "0.44" else _glassbench_ka3d_times(_tau)
     PRESETS[f"glassbench-ka3d-T{_t}"] = Preset(
-        name=f"glassbench-ka3d-T{_t}", model="ka3d", n_particles=4096, temperature=float(_t), n_samples=500,
+        name=f"glassbench-ka3d-T{_t}", model="ka3d-sf", n_particles=4096, temperature=float(_t), n_samples=500,
         n_replicas=32, times=_times, equilibration_time=10 * _tau, split=(360, 40, 100),
         description=f"GlassBench KA T={_t} protocol (tau_alpha ≈ {_tau:g}): clusters",
     )
@@ -263,7 +264,9 @@ def preset_families() -> dict[str, dict[str, Any]]:
 
 
 def _all_presets() -> dict[str, Any]:
-    found: dict[str, Any] = {**PRESETS, **LADDERS}
+    from glassml.simulate.swap import SWAP_PRESETS
+
+    found: dict[str, Any] = {**PRESETS, **LADDERS, **SWAP_PRESETS}
     found.update({r.name: r for lad in LADDERS.values() for r in lad.rungs})
     for family in preset_families().values():
         for name, spec in family.items():
