@@ -125,3 +125,21 @@ def test_pipeline_on_a_real_trajectory(shared_data):
     model = SoftnessField(c_grid=(0.01, 1.0)).fit(X[half], y[half], validation=(X[~half], y[~half]))
     assert model.softness(X).shape == (80,)
     assert 0.0 <= model.score(X[~half], y[~half]) <= 1.0
+
+
+def test_linear_svm_takes_explicit_labels_and_points_to_the_rearranging_side():
+    from glassml.learn.softness import linear_svm
+
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((400, 3))
+    y = np.where(x[:, 1] - 0.5 * x[:, 2] > 0.2, 1, -1)
+    w, b = linear_svm(x, y, 10.0)
+    assert np.linalg.norm(w) == pytest.approx(1.0)
+    assert w @ np.array([0.0, 1.0, -0.5]) / np.sqrt(1.25) > 0.98      # along the rule, towards +1
+    assert np.mean(np.where(x @ w + b > 0, 1, -1) == y) > 0.97
+    w2, b2 = linear_svm(x, -y, 10.0)                                   # labels swapped: the normal flips
+    np.testing.assert_allclose(w2, -w, atol=1e-3)
+    with pytest.raises(GlassmlError, match=r"-1 \(non-rearranging\) and \+1"):
+        linear_svm(x, (y > 0).astype(int), 1.0)                         # 0/1 labels are refused
+    with pytest.raises(GlassmlError, match="both present"):
+        linear_svm(x, np.ones(400, dtype=int), 1.0)

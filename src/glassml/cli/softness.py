@@ -1,4 +1,4 @@
-"""Softness commands: ``glassml softness phop`` and ``glassml softness fit``."""
+"""Softness commands: ``glassml softness run`` (end to end), ``glassml softness phop`` and ``glassml softness fit``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import typer
 
 from glassml.cli.app import app, print_json, stdout
 
-softness_app = typer.Typer(help="Rearrangements (p_hop) and the softness model of relaxation (Arrhenius fits of P_R(S, T)).",
+softness_app = typer.Typer(help="Rearrangements (p_hop), the softness field, the softness model of relaxation (Arrhenius fits of P_R(S, T)) and its dynamical model.",
                            no_args_is_help=True)
 app.add_typer(softness_app, name="softness")
 
@@ -121,3 +121,54 @@ def fit_command(
                   f"Σ0 = {fit.sigma0_:.4g} ± {fit.sigma0_err_:.2g}   Σ1 = {fit.sigma1_:.4g} ± {fit.sigma1_err_:.2g}")
     stdout.print(f"T_x = e1/Σ1 = {fit.crossing_temperature_:.4g} ± {fit.crossing_temperature_err_:.2g}   "
                   f"onset (d ln P_R/dS = 0) = {onset.temperature:.4g}{' (extrapolated)' if onset.extrapolated else ''}")
+
+
+@softness_app.command("run")
+def run_command(
+    datasets: list[Path] = typer.Argument(..., help="Datasets with stored trajectories (trajectory_every/trajectory_time), two or more temperatures."),
+    out: Path = typer.Option(..., "--out", help="Folder for the cache (resumable) and report/ (softness.json, softness.npz, figures)."),
+    window: float = typer.Option(2.0, "--window", help="t_R in the trajectory's time units (an even number of frames)."),
+    threshold: float = typer.Option(0.2, "--threshold", help="p_c (squared length): rearranging while p_hop > p_c."),
+    species: int = typer.Option(0, "--species", help="Species analysed (KA: 0, the A particles)."),
+    frames_per_sample: int = typer.Option(60, "--frames-per-sample", help="Analysed frames per sample, evenly spaced (0: every frame)."),
+    n_per_class: int = typer.Option(400, "--per-class", help="At most this many rearranging and as many quiet training examples per temperature."),
+    n_bins: int = typer.Option(16, "--bins", help="Softness bins of P_R between the 0.5 % and 99.5 % quantiles of S."),
+    min_count: int = typer.Option(100, "--min-count", help="A bin enters the fits at a temperature only with this many particles there."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the example sampling and split, the SVM and the model's Monte Carlo."),
+    json_: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Train the softness field, S of every particle and analysed frame, P_R(S, T), the fits, the trap model, the report."""
+    from glassml.softness import SoftnessAnalysis
+
+    analysis = SoftnessAnalysis(window=window, threshold=threshold, species=species,
+                                frames_per_sample=frames_per_sample or None, n_per_class=n_per_class, n_bins=n_bins,
+                                min_count=min_count, seed=seed,
+                                show_progress=not json_).run(datasets, out)
+    summary = analysis.summary()
+    if json_:
+        print_json(summary)
+        return
+    from rich.table import Table
+
+    f = summary["field"]
+    stdout.print(f"softness field: {f['descriptors']} structure functions, C = {f['C']:g}, held-out accuracy "
+                  f"{f['test_accuracy']:.3f} (chance {f['chance_level']:.3f}, {f['examples']['test']} examples)")
+    table = Table(title="per temperature")
+    for col in ("T", "τα (MD)", "soft fraction", "<S>", "trap model τα (T left out)", "model / MD"):
+        table.add_column(col, justify="right")
+    model = {r["temperature"]: r for r in summary["model"]}
+    fmt = lambda v: "-" if v is None else f"{v:.3g}"  # noqa: E731
+    for t in summary["temperatures"]:
+        key = f"{t:g}"
+        m = model.get(t, {})
+        table.add_row(key, fmt(summary["tau_alpha_md"][key]), fmt(summary["soft_fraction"][key]),
+                      fmt(summary["mean_softness"][key]), fmt(m.get("tau_alpha_model")), fmt(m.get("ratio")))
+    stdout.print(table)
+    a = summary["arrhenius"]
+    stdout.print(f"e0 = {a['e0']:.4g} ± {a['e0_err']:.2g}   e1 = {a['e1']:.4g} ± {a['e1_err']:.2g}   "
+                  f"Σ0 = {a['sigma0']:.4g} ± {a['sigma0_err']:.2g}   Σ1 = {a['sigma1']:.4g} ± {a['sigma1_err']:.2g}")
+    stdout.print(f"T_x = e1/Σ1 = {fmt(a['crossing_temperature'])}   onset = {fmt(summary['onset_temperature'])}"
+                  f"{' (extrapolated)' if summary['onset_extrapolated'] else ''}")
+    if summary["model_note"]:
+        stdout.print(summary["model_note"])
+    stdout.print(f"report: {out / 'report'}")

@@ -17,8 +17,11 @@ proxy, defined per species and per configuration at one time t*:
 * non-rearranging: propensity in the bottom ``q_low`` fraction (default 50 %);
 * particles in between are left out of the SVM fit (as Cubuk et al. leave out ambiguous ones).
 
-t* and the SVM's C are hyper-parameters chosen on the validation split, by the mean pooled
-Pearson correlation of the final predictor.  To turn softness into a propensity predictor,
+t* and the SVM's C are hyper-parameters chosen on the validation split (never on the test
+split), by the mean pooled Pearson correlation of the final predictor; every (t*, C) tried is
+recorded in ``info_["validation_trials"]``.  The SVM itself is :func:`linear_svm`, which takes
+labels that are exactly +1 and -1 and orients the hyperplane so that S > 0 on the +1
+(rearranging) side.  To turn softness into a propensity predictor,
 each time t gets a linear map ``prop_t ~ a_t + b_t S`` fitted by least squares on the
 training split.  ``info_["softness_pearson_val"]`` records corr(S, propensity) per time per
 species on the validation split: the "softness correlates with dynamics" number.
@@ -44,6 +47,34 @@ import numpy as np
 from glassml.errors import GlassmlError
 from glassml.learn.base import FeatureEstimator, register
 from glassml.learn.features import Scaler, flatten_species_models, pearson_columns, unflatten_species_models
+
+
+def linear_svm(X: np.ndarray, y: np.ndarray, C: float, *, seed: int = 0, balanced: bool = False,
+               max_iter: int = 10000) -> tuple[np.ndarray, float]:
+    """Linear SVM separating rows labelled +1 (rearranging) from rows labelled -1 (non-rearranging).
+
+    Returns the unit normal ``w`` and offset ``b`` of the hyperplane, oriented so that
+    ``X @ w + b`` (the softness: a signed distance in the units of ``X``) is positive on the
+    +1 side.  Labels must be exactly -1 and +1, both present; leave out unlabelled rows before
+    calling.  ``balanced`` weights the classes inversely to their sizes.  scikit-learn's
+    ``LinearSVC`` (primal solver, squared hinge loss) does the fit.
+    """
+    from sklearn.svm import LinearSVC
+
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y)
+    if X.ndim != 2 or y.shape != (X.shape[0],):
+        raise GlassmlError(f"linear_svm: X must be (n, features) and y (n,), got {X.shape} and {y.shape}")
+    classes = np.unique(y)
+    if classes.tolist() != [-1, 1]:
+        raise GlassmlError(f"linear_svm: labels must be -1 (non-rearranging) and +1 (rearranging), both present; got {classes.tolist()}")
+    svm = LinearSVC(C=float(C), dual=False, max_iter=int(max_iter), random_state=int(seed),
+                    class_weight="balanced" if balanced else None)
+    svm.fit(X, y.astype(np.int64))
+    # classes_ = [-1, +1]: coef_ points towards +1, so S > 0 on the rearranging side
+    w = svm.coef_[0].astype(np.float64)
+    norm = float(np.linalg.norm(w)) or 1.0
+    return w / norm, float(svm.intercept_[0]) / norm
 
 
 def rearranging_labels(prop: np.ndarray, groups: np.ndarray, q_high: float, q_low: float) -> np.ndarray:
@@ -94,16 +125,10 @@ class Softness(FeatureEstimator):
 
     # -- pieces -------------------------------------------------------------------------
     def _svm(self, z: np.ndarray, labels: np.ndarray, c: float) -> tuple[np.ndarray, float]:
-        from sklearn.svm import LinearSVC
-
         keep = labels != 0
         if len(np.unique(labels[keep])) < 2:
             raise GlassmlError(f"{self.name}: training set has no rearranging/non-rearranging contrast")
-        svm = LinearSVC(C=c, dual=False, max_iter=5000, random_state=int(self.seed), class_weight="balanced")
-        svm.fit(z[keep], labels[keep])
-        w = svm.coef_[0].astype(np.float64)
-        norm = float(np.linalg.norm(w)) or 1.0
-        return w / norm, float(svm.intercept_[0]) / norm  # S = z @ w + b: signed distance
+        return linear_svm(z[keep], labels[keep], c, seed=self.seed, balanced=True, max_iter=5000)
 
     @staticmethod
     def _linear_map(s: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -129,12 +154,13 @@ class Softness(FeatureEstimator):
             (xt, yt, st, gt), (xv, yv, sv, _), selection = self._holdout(X, Y, species, groups)
         n_times = yt.shape[1]
         self.models_ = {}
-        info_choice, info_r, info_val = {}, {}, {}
+        info_choice, info_r, info_val, info_trials = {}, {}, {}, {}
         for sp in np.unique(st):
             mt, mv = st == sp, sv == sp
             scaler = Scaler().fit(xt[mt])
             zt, zv = scaler.transform(xt[mt]), scaler.transform(xv[mv])
             best = None
+            trials = info_trials[str(int(sp))] = []
             for t_star in range(n_times):
                 labels = rearranging_labels(yt[mt, t_star], gt[mt], q_high, q_low)
                 for c in c_grid:
@@ -146,6 +172,8 @@ class Softness(FeatureEstimator):
                         crit = float(np.nanmean(r)) if np.isfinite(r).any() else -np.inf
                     else:
                         crit = -np.inf
+                    trials.append({"t_star_index": int(t_star), "C": c,
+                                   "val_mean_pearson": None if not np.isfinite(crit) else crit})
                     if best is None or crit > best[0]:
                         best = (crit, t_star, c, w, b, a, slope)
             crit, t_star, c, w, b, a, slope = best
@@ -159,6 +187,7 @@ class Softness(FeatureEstimator):
             info_val[str(int(sp))] = None if not np.isfinite(crit) else crit
         return {
             "chosen": info_choice, "softness_pearson_val": info_r, "val_mean_pearson": info_val, "selection": selection,
+            "validation_trials": info_trials,
             "label_definition": f"rearranging = top {q_high:.0%} propensity of its species in its configuration "
                                 f"at t*, non-rearranging = bottom {q_low:.0%}",
         }

@@ -34,8 +34,13 @@ if TYPE_CHECKING:  # annotations only: the class is documented with glassml.dyna
     from glassml.dynamics.rearrangements import Rearrangements
 
 
-def training_labels(phop: np.ndarray, events: Rearrangements, history: int, *, first_frame: int = 0) -> np.ndarray:
+def training_labels(phop: np.ndarray, events: Rearrangements, history: int, *, first_frame: int = 0,
+                    positives: str = "peak") -> np.ndarray:
     """(F, N) labels on the rows of a p_hop array: +1, -1 or 0 (not in the training set).
+
+    ``positives="peak"`` labels one frame per event (its largest p_hop); ``positives="active"``
+    labels every frame with p_hop > p_c (a particle is rearranging there, the definition of
+    Cubuk et al. 2015), which gives more examples when only some frames are described.
 
     Parameters
     ----------
@@ -59,6 +64,11 @@ def training_labels(phop: np.ndarray, events: Rearrangements, history: int, *, f
     if p.shape[0] >= history:
         recent = active[history:] - active[:-history]
         labels[history - 1:][recent == 0] = -1
+    if positives == "active":
+        labels[p > events.threshold] = 1
+        return labels
+    if positives != "peak":
+        raise GlassmlError(f"positives must be 'peak' or 'active', got {positives!r}")
     rows = events.peak - first_frame
     inside = (rows >= 0) & (rows < p.shape[0])
     labels[rows[inside], events.particle[inside]] = 1
@@ -113,13 +123,9 @@ class SoftnessField:
         self.seed = seed
 
     def _svm(self, z: np.ndarray, y: np.ndarray, c: float) -> tuple[np.ndarray, float]:
-        from sklearn.svm import LinearSVC
+        from glassml.learn.softness import linear_svm
 
-        svm = LinearSVC(C=float(c), dual=False, max_iter=10000, random_state=int(self.seed))
-        svm.fit(z, y)
-        w = svm.coef_[0].astype(np.float64)
-        norm = float(np.linalg.norm(w)) or 1.0
-        return w / norm, float(svm.intercept_[0]) / norm
+        return linear_svm(z, y, c, seed=self.seed)
 
     @staticmethod
     def _check(X, y, what: str) -> tuple[np.ndarray, np.ndarray]:
