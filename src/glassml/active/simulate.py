@@ -8,27 +8,29 @@ rotational noise of an isotropic particle does not depend on its orientation, so
 integrates, and the propulsion ``F_a (cos theta_i, sin theta_i)`` is applied with ``fix
 addforce`` from per-atom variables.  The underdamped active Langevin variant uses ``fix
 langevin`` (translation and rotation) with ``fix nve/sphere update dipole`` and ``fix
-propel/self``.
+propel/self``; the same decomposition holds there (the angular velocity relaxes linearly
+under a constant friction, so a constant torque ``gamma_r omega`` only adds ``omega t`` to the
+passive angle in the steady state), so chiral underdamped particles use it too.
 
 A dataset holds one trajectory per sample: ``positions`` (T, 1, N, 2) unwrapped,
 ``orientations`` (T, 1, N) unwrapped angles, ``times`` (T,), ``box``, ``types`` and
 ``initial_positions``; the manifest records the :class:`~glassml.active.models.ABPModel`, the
-time step and the state point.  Writing is sample by sample, atomic and resumable.
+time step and the state point.  Datasets are written by the campaigns of
+:mod:`glassml.active.campaign` (sample by sample, atomic, resumable, Dask-distributed).
 """
 
 from __future__ import annotations
 
 import tempfile
-from dataclasses import asdict, dataclass, replace
-from pathlib import Path
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
-from glassml.active.models import ABPModel, Harmonic, WCA, Yukawa, packing_fraction
+from glassml.active.models import ABPModel
 from glassml.errors import GlassmlError
 from glassml.geometry import Box
-from glassml.progress import ProgressBar, say
+from glassml.progress import ProgressBar
 from glassml.simulate.engine import LammpsSession, lammps_seed, lattice_positions
 from glassml.systems.lammps import load_lammps
 
@@ -103,8 +105,8 @@ class ABPEngine(LammpsSession):
         if m.omega == 0.0:
             self.commands(f"fix propel all propel/self dipole {_f(m.active_force)}")
         else:
-            if m.dynamics != "overdamped":
-                raise NotImplementedError("chiral active particles are simulated in the overdamped model only")
+            # isotropic pairs exert no torque and the rotational noise (Brownian, or Langevin with
+            # its constant friction) is additive, so theta = phi + omega t exactly in both dynamics
             fa, w = _f(m.active_force), _f(m.omega)
             self.commands(
                 "compute dipole all property/atom mux muy",
@@ -226,79 +228,6 @@ def simulate_abp(model: ABPModel, run: ABPRun, *, seed: int, show_progress: bool
         "positions": pos[:, None],
         "orientations": th[:, None],
     }
-
-
-#: The ``abp-*`` presets: (model, run) pairs, from a test-sized system to MIPS.
-PRESETS: dict[str, tuple[ABPModel, ABPRun, int]] = {
-    "abp-tiny": (ABPModel(WCA(), active_force=24.0, rotational_diffusion=3.0),
-                 ABPRun(n_particles=64, packing_fraction=0.3, equilibration_time=0.2, n_frames=100), 2),
-    "abp-wca": (ABPModel(WCA(), active_force=24.0, rotational_diffusion=3.0),
-                ABPRun(n_particles=400, packing_fraction=0.3, n_frames=1000), 4),
-    "abp-wca-dense": (ABPModel(WCA(), active_force=24.0, rotational_diffusion=3.0),
-                      ABPRun(n_particles=400, packing_fraction=0.5, n_frames=1000), 4),
-    "abp-chiral": (ABPModel(WCA(), active_force=24.0, omega=2.0, rotational_diffusion=3.0),
-                   ABPRun(n_particles=400, packing_fraction=0.3, n_frames=1000), 4),
-    "abp-harmonic": (ABPModel(Harmonic(k=50.0), active_force=10.0, rotational_diffusion=3.0),
-                     ABPRun(n_particles=400, packing_fraction=0.4, n_frames=1000), 4),
-    "abp-yukawa": (ABPModel(Yukawa(amplitude=50.0, kappa=2.0, rc=2.5), active_force=10.0, rotational_diffusion=3.0),
-                   ABPRun(n_particles=400, packing_fraction=0.2, n_frames=1000), 4),
-    "abp-underdamped": (ABPModel(WCA(), active_force=24.0, dynamics="underdamped", mass=1.0, mobility=1.0),
-                        ABPRun(n_particles=400, packing_fraction=0.3, n_frames=1000), 4),
-    "abp-mips": (ABPModel(WCA(), active_force=24.0, translational_diffusion=0.24, rotational_diffusion=0.72),
-                 ABPRun(n_particles=2000, packing_fraction=0.6, equilibration_time=100.0, n_frames=50, frame_interval=1.0), 1),
-}
-
-
-def preset(name: str) -> tuple[ABPModel, ABPRun, int]:
-    """The ``abp-*`` preset ``name``: (model, run, number of samples)."""
-    if name not in PRESETS:
-        raise GlassmlError(f"unknown active preset {name!r}; choose one of {', '.join(PRESETS)}")
-    return PRESETS[name]
-
-
-def _config_record(model: ABPModel, run: ABPRun, seed: int) -> dict[str, Any]:
-    return {"run": {k: float(v) if isinstance(v, float) else v for k, v in asdict(run).items()}, "seed": int(seed),
-            "packing_fraction": packing_fraction(run.n_particles, model.box_for(run.n_particles, run.packing_fraction), model.diameter),
-            "peclet": model.peclet}
-
-
-def simulate_dataset(path, model: ABPModel, run: ABPRun, *, n_samples: int = 2, seed: int = 0, force: bool = False,
-                     show_progress: bool = False):
-    """Simulate ``n_samples`` independent trajectories into the dataset at ``path`` (resumable).
-
-    A dataset already at ``path`` made with the same model, run and seed is completed: samples
-    whose checksum verifies are kept, the others (re)simulated.  A different one is an error
-    unless ``force``.  The last sample is the validation split when there are two or more.
-    """
-    from glassml.store import Dataset
-
-    if n_samples < 1:
-        raise GlassmlError(f"need at least one sample, got {n_samples}")
-    path = Path(path)
-    record = model.record()
-    config = _config_record(model, run, seed)
-    times = (np.arange(run.n_frames) * run.stride * run.timestep).tolist()
-    if Dataset.is_dataset(path) and not force:
-        ds = Dataset.open(path)
-        if ds.manifest.get("active") != config or ds.manifest.get("model") != record:
-            raise GlassmlError("holds a different active simulation (model, run or seed); pass --force to overwrite it", path)
-    else:
-        ds = Dataset.create(path, model=record, dimension=2, temperature=model.temperature, times=times, n_replicas=1,
-                            force=force, active=config)
-    seeds = [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(seed).spawn(n_samples)]
-    names = [f"abp{k:04d}" for k in range(n_samples)]
-    report = ds.verify()
-    done = set(report.ok)
-    todo = [k for k, name in enumerate(names) if name not in done]
-    say(show_progress and bool(done), f"resuming: {len(done)} of {n_samples} samples already on disk")
-    with ProgressBar(show_progress, n_samples, f"abp {path.name}", done=n_samples - len(todo)) as bar:
-        for k in todo:
-            arrays = simulate_abp(model, run, seed=seeds[k])
-            ds.write_sample(names[k], arrays, seed=seeds[k])
-            bar.advance()
-    val = names[-1:] if n_samples > 1 else []
-    ds.set_split([n for n in names if n not in val], val, [])
-    return ds
 
 
 def scaled_run(run: ABPRun, **changes: Any) -> ABPRun:

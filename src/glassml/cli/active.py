@@ -25,36 +25,31 @@ def simulate(
     omega: Optional[float] = typer.Option(None, "--omega", help="Chiral angular velocity (default: the preset's)."),
     frames: Optional[int] = typer.Option(None, "--frames", help="Frames per trajectory (default: the preset's)."),
     seed: int = typer.Option(0, "--seed", help="Seed of the initial states and the noise."),
+    workers: int = typer.Option(1, "--workers", help="Local Dask workers (one trajectory each at a time)."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Address of a running Dask scheduler to use instead."),
     force: bool = typer.Option(False, "--force", help="Overwrite a dataset made with other settings."),
     list_: bool = typer.Option(False, "--list", help="List the presets and exit."),
     json_: bool = typer.Option(False, "--json", help="Print the dataset summary as JSON."),
 ) -> None:
     """Simulate active Brownian particles with LAMMPS's BROWNIAN package into a glassml dataset."""
-    from dataclasses import replace
-
-    from glassml.active.simulate import PRESETS
-    from glassml.active.simulate import preset as get_preset
-    from glassml.active.simulate import simulate_dataset
+    from glassml.active.campaign import PRESETS, simulate_dataset
+    from glassml.active.campaign import preset as get_preset
+    from glassml.errors import GlassmlError
 
     if list_:
-        rows = {name: {"model": m.record(), "run": vars(r), "samples": k} for name, (m, r, k) in PRESETS.items()}
         if json_:
-            print_json(rows)
+            print_json({name: c.as_dict() for name, c in PRESETS.items()})
         else:
-            for name, (m, r, k) in PRESETS.items():
-                stdout.print(f"{name}: {m.pair.kind}, F_a={m.active_force:g}, omega={m.omega:g}, {m.dynamics}, "
-                             f"N={r.n_particles}, phi={r.packing_fraction:g}, {r.n_frames} frames every {r.frame_interval:g}, "
-                             f"{k} samples")
+            for name, c in PRESETS.items():
+                r = c.run
+                stdout.print(f"{name}: {c.description}; {c.model.dynamics}, {r.n_frames} frames every {r.frame_interval:g}, "
+                             f"{c.n_samples} samples")
         return
     if out is None:
-        from glassml.errors import GlassmlError
-
         raise GlassmlError("give the dataset directory to write with --out")
-    model, run, n_samples = get_preset(preset)
-    model = replace(model, **{k: v for k, v in {"active_force": active_force, "omega": omega}.items() if v is not None})
-    run = replace(run, **{k: v for k, v in {"n_particles": n_particles, "packing_fraction": phi, "n_frames": frames}.items()
-                          if v is not None})
-    ds = simulate_dataset(out, model, run, n_samples=samples or n_samples, seed=seed, force=force, show_progress=not json_)
+    spec = get_preset(preset).with_changes(active_force=active_force, omega=omega, n_particles=n_particles,
+                                           packing_fraction=phi, n_frames=frames, n_samples=samples)
+    ds = simulate_dataset(out, spec, seed=seed, force=force, workers=workers, scheduler=scheduler, show_progress=not json_)
     summary = ds.summary()
     if json_:
         print_json(summary)
