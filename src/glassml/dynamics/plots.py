@@ -21,14 +21,16 @@ _SIZE = (4.5, 3.5)
 _DPI = 110
 
 
-def _figure():
+def new_figure():
+    """A (figure, axes) pair on the Agg canvas, glassml's standard size; pyplot is not touched."""
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=_SIZE)
     return fig, fig.add_subplot()
 
 
-def _save(fig, path: Path) -> Path:
+def save_figure(fig, path: Path) -> Path:
+    """Lay out and write ``fig`` as a PNG at glassml's standard resolution; returns ``path``."""
     fig.tight_layout()
     fig.savefig(path, dpi=_DPI)
     return path
@@ -45,26 +47,26 @@ def plot_curves(times: Sequence[float], curves: Sequence[tuple[str, Sequence[flo
         path: the PNG file to write.
         scale: ``"semilogx"``, ``"loglog"`` or ``"plot"`` (the axes' method).
     """
-    fig, ax = _figure()
+    fig, ax = new_figure()
     t = np.asarray(times, float)
     for label, y in curves:
         getattr(ax, scale)(t, np.asarray(y, float), "o-", label=label, ms=3)
     ax.set_xlabel("t")
     ax.set_ylabel(ylabel)
     ax.legend(fontsize=legend_size)
-    return _save(fig, Path(path))
+    return save_figure(fig, Path(path))
 
 
 def plot_s4(q: Sequence[float], s4: np.ndarray, times: Sequence[float], path: str | Path) -> Path:
     """S4(q, t) against q, one curve per time; ``s4`` is (T, n_q)."""
-    fig, ax = _figure()
+    fig, ax = new_figure()
     s4 = np.asarray(s4, float)
     for i, t in enumerate(times):
         ax.plot(q, s4[i], "o-", ms=3, label=f"t = {t:.3g}")
     ax.set_xlabel("q")
     ax.set_ylabel("S4(q, t)")
     ax.legend(fontsize=6)
-    return _save(fig, Path(path))
+    return save_figure(fig, Path(path))
 
 
 def plot_observables(result: Mapping[str, Any], folder: str | Path) -> list[Path]:
@@ -107,7 +109,7 @@ def plot_temperature_fits(fits: Mapping[str, Any], folder: str | Path) -> list[P
     T = np.asarray(fits["T"], float)
     tau = np.asarray(fits["tau_alpha_A"], float)
     tau_err = np.asarray(fits.get("tau_alpha_A_error", np.full(T.shape, np.nan)), float)
-    fig, ax = _figure()
+    fig, ax = new_figure()
     ax.errorbar(1 / T, tau, yerr=np.where(np.isfinite(tau_err), tau_err, 0), fmt="ko", ms=4, label="measured")
     grid = np.linspace(T.min() * 0.97, T.max() * 1.03, 200)
     for law, rec in fits["fits"].items():
@@ -121,8 +123,8 @@ def plot_temperature_fits(fits: Mapping[str, Any], folder: str | Path) -> list[P
     ax.set_xlabel("1 / T")
     ax.set_ylabel("tau_alpha")
     ax.legend(fontsize=7)
-    paths = [_save(fig, folder / TEMPERATURE_FIGURES[0])]
-    fig, ax = _figure()
+    paths = [save_figure(fig, folder / TEMPERATURE_FIGURES[0])]
+    fig, ax = new_figure()
     D = np.asarray(fits["D_A"], float)
     D_err = np.asarray(fits.get("D_A_error", np.full(T.shape, np.nan)), float)
     ax.errorbar(T, D, yerr=np.where(np.isfinite(D_err), D_err, 0), fmt="o-", ms=4, label="D")
@@ -130,8 +132,8 @@ def plot_temperature_fits(fits: Mapping[str, Any], folder: str | Path) -> list[P
     ax.set_yscale("log")
     ax.set_xlabel("T")
     ax.legend(fontsize=7)
-    paths.append(_save(fig, folder / TEMPERATURE_FIGURES[1]))
-    fig, ax = _figure()
+    paths.append(save_figure(fig, folder / TEMPERATURE_FIGURES[1]))
+    fig, ax = new_figure()
     peak = fits["chi4_peak"]
     ax.plot(T, peak["height"], "o-", ms=4, label="chi4 peak height")
     ax.set_xlabel("T")
@@ -140,5 +142,5 @@ def plot_temperature_fits(fits: Mapping[str, Any], folder: str | Path) -> list[P
     twin.semilogy(T, peak["time"], "s--", color="C1", ms=4, label="time of the peak")
     twin.set_ylabel("t*")
     ax.legend(fontsize=7, loc="upper right")
-    paths.append(_save(fig, folder / TEMPERATURE_FIGURES[2]))
+    paths.append(save_figure(fig, folder / TEMPERATURE_FIGURES[2]))
     return paths

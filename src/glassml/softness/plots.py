@@ -10,21 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-_SIZE = (4.5, 3.5)
-_DPI = 110
-
-
-def _figure():
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=_SIZE)
-    return fig, fig.add_subplot()
-
-
-def _save(fig, path: Path) -> Path:
-    fig.tight_layout()
-    fig.savefig(path, dpi=_DPI)
-    return path
+from glassml.dynamics.plots import new_figure as _figure
+from glassml.dynamics.plots import save_figure as _save
 
 
 def plot_probability(temperatures, softness, probability, error, path: Path) -> Path:
