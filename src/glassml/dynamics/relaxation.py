@@ -280,11 +280,30 @@ class SwapSpeedup:
     energy_per_particle: float
     n: int
     model: str
+    tau_swap_err: float = float("nan")
+    tau_plain_err: float = float("nan")
+    speedup_err: float = float("nan")
+    equilibration_taus: float = float("nan")
+    energy_stationary: bool = False
+    equilibrated: bool = False
+    starts: int = 1
+    plain_sweeps: int = 0
+
+    def as_dict(self) -> dict:
+        from dataclasses import asdict
+
+        return {k: (float(v) if isinstance(v, float) else v) for k, v in asdict(self).items()}
 
 
-def trajectory_relaxation_time(times, positions, initial_positions, q: float = 2 * np.pi) -> float:
+def trajectory_relaxation_time(times, positions, initial_positions, q: float = 2 * np.pi, *,
+                               remove_drift: bool = False) -> float:
     """tau_alpha of one trajectory: where Fs(q, t) crosses 1/e, from unwrapped ``positions``
     (T, N, d) and their start (N, d).
+
+    ``remove_drift`` subtracts the centre-of-mass displacement of each frame first.  Monte
+    Carlo does not conserve momentum: the centre of mass random-walks with a mean square
+    displacement of acc δ²/3 / N per axis and sweep (acceptance acc, step δ), which alone
+    decorrelates Fs(2π) within ~10⁴ sweeps at N ~ 100 and would cap every tau there.
 
     Fs is :func:`~glassml.dynamics.observables.self_intermediate_scattering` with the wave
     vectors q along each Cartesian axis, every particle of the trajectory one realisation (so
@@ -296,7 +315,10 @@ def trajectory_relaxation_time(times, positions, initial_positions, q: float = 2
     x = np.asarray(positions, dtype=float)
     if x.ndim != 3:
         raise GlassmlError(f"a trajectory has shape (T, N, d), got {x.shape}")
-    disp = (x - np.asarray(initial_positions, dtype=float)[None])[:, :, None, :]  # (T, N realisations, 1, d)
+    disp = x - np.asarray(initial_positions, dtype=float)[None]
+    if remove_drift:
+        disp = disp - disp.mean(axis=1, keepdims=True)
+    disp = disp[:, :, None, :]  # (T, N realisations, 1, d)
     fs = self_intermediate_scattering(disp, q * np.eye(x.shape[2]))
     tau = tau_alpha(times, fs)
     if tau is not None:
@@ -304,27 +326,76 @@ def trajectory_relaxation_time(times, positions, initial_positions, q: float = 2
     return float(times[0]) if fs[0] < 1 / np.e else float("inf")
 
 
-def swap_speedup(runs, q: float = 2 * np.pi) -> SwapSpeedup:
+def swap_speedup(runs, q: float = 2 * np.pi, *, remove_drift: bool = True) -> SwapSpeedup:
     """The speed-up swaps bring: tau_plain / tau_swap from :class:`~glassml.simulate.swap.SwapRuns`.
 
-    Both relaxation times come from :func:`trajectory_relaxation_time` in sweeps.  ``tau_plain``
-    is inf if plain Monte Carlo does not relax within the run; the speed-up is then a lower
-    bound, reported as max_sweeps / tau_swap.  NaN if the swap run does not relax either.
+    Both relaxation times come from :func:`trajectory_relaxation_time` in sweeps, by default
+    with the centre-of-mass drift of Monte Carlo removed.  ``tau_plain``
+    is inf if plain Monte Carlo does not relax within its run; the speed-up is then a lower
+    bound, reported as plain_sweeps / tau_swap.  NaN if the swap run does not relax either.
+    The swap equilibration counts as done when its energy trace is stationary and it lasted at
+    least :data:`~glassml.simulate.swap.EQUILIBRATION_TAUS` tau_swap.
     """
-    tau_s = trajectory_relaxation_time(runs.times, runs.swap, runs.initial_positions, q)
-    tau_p = trajectory_relaxation_time(runs.times, runs.plain, runs.initial_positions, q)
-    speed = (min(tau_p, runs.max_sweeps) / tau_s) if np.isfinite(tau_s) else float("nan")
+    from glassml.simulate.swap import EQUILIBRATION_TAUS
+
+    plain_times = runs.times if getattr(runs, "plain_times", None) is None else runs.plain_times
+    plain_sweeps = runs.max_sweeps if getattr(runs, "plain_sweeps", None) is None else runs.plain_sweeps
+    tau_s = trajectory_relaxation_time(runs.times, runs.swap, runs.initial_positions, q, remove_drift=remove_drift)
+    tau_p = trajectory_relaxation_time(plain_times, runs.plain, runs.initial_positions, q, remove_drift=remove_drift)
+    speed = (min(tau_p, plain_sweeps) / tau_s) if np.isfinite(tau_s) else float("nan")
+    trace = getattr(runs, "equilibration", None)
+    eq_taus, stationary = float("nan"), False
+    if trace is not None and np.isfinite(tau_s):
+        eq_taus = float(trace.sweeps[-1] / tau_s)
+        stationary = trace.stationary
     return SwapSpeedup(runs.temperature, tau_s, tau_p, float(speed), runs.swap_acceptance, runs.energy_per_particle,
-                       runs.n, runs.model)
+                       runs.n, runs.model, equilibration_taus=eq_taus, energy_stationary=bool(stationary),
+                       equilibrated=bool(stationary and eq_taus >= EQUILIBRATION_TAUS), plain_sweeps=int(plain_sweeps))
+
+
+def combine_speedups(results) -> SwapSpeedup:
+    """Mean relaxation times over independent starts (:class:`SwapSpeedup` each), with standard
+    errors; the speed-up is the ratio of the means (a lower bound if any plain run did not
+    relax: its tau counts as its run length)."""
+    results = list(results)
+    if not results:
+        raise GlassmlError("no swap speed-up measurement to combine")
+    ts = np.array([r.tau_swap for r in results], float)
+    tp_raw = np.array([r.tau_plain for r in results], float)
+    tp = np.array([min(r.tau_plain, r.plain_sweeps) if r.plain_sweeps else r.tau_plain for r in results], float)
+    k = len(results)
+
+    def mean_err(v):
+        return float(v.mean()), (float(v.std(ddof=1) / np.sqrt(k)) if k > 1 else float("nan"))
+
+    ms, es = mean_err(ts)
+    mp, ep = mean_err(tp)
+    speed = mp / ms if np.isfinite(ms) and ms > 0 else float("nan")
+    err = speed * float(np.hypot(es / ms, ep / mp)) if k > 1 and np.isfinite(speed) else float("nan")
+    first = results[0]
+    return SwapSpeedup(first.temperature, ms, mp if np.all(np.isfinite(tp_raw)) else float("inf"), speed,
+                       float(np.mean([r.swap_acceptance for r in results])),
+                       float(np.mean([r.energy_per_particle for r in results])), first.n, first.model,
+                       es, ep, err, float(np.min([r.equilibration_taus for r in results])),
+                       all(r.energy_stationary for r in results), all(r.equilibrated for r in results), k,
+                       int(max(r.plain_sweeps for r in results)))
 
 
 def measure_swap_speedup(model="poly-swap-3d", n: int = 500, temperature: float = 0.15, *, seed: int = 0,
-                         equilibration_sweeps: int = 2000, max_sweeps: int = 20000, q: float = 2 * np.pi,
-                         record_every: int = 10) -> SwapSpeedup:
+                         equilibration_sweeps: int = 2000, max_sweeps: int | None = 20000, q: float = 2 * np.pi,
+                         record_every: int = 0, swap_sweeps: int | None = None, plain_sweeps: int | None = None,
+                         starts: int = 1, per_decade: int = 8, skin: float = 0.8) -> SwapSpeedup:
     """Relaxation time (sweeps) of Fs(q, t) with swaps (p_swap 0.2) and without, same T, same start:
-    :func:`glassml.simulate.swap.swap_and_plain_runs`, then :func:`swap_speedup`."""
+    :func:`glassml.simulate.swap.swap_and_plain_runs`, then :func:`swap_speedup`; with
+    ``starts`` > 1, that many independent starts (seeds ``seed + 2 k``) combined by
+    :func:`combine_speedups`.  ``swap_sweeps`` / ``plain_sweeps`` override ``max_sweeps`` for
+    one run; positions on a logarithmic grid unless ``record_every`` is given."""
     from glassml.simulate.swap import swap_and_plain_runs
 
-    runs = swap_and_plain_runs(model, n, temperature, seed=seed, equilibration_sweeps=equilibration_sweeps,
-                               max_sweeps=max_sweeps, record_every=record_every)
-    return swap_speedup(runs, q)
+    out = []
+    for k in range(int(starts)):
+        runs = swap_and_plain_runs(model, n, temperature, seed=seed + 2 * k, equilibration_sweeps=equilibration_sweeps,
+                                   max_sweeps=max_sweeps, swap_sweeps=swap_sweeps, plain_sweeps=plain_sweeps,
+                                   record_every=record_every, per_decade=per_decade, skin=skin)
+        out.append(swap_speedup(runs, q))
+    return out[0] if len(out) == 1 else combine_speedups(out)

@@ -123,16 +123,21 @@ def _energy_of(i, xi, x, box, start, nbr, skip, types, diam, eps, sig, poly, non
 
 @njit(cache=True, nogil=True)
 def mc_sweeps(x, types, diam, box, eps, sig, poly, nonadd, rc2, c0, c1, c2, c4, lj, rcut, skin,
-              beta, delta, p_swap, n_sweeps, record_every, seed):
+              beta, delta, p_swap, n_sweeps, record_at, seed):
     """Metropolis sweeps (N attempts each) of displacement moves and, with probability ``p_swap``,
-    diameter swaps.  Positions stay unwrapped.  Returns (positions recorded every ``record_every``
-    sweeps, sum of positions over all sweeps, accepted moves, accepted swaps)."""
+    diameter swaps.  Positions stay unwrapped.
+
+    ``record_at`` (int64, strictly increasing, within 1..n_sweeps) lists the sweep counts after
+    which positions are recorded, so a long run on a logarithmic grid stores few frames.
+    Returns (positions at ``record_at``, sum of positions over all sweeps, accepted moves,
+    accepted swaps)."""
     np.random.seed(seed)
     n, d = x.shape
     start, nbr = build_list(x, box, rcut + skin)
     xref = x.copy()
-    n_rec = n_sweeps // record_every if record_every > 0 else 0
+    n_rec = record_at.shape[0]
     traj = np.empty((n_rec, n, d))
+    rec = 0
     xsum = np.zeros((n, d))
     acc_move = 0
     acc_swap = 0
@@ -180,8 +185,9 @@ def mc_sweeps(x, types, diam, box, eps, sig, poly, nonadd, rc2, c0, c1, c2, c4, 
                     start, nbr = build_list(x, box, rcut + skin)
                     xref[:, :] = x
         xsum += x
-        if record_every > 0 and (sweep + 1) % record_every == 0 and (sweep + 1) // record_every <= n_rec:
-            traj[(sweep + 1) // record_every - 1] = x
+        while rec < n_rec and record_at[rec] == sweep + 1:
+            traj[rec] = x
+            rec += 1
     return traj, xsum, acc_move, acc_swap
 
 
