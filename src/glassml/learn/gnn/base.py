@@ -36,10 +36,18 @@ from glassml.structure import Configuration
 CHECKPOINT_NAME = "checkpoint.pt"
 
 #: defaults of the training parameters a ``size`` preset may set (used when left at None)
-TRAINING_DEFAULTS: dict[str, Any] = {"epochs": 20, "lr": 1e-3, "grad_clip": 1.0}
+TRAINING_DEFAULTS: dict[str, Any] = {"epochs": 20, "lr": 1e-3, "grad_clip": 1.0, "schedule": "cosine", "warmup_epochs": 2}
+#: learning-rate schedules: ``constant``; ``cosine`` (linear warm-up, then a cosine decay to
+#: ``COSINE_FLOOR`` of the peak at the last epoch, set per step); ``plateau`` (warm-up, then the
+#: rate is halved after ``PLATEAU_PATIENCE`` epochs without a better validation loss)
+SCHEDULES = ("constant", "cosine", "plateau")
+COSINE_FLOOR = 0.02
+PLATEAU_PATIENCE = 3
+#: floating-point precision of the network and its inputs
+PRECISIONS = {"float32": torch.float32, "float64": torch.float64}
 
 #: parameters that do not change the trained network: a checkpoint stays valid across them
-_RESUMABLE = ("epochs", "patience", "checkpoint_dir", "verbose", "device", "amp")
+_RESUMABLE = ("patience", "checkpoint_dir", "verbose", "device", "amp")
 
 
 def resolve_device(device: str) -> torch.device:
@@ -68,9 +76,13 @@ class GraphEstimator(PropensityEstimator):
         every parameter below that is left at None.
     epochs: maximum number of passes over the training set (default 20).
     batch_size: configurations per mini-batch.
-    lr: Adam learning rate (default 1e-3).  grad_clip: gradient-norm clip (Bapst et al.: 1.0;
+    lr: peak Adam learning rate (1e-3 unless the learner sets its own: Bapst and BOTAN 3e-3,
+        SE(3) 1e-2).  grad_clip: gradient-norm clip (Bapst et al.: 1.0;
         0 for none).  weight_decay: Adam weight decay.
     patience: stop after this many epochs without a better validation loss (None: never).
+    schedule: learning-rate schedule, ``cosine`` (default), ``plateau`` or ``constant``
+        (:data:`SCHEDULES`); warmup_epochs: epochs of linear warm-up from lr/10 (default 2).
+    precision: ``float32`` (default) or ``float64`` for the network and its inputs.
     augment: apply a random cube rotation/reflection to each training graph (Bapst et al.).
     positions: which positions the configurations hold, ``thermal`` | ``inherent`` | ``cage``.
         The learner reads whatever positions its configurations carry; this declares which
@@ -94,9 +106,10 @@ class GraphEstimator(PropensityEstimator):
     kind: ClassVar[str] = "graph"
     requires: ClassVar[tuple[str, ...]] = ("types", "box", "initial_positions")
     #: parameters the benchmark runner uses per simulation preset (``glassml.bench.run``)
-    #: ``quick`` keeps the whole main job within its ~5 minute budget on 2 cores: the graph
-    #: models get a few epochs only there, so their quick scores are not their capacity.
-    preset_params: ClassVar[dict[str, dict[str, Any]]] = {"quick": {"epochs": 4}, "small": {"epochs": 40, "patience": 10}}
+    #: ``quick``: 20 epochs (about 3 s each for Bapst's network at N = 300 on one loaded core), enough
+    #: for the default networks to pass the mean prediction; ``small``: 60 epochs, the cosine
+    #: schedule run to its end and the epoch kept chosen on the validation loss.
+    preset_params: ClassVar[dict[str, dict[str, Any]]] = {"quick": {"epochs": 20}, "small": {"epochs": 60}}
     #: model defaults of the parameters left at None, and the named size presets over them
     model_defaults: ClassVar[dict[str, Any]] = {}
     size_presets: ClassVar[dict[str, dict[str, Any]]] = {"small": {}}
@@ -117,6 +130,9 @@ class GraphEstimator(PropensityEstimator):
         node_keys: Sequence[str] = (),
         device: str = "auto",
         amp: str | bool = "auto",
+        schedule: str | None = None,
+        warmup_epochs: int | None = None,
+        precision: str = "float32",
         checkpoint_dir: str | os.PathLike | None = None,
         verbose: bool = False,
         seed: int = 0,
@@ -133,6 +149,9 @@ class GraphEstimator(PropensityEstimator):
         self.node_keys = node_keys
         self.device = device
         self.amp = amp
+        self.schedule = schedule
+        self.warmup_epochs = warmup_epochs
+        self.precision = precision
         self.checkpoint_dir = checkpoint_dir
         self.verbose = verbose
         self.seed = seed
@@ -151,6 +170,10 @@ class GraphEstimator(PropensityEstimator):
         p["node_keys"] = (keys,) if isinstance(keys, str) else tuple(keys)
         from glassml.store import POSITIONS
 
+        if p["schedule"] not in SCHEDULES:
+            raise GlassmlError(f"unknown schedule {p['schedule']!r}; use one of {', '.join(SCHEDULES)}")
+        if p["precision"] not in PRECISIONS:
+            raise GlassmlError(f"unknown precision {p['precision']!r}; use one of {', '.join(PRECISIONS)}")
         if p["positions"] not in POSITIONS:
             raise GlassmlError(f"unknown positions {p['positions']!r}; use one of {', '.join(POSITIONS)}")
         return p
@@ -187,11 +210,11 @@ class GraphEstimator(PropensityEstimator):
         return torch.cat([onehot, batch.node_scalars], dim=1)
 
     def forward(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor | None]:
-        return self.net_(self.node_inputs(batch), self.edge_features(batch.edge_vectors), batch.edge_index)
+        return self.net_(self.node_inputs(batch), self.edge_features(batch.edge_vectors), batch.edge_index, batch.graph_index)
 
     def node_loss(self, batch: Batch, node_pred: torch.Tensor) -> torch.Tensor:
         mask = batch.types == 0
-        return ((node_pred[mask].float() - batch.target[mask]) ** 2).mean()
+        return ((node_pred[mask].to(batch.target.dtype) - batch.target[mask]) ** 2).mean()
 
     # ------------------------------------------------------------------ fit
     def _standardise(self, graphs: list[Graph]) -> None:
@@ -267,11 +290,12 @@ class GraphEstimator(PropensityEstimator):
         use_amp = self._amp(device)
         train_graphs = self._prepare(configurations, y, trajectories, train=True)
         val_graphs = self._prepare(val_confs, val_y, val_traj, train=False) if len(val_confs) else []
-        self.net_ = self.build_network().to(device)
+        self.net_ = self.build_network().to(device=device, dtype=PRECISIONS[p["precision"]])
         optimiser = torch.optim.Adam(self.net_.parameters(), lr=float(p["lr"]), weight_decay=float(p["weight_decay"]))
         scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
         rng = np.random.default_rng(int(self.seed))
         start_epoch, best = 0, {"loss": math.inf, "epoch": -1, "state": None}
+        self._lr_factor = 1.0
         self.history_ = []
         ckpt_path = Path(p["checkpoint_dir"]) / CHECKPOINT_NAME if p["checkpoint_dir"] else None
         fingerprint = self._fingerprint(p, train_graphs + val_graphs) if ckpt_path is not None else ""
@@ -284,7 +308,8 @@ class GraphEstimator(PropensityEstimator):
             t0 = time.perf_counter()
             train_loss = self._run_epoch(train_graphs, optimiser, scaler, rng, device, use_amp, epoch, p)
             val_loss = self._evaluate(val_graphs, device, use_amp, p) if val_graphs else self._evaluate(train_graphs, device, use_amp, p)
-            record = {"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss, "seconds": time.perf_counter() - t0}
+            record = {"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss, "seconds": time.perf_counter() - t0,
+                      "lr": float(optimiser.param_groups[0]["lr"])}
             self.history_.append(record)
             if p["verbose"]:
                 print(f"[{self.name}] epoch {epoch}: train {train_loss:.4f} val {val_loss:.4f} ({record['seconds']:.2f} s)", flush=True)
@@ -293,6 +318,8 @@ class GraphEstimator(PropensityEstimator):
                 waited = 0
             else:
                 waited += 1
+                if p["schedule"] == "plateau" and epoch >= int(p["warmup_epochs"]) and waited % PLATEAU_PATIENCE == 0:
+                    self._lr_factor *= 0.5
             if ckpt_path is not None:
                 self._save_checkpoint(ckpt_path, epoch, optimiser, scaler, rng, best, fingerprint)
             if p["patience"] is not None and waited >= int(p["patience"]):
@@ -312,13 +339,17 @@ class GraphEstimator(PropensityEstimator):
     def _run_epoch(self, graphs, optimiser, scaler, rng, device, use_amp, epoch, p) -> float:
         self.net_.train()
         total, count = 0.0, 0
-        for group in self._batches(graphs, rng, p["batch_size"]):
+        groups = self._batches(graphs, rng, p["batch_size"])
+        dtype = PRECISIONS[p["precision"]]
+        for step, group in enumerate(groups):
+            for param_group in optimiser.param_groups:
+                param_group["lr"] = float(p["lr"]) * self.learning_rate_factor(epoch + step / len(groups), p)
             transforms = [random_cube_symmetry(rng, self.dimension_) for _ in group] if p["augment"] else None
-            batch = collate(group, device, transforms=transforms)
+            batch = collate(group, device, transforms=transforms, dtype=dtype)
             optimiser.zero_grad(set_to_none=True)
             with torch.autocast(device_type=device.type, dtype=torch.float16, enabled=use_amp):
                 node_pred, edge_pred = self.forward(batch)
-            loss = self.loss_terms(batch, node_pred.float(), None if edge_pred is None else edge_pred.float(), epoch)
+            loss = self.loss_terms(batch, node_pred.to(dtype), None if edge_pred is None else edge_pred.to(dtype), epoch)
             scaler.scale(loss).backward()
             if p["grad_clip"]:
                 scaler.unscale_(optimiser)
@@ -329,16 +360,33 @@ class GraphEstimator(PropensityEstimator):
             count += len(group)
         return total / count
 
+    def learning_rate_factor(self, epoch: float, p: dict[str, Any] | None = None) -> float:
+        """The learning rate at (fractional) ``epoch`` over the peak ``lr``: linear warm-up from
+        0.1 over ``warmup_epochs``, then constant, cosine decay to :data:`COSINE_FLOOR` at the
+        last epoch, or the current plateau factor."""
+        p = self._resolved() if p is None else p
+        warm = float(p["warmup_epochs"])
+        if epoch < warm:
+            return 0.1 + 0.9 * epoch / warm
+        if p["schedule"] == "cosine":
+            span = max(float(p["epochs"]) - warm, 1.0)
+            x = min((epoch - warm) / span, 1.0)
+            return COSINE_FLOOR + (1.0 - COSINE_FLOOR) * 0.5 * (1.0 + math.cos(math.pi * x))
+        if p["schedule"] == "plateau":
+            return getattr(self, "_lr_factor", 1.0)
+        return 1.0
+
     @torch.no_grad()
     def _evaluate(self, graphs, device, use_amp, p) -> float:
         """Mean loss over ``graphs`` in evaluation mode (the full loss, whatever the epoch)."""
         self.net_.eval()
         total, count = 0.0, 0
+        dtype = PRECISIONS[p["precision"]]
         for group in self._batches(graphs, None, p["batch_size"]):
-            batch = collate(group, device)
+            batch = collate(group, device, dtype=dtype)
             with torch.autocast(device_type=device.type, dtype=torch.float16, enabled=use_amp):
                 node_pred, edge_pred = self.forward(batch)
-            loss = self.loss_terms(batch, node_pred.float(), None if edge_pred is None else edge_pred.float(), None)
+            loss = self.loss_terms(batch, node_pred.to(dtype), None if edge_pred is None else edge_pred.to(dtype), None)
             total += float(loss) * len(group)
             count += len(group)
         return total / count
@@ -364,6 +412,7 @@ class GraphEstimator(PropensityEstimator):
             "rng": json.dumps(rng.bit_generator.state),
             "torch_rng": torch.get_rng_state(),
             "best_loss": best["loss"],
+            "lr_factor": self._lr_factor,
             "best_epoch": best["epoch"],
             "best_state": best["state"],
             "history": json.dumps(self.history_),
@@ -390,6 +439,7 @@ class GraphEstimator(PropensityEstimator):
         rng.bit_generator.state = json.loads(state["rng"])
         self.history_ = json.loads(state["history"])
         best = {"loss": float(state["best_loss"]), "epoch": int(state["best_epoch"]), "state": state["best_state"]}
+        self._lr_factor = float(state["lr_factor"])
         if best["state"] is not None:
             best["state"] = {k: v.cpu() for k, v in best["state"].items()}
         return int(state["epoch"]) + 1, best, rng
@@ -415,7 +465,8 @@ class GraphEstimator(PropensityEstimator):
             g = self.to_graph(conf)
             if g.edge_vectors.shape[1] != self.dimension_:
                 raise GlassmlError(f"configuration {k} is {g.edge_vectors.shape[1]}-D but the model is {self.dimension_}-D")
-            batch = collate([g], device, transforms=None if rotations is None else [rotations[k]])
+            dtype = next(self.net_.parameters()).dtype
+            batch = collate([g], device, transforms=None if rotations is None else [rotations[k]], dtype=dtype)
             with torch.autocast(device_type=device.type, dtype=torch.float16, enabled=use_amp):
                 node_pred, edge_pred = self.forward(batch)
             y = node_pred.double().cpu().numpy().T * self.target_std_[:, None] + self.target_mean_[:, None]
@@ -464,7 +515,7 @@ class GraphEstimator(PropensityEstimator):
         self.target_mean_, self.target_std_ = np.asarray(state["target_mean"]), np.asarray(state["target_std"])
         self.node_mean_, self.node_std_ = np.asarray(state["node_mean"]), np.asarray(state["node_std"])
         device = resolve_device(self.device)
-        net = self.build_network()
+        net = self.build_network().to(dtype=PRECISIONS[self._resolved()["precision"]])
         sd = {k[4:]: torch.as_tensor(np.asarray(v)) for k, v in state.items() if k.startswith("net.")}
         net.load_state_dict(sd)
         self.net_ = net.to(device)

@@ -54,6 +54,9 @@ class BOTAN(BapstGNN):
         edge_cutoff: float = 1.35,
         mlp_sizes: Sequence[int] | None = None,
         n_steps: int | None = None,
+        aggregation: str | None = None,
+        edge_basis: int | None = None,
+        norm: str | None = None,
         cutoff: float = 2.0,
         size: str | None = None,
         epochs: int | None = None,
@@ -67,13 +70,16 @@ class BOTAN(BapstGNN):
         node_keys: Sequence[str] = (),
         device: str = "auto",
         amp: str | bool = "auto",
+        schedule: str | None = None,
+        warmup_epochs: int | None = None,
+        precision: str = "float32",
         checkpoint_dir: str | os.PathLike | None = None,
         verbose: bool = False,
         seed: int = 0,
     ):
-        super().__init__(mlp_sizes=mlp_sizes, n_steps=n_steps, cutoff=cutoff, size=size, epochs=epochs, batch_size=batch_size, lr=lr,
+        super().__init__(mlp_sizes=mlp_sizes, n_steps=n_steps, aggregation=aggregation, edge_basis=edge_basis, norm=norm, cutoff=cutoff, size=size, epochs=epochs, batch_size=batch_size, lr=lr,
                          grad_clip=grad_clip, weight_decay=weight_decay, patience=patience, augment=augment, positions=positions,
-                         node_keys=node_keys, device=device, amp=amp, checkpoint_dir=checkpoint_dir, verbose=verbose, seed=seed)
+                         node_keys=node_keys, device=device, amp=amp, schedule=schedule, warmup_epochs=warmup_epochs, precision=precision, checkpoint_dir=checkpoint_dir, verbose=verbose, seed=seed)
         self.p = p
         self.edge_pretrain_epochs = edge_pretrain_epochs
         self.edge_pairs = edge_pairs

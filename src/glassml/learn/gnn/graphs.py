@@ -169,6 +169,12 @@ class Batch:
     def n_nodes(self) -> int:
         return self.node_offsets[-1]
 
+    @property
+    def graph_index(self) -> torch.Tensor:
+        """(N,) index of the graph each node belongs to."""
+        sizes = torch.as_tensor([b - a for a, b in zip(self.node_offsets[:-1], self.node_offsets[1:])], device=self.types.device)
+        return torch.repeat_interleave(torch.arange(len(sizes), device=self.types.device), sizes)
+
 
 def collate(
     graphs: Sequence[Graph],
@@ -178,30 +184,63 @@ def collate(
     dtype: torch.dtype = torch.float32,
 ) -> Batch:
     """Concatenate graphs into one :class:`Batch`, applying an optional linear map per graph to
-    its edge vectors (augmentation or a rotation test)."""
-    node_off = [0]
-    edge_off = [0]
+    its edge vectors (augmentation or a rotation test).
+
+    Each graph's arrays are turned into contiguous torch tensors once and kept with the graph
+    (``extras``), so an epoch only concatenates tensors and rotates edge vectors."""
+    parts = [_tensors(g, dtype) for g in graphs]
+    node_off, edge_off = [0], [0]
     for g in graphs:
         node_off.append(node_off[-1] + g.n_nodes)
         edge_off.append(edge_off[-1] + g.edge_index.shape[1])
     vecs = []
-    for k, g in enumerate(graphs):
-        v = g.edge_vectors
+    for k, t in enumerate(parts):
+        v = t["edge_vectors"]
         if transforms is not None and transforms[k] is not None:
-            v = v @ transforms[k].T
+            v = v @ torch.as_tensor(transforms[k], dtype=dtype).T
         vecs.append(v)
-    ei = np.concatenate([g.edge_index + node_off[k] for k, g in enumerate(graphs)], axis=1)
+
+    def cat(key: str, offsets: list[int] | None = None, dim: int = 0) -> torch.Tensor:
+        items = [t[key] if offsets is None or offsets[k] == 0 else t[key] + offsets[k] for k, t in enumerate(parts)]
+        out = items[0] if len(items) == 1 else torch.cat(items, dim=dim)
+        return out.to(device).contiguous()
+
     batch = Batch(
-        types=torch.as_tensor(np.concatenate([g.types for g in graphs]), device=device),
-        edge_index=torch.as_tensor(ei, device=device),
-        edge_vectors=torch.as_tensor(np.concatenate(vecs), dtype=dtype, device=device),
-        node_scalars=torch.as_tensor(np.concatenate([g.node_scalars for g in graphs]), dtype=dtype, device=device),
+        types=cat("types"),
+        edge_index=cat("edge_index", node_off, dim=1),
+        edge_vectors=(vecs[0] if len(vecs) == 1 else torch.cat(vecs)).to(device).contiguous(),
+        node_scalars=cat("node_scalars"),
         node_offsets=node_off,
     )
     if all(g.target is not None for g in graphs):
-        batch.target = torch.as_tensor(np.concatenate([g.target.T for g in graphs]), dtype=dtype, device=device)
+        batch.target = cat("target")
     if all(g.edge_target is not None for g in graphs):
-        batch.edge_target_index = torch.as_tensor(np.concatenate([g.edge_target_index + edge_off[k] for k, g in enumerate(graphs)]), device=device)
-        batch.edge_target_reverse = torch.as_tensor(np.concatenate([g.edge_target_reverse + edge_off[k] for k, g in enumerate(graphs)]), device=device)
-        batch.edge_target = torch.as_tensor(np.concatenate([g.edge_target.T for g in graphs]), dtype=dtype, device=device)
+        batch.edge_target_index = cat("edge_target_index", edge_off)
+        batch.edge_target_reverse = cat("edge_target_reverse", edge_off)
+        batch.edge_target = cat("edge_target")
     return batch
+
+
+def _tensors(g: Graph, dtype: torch.dtype) -> dict[str, torch.Tensor]:
+    """The graph's arrays as CPU torch tensors (targets transposed to (N, T)), built on first use.
+
+    The cache holds the arrays it was built from and is rebuilt when the graph holds another
+    array (new standardisation, new targets) or another dtype is asked for."""
+    sources = (g.types, g.edge_index, g.edge_vectors, g.node_scalars, g.target, g.edge_target)
+    cached = g.extras.get("tensors")
+    if cached is not None and cached[0] == dtype and all(a is b for a, b in zip(cached[1], sources)):
+        return cached[2]
+    t = {
+        "types": torch.as_tensor(np.ascontiguousarray(g.types)),
+        "edge_index": torch.as_tensor(np.ascontiguousarray(g.edge_index, dtype=np.int64)),
+        "edge_vectors": torch.as_tensor(np.ascontiguousarray(g.edge_vectors), dtype=dtype),
+        "node_scalars": torch.as_tensor(np.ascontiguousarray(g.node_scalars), dtype=dtype),
+    }
+    if g.target is not None:
+        t["target"] = torch.as_tensor(np.ascontiguousarray(g.target.T), dtype=dtype)
+    if g.edge_target is not None:
+        t["edge_target_index"] = torch.as_tensor(np.ascontiguousarray(g.edge_target_index, dtype=np.int64))
+        t["edge_target_reverse"] = torch.as_tensor(np.ascontiguousarray(g.edge_target_reverse, dtype=np.int64))
+        t["edge_target"] = torch.as_tensor(np.ascontiguousarray(g.edge_target.T), dtype=dtype)
+    g.extras["tensors"] = (dtype, sources, t)
+    return t

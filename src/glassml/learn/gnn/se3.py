@@ -34,13 +34,15 @@ class EquivariantGNN(GraphEstimator):
     Model parameters: ``lmax`` (highest spherical harmonic; default 1), ``scalars`` /
     ``vectors`` (channels of l = 0 and of each l > 0 in the hidden features), ``n_layers``
     (default 3), ``n_basis`` (radial Gaussians), ``radial_hidden`` (width of the radial MLP),
-    ``head_sizes`` (default (32,)), ``cutoff``; ``size="paper"`` sets paper-scale values of
+    ``head_sizes`` (default (32,)), ``norm`` (``"none"``, default, or ``"batch"``: e3nn's
+    equivariant batch normalisation after each convolution), ``cutoff``; the default learning
+    rate is 1e-2 (warm-up and cosine decay); ``size="paper"`` sets paper-scale values of
     those left at None.  ``augment`` defaults to False (the network is invariant).  The
     training parameters are those of :class:`~glassml.learn.gnn.base.GraphEstimator`.
     """
 
     self_edges: ClassVar[bool] = False
-    model_defaults: ClassVar[dict[str, Any]] = {"lmax": 1, "n_layers": 3, "head_sizes": (32,)}
+    model_defaults: ClassVar[dict[str, Any]] = {"lmax": 1, "n_layers": 3, "head_sizes": (32,), "norm": "none", "lr": 1e-2}
     size_presets: ClassVar[dict[str, dict[str, Any]]] = {
         "small": {},
         # paper-scale (depth 8, l up to 3, ~54k parameters, below Bapst's ~70k); widths are ours
@@ -57,6 +59,7 @@ class EquivariantGNN(GraphEstimator):
         n_basis: int = 10,
         radial_hidden: int = 16,
         head_sizes: Sequence[int] | None = None,
+        norm: str | None = None,
         cutoff: float = 2.0,
         size: str | None = None,
         epochs: int | None = None,
@@ -70,12 +73,15 @@ class EquivariantGNN(GraphEstimator):
         node_keys: Sequence[str] = (),
         device: str = "auto",
         amp: str | bool = "auto",
+        schedule: str | None = None,
+        warmup_epochs: int | None = None,
+        precision: str = "float32",
         checkpoint_dir: str | os.PathLike | None = None,
         verbose: bool = False,
         seed: int = 0,
     ):
         super().__init__(size=size, epochs=epochs, batch_size=batch_size, lr=lr, grad_clip=grad_clip, weight_decay=weight_decay,
-                         patience=patience, augment=augment, positions=positions, node_keys=node_keys, device=device, amp=amp,
+                         patience=patience, augment=augment, positions=positions, node_keys=node_keys, device=device, amp=amp, schedule=schedule, warmup_epochs=warmup_epochs, precision=precision,
                          checkpoint_dir=checkpoint_dir, verbose=verbose, seed=seed)
         self.lmax = lmax
         self.scalars = scalars
@@ -84,6 +90,7 @@ class EquivariantGNN(GraphEstimator):
         self.n_basis = n_basis
         self.radial_hidden = radial_hidden
         self.head_sizes = head_sizes
+        self.norm = norm
         self.cutoff = cutoff
 
     def build_network(self) -> torch.nn.Module:
@@ -100,4 +107,5 @@ class EquivariantGNN(GraphEstimator):
             radial_hidden=int(p["radial_hidden"]),
             head_sizes=tuple(int(h) for h in p["head_sizes"]),
             avg_neighbors=float(getattr(self, "graph_stats_", {}).get("avg_neighbors", 40.0)),
+            norm=str(p["norm"]),
         )

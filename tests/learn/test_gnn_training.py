@@ -1,0 +1,157 @@
+"""Graph learners learn: validation loss falls within a few steps on tiny systems, the fast
+message passing equals the direct computation, the learning-rate schedules, float64 training,
+and the invariances of the trained models."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from glassml.errors import GlassmlError
+from glassml.learn.base import PropensityEstimator
+from glassml.learn.gnn import BOTAN, BapstGNN, EquivariantGNN
+from glassml.learn.gnn.graphs import collate
+from glassml.learn.gnn.networks import EncodeProcessDecode
+from glassml.structure import Configuration
+
+torch.set_num_threads(1)
+
+MODELS = [BapstGNN, BOTAN, EquivariantGNN]
+TINY = {"bapst": {"mlp_sizes": [16, 16], "n_steps": 2}, "botan": {"mlp_sizes": [16, 16], "n_steps": 2},
+        "se3": {"scalars": 8, "vectors": 4, "n_layers": 2}}
+
+
+def _spaced(rng, n, box, dmin=0.8):
+    pts = np.empty((0, len(box)))
+    while len(pts) < n:
+        p = rng.uniform(0, 1, size=len(box)) * box
+        d = pts - p
+        d -= box * np.round(d / box)
+        if not len(pts) or np.einsum("ij,ij->i", d, d).min() > dmin**2:
+            pts = np.vstack([pts, p])
+    return pts
+
+
+def _item(rng, n=40, box=(4.2, 4.4, 4.6), n_times=3):
+    """A configuration, a target that is a smooth function of the local structure, and replica
+    trajectories pushing each particle away from its close neighbors."""
+    box = np.asarray(box, float)
+    x = _spaced(rng, n, box)
+    types = np.zeros(n, dtype=np.int64)
+    types[rng.permutation(n)[: n // 4]] = 1
+    conf = Configuration(x, box, types)
+    nb = conf.neighbors(1.6)
+    w = np.exp(-2 * (nb.distances - 1.0) ** 2) * (1 + types[nb.i])
+    density = np.bincount(nb.j, weights=w, minlength=n)
+    y = np.stack([(k + 1) * density + 0.3 * k * types for k in range(n_times)])
+    push = np.zeros((n, 3))
+    np.add.at(push, nb.j, (w / nb.distances)[:, None] * nb.vectors)
+    traj = x[None, None] + 0.04 * (1 + np.arange(n_times))[:, None, None, None] * (1 + 0.2 * np.arange(2))[None, :, None, None] * push[None, None]
+    return {"conf": conf, "y": y, "traj": traj, "x": x, "types": types, "box": box}
+
+
+@pytest.fixture(scope="module")
+def items():
+    rng = np.random.default_rng(21)
+    return [_item(rng) for _ in range(4)]
+
+
+def _fit(cls, items, **kw):
+    train, val = items[:3], items[3:]
+    est = cls(device="cpu", seed=0, **{**TINY[cls.name], **kw})
+    return est.fit([t["conf"] for t in train], [t["y"] for t in train], trajectories=[t["traj"] for t in train],
+                   validation=([v["conf"] for v in val], [v["y"] for v in val], [v["traj"] for v in val]))
+
+
+@pytest.mark.parametrize("cls", MODELS, ids=lambda c: c.name)
+def test_validation_loss_falls_within_a_few_steps_and_invariances_hold_after_training(cls, items):
+    est = _fit(cls, items, epochs=12, batch_size=1, lr=1e-2, schedule="constant", warmup_epochs=0)  # 36 optimiser steps
+    val = [h["val_loss"] for h in est.history_]
+    assert min(val[-3:]) < 0.7 * val[0], val
+    assert est.info_["best_epoch"] == int(np.argmin(val))
+    it = items[3]
+    rng = np.random.default_rng(4)
+    perm = rng.permutation(len(it["types"]))
+    shifted = Configuration(np.mod(it["x"] + rng.uniform(-5, 5, 3), it["box"]), it["box"], it["types"])
+    permuted = Configuration(it["x"][perm], it["box"], it["types"][perm])
+    base, moved, swapped = est.predict([it["conf"], shifted, permuted])
+    assert base.std() > 1e-2
+    np.testing.assert_allclose(moved, base, atol=1e-4 * base.std(), rtol=0)
+    np.testing.assert_allclose(swapped, base[:, perm], atol=1e-4 * base.std(), rtol=0)
+    sensitivity = est.rotation_sensitivity([it["conf"]], n_rotations=2)
+    if cls is EquivariantGNN:
+        assert sensitivity < 1e-5
+    else:  # learnt through cube-symmetry augmentation only: neither exact nor arbitrary
+        assert 1e-5 < sensitivity < 1.0
+
+
+def test_fast_message_passing_equals_the_direct_computation(items):
+    torch.manual_seed(0)
+    for n_edge_out, scale, norm in ((0, 1.0, "none"), (3, 0.1, "graph")):
+        net = EncodeProcessDecode(2, 3, 3, mlp_sizes=(16, 16), n_steps=3, n_edge_out=n_edge_out, message_scale=scale, norm=norm).double()
+        est = BapstGNN()
+        graphs = [est.to_graph(it["conf"]) for it in items[:2]]
+        b = collate(graphs, "cpu", dtype=torch.float64)
+        nodes = torch.nn.functional.one_hot(b.types, 2).double()
+        args = (nodes, b.edge_vectors, b.edge_index, b.graph_index)
+        fast, direct = net(*args), net.forward_reference(*args)
+        torch.testing.assert_close(fast[0], direct[0], rtol=1e-12, atol=1e-12)
+        if n_edge_out:
+            torch.testing.assert_close(fast[1], direct[1], rtol=1e-12, atol=1e-12)
+        loss = lambda out: out[0].square().sum() + (out[1].square().sum() if n_edge_out else 0.0)  # noqa: E731
+        g_fast = torch.autograd.grad(loss(fast), list(net.parameters()))
+        g_direct = torch.autograd.grad(loss(direct), list(net.parameters()))
+        for a, c in zip(g_fast, g_direct):
+            torch.testing.assert_close(a, c, rtol=1e-10, atol=1e-12)
+
+
+def test_learning_rate_schedules():
+    cos = BapstGNN(epochs=12, warmup_epochs=2, schedule="cosine")
+    assert cos.learning_rate_factor(0.0) == pytest.approx(0.1) and cos.learning_rate_factor(1.0) == pytest.approx(0.55)
+    assert cos.learning_rate_factor(2.0) == pytest.approx(1.0)
+    assert cos.learning_rate_factor(7.0) == pytest.approx(0.02 + 0.98 * 0.5)  # half-way through the decay
+    assert cos.learning_rate_factor(12.0) == pytest.approx(0.02)
+    const = BapstGNN(epochs=12, warmup_epochs=0, schedule="constant")
+    assert {const.learning_rate_factor(e) for e in (0.0, 5.5, 11.9)} == {1.0}
+    with pytest.raises(GlassmlError, match="schedule"):
+        BapstGNN(schedule="linear")._resolved()
+    with pytest.raises(GlassmlError, match="precision"):
+        BapstGNN(precision="float16")._resolved()
+
+
+def test_plateau_halves_the_rate_and_history_records_it(items):
+    est = _fit(BapstGNN, items, epochs=9, lr=50.0, schedule="plateau", warmup_epochs=0, patience=None)  # far too high: no progress
+    lrs = [h["lr"] for h in est.history_]
+    assert lrs[0] == pytest.approx(50.0) and min(lrs) <= 25.0 and all(b <= a for a, b in zip(lrs, lrs[1:]))
+
+
+def test_float64_training_saves_and_loads_in_float64(items, tmp_path):
+    est = _fit(BapstGNN, items, epochs=2, precision="float64")
+    assert next(est.net_.parameters()).dtype == torch.float64
+    est.save(tmp_path / "m.npz")
+    back = PropensityEstimator.load(tmp_path / "m.npz")
+    assert next(back.net_.parameters()).dtype == torch.float64
+    confs = [it["conf"] for it in items]
+    for a, b in zip(est.predict(confs), back.predict(confs)):
+        assert np.array_equal(a, b)
+
+
+def test_graph_norm_standardises_each_graph_on_its_own():
+    from glassml.learn.gnn.networks import GraphNorm
+
+    torch.manual_seed(1)
+    x = torch.cat([torch.randn(5, 3) * 4 + 7, torch.randn(3, 3) - 2]).double()
+    gi = torch.tensor([0] * 5 + [1] * 3)
+    out = GraphNorm(3).double()(x, gi, 2)
+    for part in (out[:5], out[5:]):
+        torch.testing.assert_close(part.mean(0), torch.zeros(3, dtype=torch.float64), atol=1e-12, rtol=0)
+        torch.testing.assert_close(part.var(0, unbiased=False), torch.ones(3, dtype=torch.float64), atol=1e-4, rtol=0)
+    torch.testing.assert_close(out[5:], GraphNorm(3).double()(x[5:], torch.zeros(3, dtype=torch.long), 1))
+
+
+def test_mean_aggregation_scales_messages_by_the_mean_neighbor_count(items):
+    est = _fit(BapstGNN, items, epochs=1, aggregation="mean")
+    assert est.net_.message_scale == pytest.approx(1.0 / est.graph_stats_["avg_neighbors"])
+    with pytest.raises(GlassmlError, match="aggregation"):
+        _fit(BapstGNN, items, epochs=1, aggregation="max")
