@@ -3,6 +3,9 @@
     python benchmarks/mechanics.py aqs      # AQS steps/s: glassml against raw LAMMPS minimisations, same run
     python benchmarks/mechanics.py modes    # Hessian and lowest modes: time against scipy's dense solver
     python benchmarks/mechanics.py compare  # soft-spot field vs D2min of the first AQS event (ROC AUC, random)
+    python benchmarks/mechanics.py yield-stress  # local-yield-stress probes per minute (frozen-matrix method)
+    python benchmarks/mechanics.py stability    # quench rate -> mean local yield stress (Barbot et al. 2018 trend)
+    python benchmarks/mechanics.py indicators   # all indicators on the first AQS events over many quenched samples
 
 CPU time (time.process_time) is measured, since the machine may be shared.
 """
@@ -122,14 +125,112 @@ def compare(n: int = 150, n_samples: int = 8, step: float = 1e-3) -> None:
           f"quasi-localised mode |pi_i|^2 {r[:, 1].mean():.3f} +- {err[1]:.3f}, random {r[:, 2].mean():.3f} +- {err[2]:.3f}")
 
 
+def yield_stress(n: int = 150, radius: float = 3.0, n_probes: int = 4, step: float = 2e-3) -> None:
+    """Probes (one centre, one orientation) per minute of CPU, and AQS steps of the same glass for scale."""
+    from glassml.mechanics import LocalYieldStress
+    from glassml.mechanics.glasses import quenched_glass
+    from glassml.systems import get_model
+
+    model = get_model("ka2d")
+    x, types, box, _ = quenched_glass(model, n, 1e-2, seed=5)
+    centres = np.random.default_rng(0).random((n_probes, 2)) * box
+    t0 = time.process_time()
+    ly = LocalYieldStress(radius=radius, n_directions=2, strain_step=step).compute(model, x, types, box, centres)
+    dt = time.process_time() - t0
+    steps = sum(len(c[0]) - 1 for row in ly.curves_ for c in row)
+    k = ly.yield_stress_.size
+    print(f"N = {n}, R = {radius}, strain step {step:g}: {k} probes in {dt:.1f} s CPU = {60 * k / dt:.1f} probes/min "
+          f"({steps} minimisations, {steps / dt:.1f} steps/s; mean yield strain {np.nanmean(ly.yield_strain_):.3f})")
+
+
+def _dataset(root, glasses):
+    from glassml.store import Dataset
+
+    ds = Dataset.create(root, model="ka2d", dimension=2, temperature=1.0, times=np.array([1.0]), n_replicas=1)
+    for k, (x, t, b) in enumerate(glasses):
+        ds.write_sample(f"s{k}", {"types": t, "box": b, "initial_positions": x, "initial_positions_inherent": x}, seed=k)
+    return ds
+
+
+def stability(n: int = 150, rates=(1e-1, 1e-2, 1e-3), n_samples: int = 3, radius: float = 3.0, seed: int = 100) -> None:
+    """Mean local plastic threshold of glasses quenched at several rates (slower: higher, Barbot et al. 2018)."""
+    from glassml.mechanics import LocalYieldStress
+    from glassml.mechanics.glasses import quenched_glass
+    from glassml.systems import get_model
+
+    model = get_model("ka2d")
+    for rate in rates:
+        e, th, tc, gam = [], [], [], []
+        for s in range(n_samples):
+            x, t, b, info = quenched_glass(model, n, rate, seed=seed + 13 * s)
+            ly = LocalYieldStress(radius=radius, n_directions=2, spacing=b[0] / 3).compute(model, x, t, b)
+            e.append(info["energy"])
+            th.append(np.nanmean(ly.threshold_))
+            tc.append(np.nanmean(ly.yield_stress_))
+            gam.append(np.nanmean(ly.yield_strain_))
+            print(f"  rate {rate:g} sample {s}: e_IS {info['energy']:.4f}, mean Delta tau_c {th[-1]:.3f}, "
+                  f"tau_c {tc[-1]:.3f}, yield strain {gam[-1]:.4f}, no drop: {int(np.isnan(ly.yield_stress_).sum())}",
+                  flush=True)
+
+        def ms(v):
+            v = np.asarray(v)
+            return f"{v.mean():.4f} +- {v.std(ddof=1) / np.sqrt(len(v)):.4f}"
+        print(f"rate {rate:g}: e_IS {ms(e)}, mean Delta tau_c {ms(th)}, mean tau_c {ms(tc)}, yield strain {ms(gam)}",
+              flush=True)
+
+
+def indicators(n: int = 150, n_samples: int = 12, rate: float = 1e-2, out: str | None = None) -> None:
+    """Every indicator scored on the first AQS event of ``n_samples`` quenched glasses, through the
+    dataset commands' library calls (shear, modes, yield-stress, compare)."""
+    from glassml.mechanics import compare_dataset, modes_dataset, shear_dataset, yield_stress_dataset
+    from glassml.mechanics.glasses import quenched_glass
+    from glassml.mechanics.report import auc_table
+    from glassml.systems import get_model
+
+    model = get_model("ka2d")
+    root = out or tempfile.mkdtemp(prefix="glassml-mech-")
+    t0 = time.time()
+    glasses = [quenched_glass(model, n, rate, seed=200 + 7 * s)[:3] for s in range(n_samples)]
+    _dataset(root, glasses)
+    print(f"{n_samples} glasses quenched at {rate:g} in {time.time() - t0:.0f} s", flush=True)
+    t0 = time.time()
+    shear_dataset(root, strain_step=1e-3, max_strain=0.15, max_events=1, show_progress=False)
+    modes_dataset(root, n_modes=10, show_progress=False)
+    print(f"shear + modes {time.time() - t0:.0f} s", flush=True)
+    t0 = time.time()
+    box = glasses[0][2]
+    yield_stress_dataset(root, radius=3.0, n_directions=1, spacing=box[0] / 6, show_progress=False)
+    print(f"local yield stress {time.time() - t0:.0f} s", flush=True)
+    r = compare_dataset(root, show_progress=False)
+    print(auc_table(r))
+    print("report in", r["report"])
+
+
 if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("mode", choices=["aqs", "modes", "compare"])
+    p.add_argument("mode", choices=["aqs", "modes", "compare", "yield-stress", "stability", "indicators"])
     p.add_argument("--n", type=int, default=None)
+    p.add_argument("--samples", type=int, default=None)
+    p.add_argument("--out", default=None, help="indicators: keep the dataset (and its report) here")
+    p.add_argument("--seed", type=int, default=None, help="stability: seed of the first glass (default 100)")
+    p.add_argument("--rates", type=float, nargs="+", default=None, help="stability: cooling rates (default 1e-1 1e-2 1e-3)")
     a = p.parse_args()
+    kw = {} if a.n is None else {"n": a.n}
+    if a.samples is not None and a.mode in ("stability", "indicators"):
+        kw["n_samples"] = a.samples
+    if a.seed is not None and a.mode == "stability":
+        kw["seed"] = a.seed
+    if a.rates is not None and a.mode == "stability":
+        kw["rates"] = tuple(a.rates)
     if a.mode == "aqs":
-        aqs(**({} if a.n is None else {"n": a.n}))
+        aqs(**kw)
     elif a.mode == "modes":
-        modes(**({} if a.n is None else {"n": a.n}))
+        modes(**kw)
+    elif a.mode == "compare":
+        compare(**kw)
+    elif a.mode == "yield-stress":
+        yield_stress(**kw)
+    elif a.mode == "stability":
+        stability(**kw)
     else:
-        compare(**({} if a.n is None else {"n": a.n}))
+        indicators(out=a.out, **kw)

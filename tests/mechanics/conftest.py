@@ -1,6 +1,5 @@
 """A small 2D Kob–Andersen glass (instantaneous quench from T = 1) shared by the mechanics tests."""
 
-import numpy as np
 import pytest
 
 

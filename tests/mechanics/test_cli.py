@@ -30,8 +30,6 @@ def test_shear_and_modes_commands(ka2d_glass, tmp_path):
 
 
 def test_bad_input_exits_2(ka2d_glass, tmp_path):
-    from glassml.cli import main  # noqa: F401  (main prints GlassmlError on one line)
-
     model, x, types, box = ka2d_glass
     _dataset(tmp_path / "ok", x, types, box)
     _dataset(tmp_path / "bare", x, types, box, inherent=False)
@@ -44,3 +42,45 @@ def test_bad_input_exits_2(ka2d_glass, tmp_path):
         assert p.returncode == 2, p.stderr
         lines = [ln for ln in (p.stdout + p.stderr).splitlines() if ln.strip()]
         assert len(lines) == 1 and msg in lines[0], lines
+
+
+def test_yield_stress_and_compare_commands(ka2d_glass, tmp_path):
+    import json
+
+    model, x, types, box = ka2d_glass
+    _dataset(tmp_path / "ds", x, types, box)
+    run = CliRunner().invoke
+    r = run(app, ["mechanics", "shear", str(tmp_path / "ds"), "--strain-step", "2e-3", "--max-strain", "0.04",
+                  "--max-events", "1", "--json"])
+    assert r.exit_code == 0, r.output
+    args = ["mechanics", "yield-stress", str(tmp_path / "ds"), "--radius", "3", "--directions", "1",
+            "--spacing", "6", "--strain-step", "5e-3", "--max-strain", "0.15", "--json"]
+    r = run(app, args)
+    assert r.exit_code == 0, r.output
+    out = tmp_path / "ds" / "mechanics" / "yield_stress" / "s0.npz"
+    z = np.load(out)
+    assert z["centres"].shape == (4, 2) and z["threshold"].shape == (4, 1)
+    stamp = out.stat().st_mtime_ns
+    r = run(app, args)  # resumable: the sample is done, nothing is recomputed
+    assert r.exit_code == 0 and json.loads(r.output) == {} and out.stat().st_mtime_ns == stamp
+    r = run(app, ["mechanics", "compare", str(tmp_path / "ds"), "--no-softness", "--json"])
+    assert r.exit_code == 0, r.output
+    res = json.loads(r.output)
+    assert res["n_samples"] == 1 and "local yield stress, loading direction" in res["auc"]
+    assert 0.0 <= res["auc"]["local potential energy"]["mean"] <= 1.0
+    report = tmp_path / "ds" / "report" / "mechanics"
+    assert (report / "auc.md").exists() and (report / "fields_s0.png").stat().st_size > 1000
+    assert json.loads((tmp_path / "ds" / "mechanics" / "compare.json").read_text())["n_samples"] == 1
+
+
+def test_yield_stress_region_too_large_exits_2(ka2d_glass, tmp_path):
+    import subprocess
+    import sys
+
+    model, x, types, box = ka2d_glass
+    _dataset(tmp_path / "ds", x, types, box)
+    p = subprocess.run([sys.executable, "-m", "glassml", "mechanics", "yield-stress", str(tmp_path / "ds"),
+                        "--radius", str(0.6 * box.min())], capture_output=True, text=True)
+    lines = [ln for ln in (p.stdout + p.stderr).splitlines() if ln.strip()]
+    assert p.returncode == 2 and len(lines) == 1 and "larger than half the box" in lines[0], lines
+    assert not (tmp_path / "ds" / "mechanics" / "yield_stress").exists()

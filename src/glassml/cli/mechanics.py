@@ -1,4 +1,4 @@
-"""Commands of glassml.mechanics: ``glassml mechanics shear|modes DATASET``."""
+"""Commands of glassml.mechanics: ``glassml mechanics shear|modes|yield-stress|compare DATASET``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import typer
 
 from glassml.cli.app import app, console, print_json
 
-mechanics_app = typer.Typer(help="Mechanics of glasses: athermal quasistatic shear, vibrational modes and soft spots.",
+mechanics_app = typer.Typer(help="Mechanics of glasses: AQS shear, vibrational modes, soft spots, local yield stress, indicator comparison.",
                             no_args_is_help=True)
 app.add_typer(mechanics_app, name="mechanics")
 
@@ -62,3 +62,53 @@ def modes(
         if "kappa" in r:
             line += f"; quasi-localised mode kappa {r['kappa']:.4g}, barrier {r['barrier']:.3g}"
         console.print(line)
+
+
+@mechanics_app.command("yield-stress")
+def yield_stress(
+    path: Path = typer.Argument(..., help="A glassml dataset whose samples have initial_positions_inherent."),
+    radius: float = typer.Option(3.0, "--radius", help="Radius R of the free inner region (at most half the box)."),
+    n_directions: int = typer.Option(4, "--directions", help="Shear orientations k*180/n degrees, k = 0..n-1."),
+    strain_step: float = typer.Option(2e-3, "--strain-step", help="Local shear strain added per step."),
+    max_strain: float = typer.Option(0.2, "--max-strain", help="Give up on a probe without a drop at this strain."),
+    spacing: float = typer.Option(None, "--spacing", help="Probe grid spacing (default: the radius)."),
+    sample: list[str] = typer.Option(None, "--sample", help="Only these samples (default all)."),
+    force: bool = typer.Option(False, "--force", help="Recompute samples already done."),
+    json_: bool = typer.Option(False, "--json", help="Print the per-sample summaries as JSON."),
+) -> None:
+    """Local yield stress by the frozen-matrix method on a probe grid; to DATASET/mechanics/yield_stress/."""
+    from glassml.mechanics.dataset import yield_stress_dataset
+
+    results = yield_stress_dataset(path, radius=radius, n_directions=n_directions, strain_step=strain_step,
+                                   max_strain=max_strain, spacing=spacing, samples=sample, force=force,
+                                   show_progress=not json_)
+    if json_:
+        print_json(results)
+        return
+    for name, r in results.items():
+        means = ", ".join(f"{a * 180 / 3.141592653589793:.0f}°: {m:.3g}" for a, m in zip(r["angles"], r["mean_threshold"]))
+        console.print(f"{name}: {r['n_probes']} probes; mean local threshold {means}; "
+                      f"weakest direction {r['mean_minimum_threshold']:.3g}")
+
+
+@mechanics_app.command()
+def compare(
+    path: Path = typer.Argument(..., help="A dataset already run through glassml mechanics shear (and modes, yield-stress)."),
+    fraction: float = typer.Option(0.05, "--fraction", help="Event particles: this fraction with the largest D2min."),
+    softness: bool = typer.Option(True, "--softness/--no-softness", help="Include the cross-fitted SVM softness."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the random indicator and of the softness folds."),
+    sample: list[str] = typer.Option(None, "--sample", help="Only these samples (default all)."),
+    force: bool = typer.Option(False, "--force", help="Recompute the per-sample indicators."),
+    json_: bool = typer.Option(False, "--json", help="Print the comparison as JSON."),
+) -> None:
+    """Score each indicator (ROC AUC, rank) on the first plastic events; table and figures to DATASET/report/mechanics/."""
+    from glassml.mechanics.dataset import compare_dataset
+    from glassml.mechanics.report import auc_table
+
+    result = compare_dataset(path, fraction=fraction, softness=softness, seed=seed, samples=sample, force=force,
+                             show_progress=not json_)
+    if json_:
+        print_json(result)
+        return
+    console.print(auc_table(result), soft_wrap=True, markup=False)
+    console.print(f"report: {result['report']}")

@@ -1,11 +1,21 @@
 """Mechanics of amorphous solids: athermal quasistatic shear, plastic events located by D²min,
-the Hessian, low-frequency vibrational modes, a soft-spot field, quasi-localised modes, and the ROC AUC of an indicator
-on where events happen."""
+the Hessian, low-frequency vibrational modes, a soft-spot field, quasi-localised modes, the local
+yield stress by the frozen-matrix method, glasses quenched at several rates, and the comparison
+of structural indicators (ROC AUC, rank) on where the first plastic events happen."""
 
 from glassml.mechanics.aqs import AthermalQuasistaticShear, PlasticEvent, d2min, inherent_state_of, shear_sample
-from glassml.mechanics.compare import event_auc, event_particles
-from glassml.mechanics.dataset import modes_dataset, shear_dataset
+from glassml.mechanics.compare import (cross_fitted_softness, event_auc, event_particles, rank_percentile,
+                                       summarise_scores)
+from glassml.mechanics.dataset import (INDICATORS, compare_dataset, modes_dataset, sample_indicators, shear_dataset,
+                                       yield_stress_dataset)
+from glassml.mechanics.glasses import quenched_glass
 from glassml.mechanics.modes import PseudoHarmonicMode, VibrationalModes, hessian, pair_curvature, participation_ratio
+from glassml.mechanics.yield_stress import (LocalYieldStress, grid_centres, nearest_probe_field, region_stress,
+                                            resolved_shear_stress, shear_gradient)
 
 __all__ = ["AthermalQuasistaticShear", "PlasticEvent", "d2min", "inherent_state_of", "shear_sample",
-           "event_auc", "event_particles", "modes_dataset", "shear_dataset", "PseudoHarmonicMode", "VibrationalModes", "hessian", "pair_curvature", "participation_ratio"]
+           "cross_fitted_softness", "event_auc", "event_particles", "rank_percentile", "summarise_scores",
+           "INDICATORS", "compare_dataset", "modes_dataset", "sample_indicators", "shear_dataset",
+           "yield_stress_dataset", "quenched_glass", "PseudoHarmonicMode", "VibrationalModes", "hessian",
+           "pair_curvature", "participation_ratio", "LocalYieldStress", "grid_centres", "nearest_probe_field",
+           "region_stress", "resolved_shear_stress", "shear_gradient"]
