@@ -34,11 +34,12 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/glassml demo --out $(DEMO_OUT)
 
-# The layer contract of pyproject.toml ([tool.importlinter]) and the strict docs build come first.
+# The layer contract of pyproject.toml ([tool.importlinter]) and the strict docs build come first;
+# the tests run on every core (pytest-xdist), one test file per worker.
 test: $(TESTSTAMP)
 	$(BIN)/lint-imports --no-cache
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet -d $(VENV)/site
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
 docs: $(TESTSTAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict -d site
