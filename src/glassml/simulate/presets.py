@@ -39,6 +39,19 @@ from glassml.store.formats.glassbench import TIME_GRIDS
 from glassml.systems import get_model
 
 
+def sample_names(n_samples: int) -> list[str]:
+    """Names of a campaign's samples: ``s0000``, ``s0001``, ... (wider when there are more)."""
+    width = max(4, len(str(n_samples - 1)))
+    return [f"s{k:0{width}d}" for k in range(n_samples)]
+
+
+def default_split(n_samples: int) -> tuple[int, int, int]:
+    """Train/val/test counts of 60/20/20 %."""
+    n_val = int(round(0.2 * n_samples))
+    n_test = int(round(0.2 * n_samples))
+    return n_samples - n_val - n_test, n_val, n_test
+
+
 @dataclass(frozen=True)
 class Preset:
     """Everything that defines a campaign (with the seed, everything that defines its result)."""
@@ -81,13 +94,10 @@ class Preset:
     def split_counts(self) -> tuple[int, int, int]:
         if sum(self.split) > 0:
             return tuple(int(s) for s in self.split)  # type: ignore[return-value]
-        n_val = int(round(0.2 * self.n_samples))
-        n_test = int(round(0.2 * self.n_samples))
-        return self.n_samples - n_val - n_test, n_val, n_test
+        return default_split(self.n_samples)
 
     def sample_names(self) -> list[str]:
-        width = max(4, len(str(self.n_samples - 1)))
-        return [f"s{k:0{width}d}" for k in range(self.n_samples)]
+        return sample_names(self.n_samples)
 
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)

@@ -35,6 +35,7 @@ from glassml.errors import GlassmlError
 from glassml.geometry import as_positions
 from glassml.simulate import montecarlo
 from glassml.simulate.engine import lattice_positions
+from glassml.simulate.presets import default_split, sample_names
 from glassml.systems import get_model, polydisperse_diameters
 
 
@@ -360,13 +361,10 @@ class SwapCampaign:
         return d
 
     def sample_names(self) -> list[str]:
-        width = max(4, len(str(self.n_samples - 1)))
-        return [f"s{k:0{width}d}" for k in range(self.n_samples)]
+        return sample_names(self.n_samples)
 
     def split_counts(self) -> tuple[int, int, int]:
-        n_val = int(round(0.2 * self.n_samples))
-        n_test = int(round(0.2 * self.n_samples))
-        return self.n_samples - n_val - n_test, n_val, n_test
+        return default_split(self.n_samples)
 
     def dataset_fields(self) -> dict[str, Any]:
         """Keyword arguments of :meth:`glassml.store.Dataset.create` (times in sweeps)."""
