@@ -222,7 +222,7 @@ PRESETS: dict[str, Preset] = {
         name="quick", model="ka3d", n_particles=300, temperature=0.60, n_samples=16, n_replicas=8,
         times=_log_times(0.05, 14.5, 11) + (20.0,), equilibration_time=40.0, melt_time=5.0, split=(10, 2, 4),
         cage_sweeps=200,
-        description="KA3D N=300 T=0.60: the 5-minute demo's data (about 2 min on 2 cores)",
+        description="KA3D N=300 T=0.60: the demo's data (about 2 min on 2 cores)",
     ),
     "small": Preset(
         name="small", model="ka3d", n_particles=1000, temperature=0.60, n_samples=40, n_replicas=12,
