@@ -38,7 +38,7 @@ demo: $(STAMP)
 # the tests run on every core (pytest-xdist), one test file per worker.
 test: $(TESTSTAMP)
 	$(BIN)/lint-imports --no-cache
-	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet -d $(VENV)/site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict -d $(VENV)/site
 	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
 docs: $(TESTSTAMP)

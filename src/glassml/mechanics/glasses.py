@@ -19,6 +19,9 @@ def quenched_glass(model, n: int, cooling_rate: float, *, start_temperature: flo
                    suffix: str | None = "opt") -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
     """Inherent state of a linear quench: ``(positions, types, box, info)``.
 
+    ``info`` holds the quench time, the energy per particle of the inherent state and the
+    minimiser's convergence.
+
     Parameters
     ----------
     model: a :class:`~glassml.systems.Model` with a LAMMPS pair style.
@@ -27,9 +30,6 @@ def quenched_glass(model, n: int, cooling_rate: float, *, start_temperature: flo
     start_temperature, end_temperature: the ramp's ends; the liquid is melted at the first.
     melt_time: NVT time at ``start_temperature`` before the ramp.
     seed: seed of the start lattice, species and velocities.
-
-    ``info`` holds the quench time, the energy per particle of the inherent state and the
-    minimiser's convergence.
     """
     from glassml.simulate.engine import LammpsEngine
     from glassml.simulate.protocols import inherent_state, melt
