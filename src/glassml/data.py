@@ -137,6 +137,20 @@ def propensity_dataset(path: str | os.PathLike, *, n_samples: int = 10, n: int =
     return Dataset.open(path)
 
 
+def spaced_points(rng: np.random.Generator, n: int, box, min_distance: float = 0.8) -> np.ndarray:
+    """``n`` points in a periodic orthorhombic ``box``, no two closer than ``min_distance``
+    (random sequential addition; slow near jamming, meant for small test systems)."""
+    box = np.asarray(box, dtype=float)
+    pts = np.empty((0, len(box)))
+    while len(pts) < n:
+        p = rng.uniform(0, 1, size=len(box)) * box
+        d = pts - p
+        d -= box * np.round(d / box)
+        if not len(pts) or np.einsum("ij,ij->i", d, d).min() > min_distance**2:
+            pts = np.vstack([pts, p])
+    return pts
+
+
 def jittered_lattice(n: int = 300, seed: int = 0, model: str = "ka3d", jitter: float = 0.15):
     """``(box, positions, types)``: a jittered simple-cubic arrangement of ``n`` particles at the
     model's density, species in the model's proportions and randomly placed, centred on 0.

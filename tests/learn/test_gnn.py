@@ -13,6 +13,7 @@ import pytest
 import torch
 from sklearn.base import clone
 
+from glassml.data import spaced_points
 from glassml.errors import GlassmlError
 from glassml.learn.base import NEEDS_EXTRA, PropensityEstimator, get_estimator, registry
 from glassml.learn.gnn import BOTAN, BapstGNN, EquivariantGNN
@@ -27,16 +28,6 @@ MODEL_NAME = {2: "ka2d", 3: "ka3d"}
 
 
 # ---------------------------------------------------------------------------- toy data
-def spaced(rng, n, box, dmin=0.8):
-    """n points in a periodic box, no two closer than dmin (random sequential addition)."""
-    pts = np.empty((0, len(box)))
-    while len(pts) < n:
-        p = rng.uniform(0, 1, size=len(box)) * box
-        d = pts - p
-        d -= box * np.round(d / box)
-        if not len(pts) or np.einsum("ij,ij->i", d, d).min() > dmin**2:
-            pts = np.vstack([pts, p])
-    return pts
 
 
 def structural_targets(conf, n_times, n_replicas=2):
@@ -56,7 +47,7 @@ def structural_targets(conf, n_times, n_replicas=2):
 
 def toy(rng, n, box, n_times=3, model=None):
     box = np.asarray(box, float)
-    x = spaced(rng, n, box)
+    x = spaced_points(rng, n, box)
     types = np.zeros(n, dtype=np.int64)
     types[rng.permutation(n)[: n // 4]] = 1
     conf = Configuration(x, box, types, model=model)

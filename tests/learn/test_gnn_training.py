@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 
+from glassml.data import spaced_points
 from glassml.errors import GlassmlError
 from glassml.learn.base import PropensityEstimator
 from glassml.learn.gnn import BOTAN, BapstGNN, EquivariantGNN
@@ -22,22 +23,13 @@ TINY = {"bapst": {"mlp_sizes": [16, 16], "n_steps": 2}, "botan": {"mlp_sizes": [
         "se3": {"scalars": 8, "vectors": 4, "n_layers": 2}}
 
 
-def _spaced(rng, n, box, dmin=0.8):
-    pts = np.empty((0, len(box)))
-    while len(pts) < n:
-        p = rng.uniform(0, 1, size=len(box)) * box
-        d = pts - p
-        d -= box * np.round(d / box)
-        if not len(pts) or np.einsum("ij,ij->i", d, d).min() > dmin**2:
-            pts = np.vstack([pts, p])
-    return pts
 
 
 def _item(rng, n=40, box=(4.2, 4.4, 4.6), n_times=3):
     """A configuration, a target that is a smooth function of the local structure, and replica
     trajectories pushing each particle away from its close neighbors."""
     box = np.asarray(box, float)
-    x = _spaced(rng, n, box)
+    x = spaced_points(rng, n, box)
     types = np.zeros(n, dtype=np.int64)
     types[rng.permutation(n)[: n // 4]] = 1
     conf = Configuration(x, box, types)
