@@ -9,7 +9,7 @@ from glassml.mechanics.compare import (cross_fitted_softness, event_auc, event_p
 from glassml.mechanics.dataset import (INDICATORS, compare_dataset, modes_dataset, sample_indicators, shear_dataset,
                                        yield_stress_dataset)
 from glassml.mechanics.glasses import quenched_glass
-from glassml.mechanics.modes import PseudoHarmonicMode, VibrationalModes, hessian, pair_curvature, participation_ratio
+from glassml.mechanics.modes import PseudoHarmonicMode, VibrationalModes, hessian, participation_ratio
 from glassml.mechanics.yield_stress import (LocalYieldStress, grid_centres, nearest_probe_field, region_stress,
                                             resolved_shear_stress, shear_gradient)
 
@@ -17,5 +17,5 @@ __all__ = ["AthermalQuasistaticShear", "PlasticEvent", "d2min", "inherent_state_
            "cross_fitted_softness", "event_auc", "event_particles", "rank_percentile", "summarise_scores",
            "INDICATORS", "compare_dataset", "modes_dataset", "sample_indicators", "shear_dataset",
            "yield_stress_dataset", "quenched_glass", "PseudoHarmonicMode", "VibrationalModes", "hessian",
-           "pair_curvature", "participation_ratio", "LocalYieldStress", "grid_centres", "nearest_probe_field",
+           "participation_ratio", "LocalYieldStress", "grid_centres", "nearest_probe_field",
            "region_stress", "resolved_shear_stress", "shear_gradient"]

@@ -22,21 +22,6 @@ from glassml.errors import GlassmlError
 from glassml.geometry import Box, NeighborQuery
 
 
-def pair_curvature(model, r, ti, tj, sigma_i=None, sigma_j=None) -> np.ndarray:
-    """Second derivative ``V''(r)`` of :meth:`~glassml.systems.Model.pair_energy` (zero beyond the cutoff)."""
-    from glassml.systems.models import _base
-
-    r = np.asarray(r, float)
-    s = model.pair_sigma(ti, tj, sigma_i, sigma_j)
-    e = model.pair_epsilon(ti, tj)
-    x = r / s
-    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-        _, _, dda = _base(model.base, x)
-        _, _, c2, c4 = model.truncation_terms
-        v2 = e / (s * s) * (dda + 2 * c2 + 12 * c4 * x * x)
-    return np.where(x < model.cutoff_ratio, v2, 0.0)
-
-
 def hessian(model, positions, types, box, diameters=None):
     """The (N d, N d) Hessian of the potential energy as a ``scipy.sparse.csr_matrix``.
 
@@ -61,7 +46,7 @@ def hessian(model, positions, types, box, diameters=None):
     si = None if dia is None else dia[i]
     sj = None if dia is None else dia[j]
     v1 = -model.pair_force_magnitude(r, t[i], t[j], si, sj)
-    v2 = pair_curvature(model, r, t[i], t[j], si, sj)
+    v2 = model.pair_curvature(r, t[i], t[j], si, sj)
     nn = vec[:, :, None] * vec[:, None, :] / (r * r)[:, None, None]
     eye = np.eye(d)[None]
     k = v2[:, None, None] * nn + (v1 / r)[:, None, None] * (eye - nn)  # stiffness of each pair

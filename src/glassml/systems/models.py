@@ -264,6 +264,18 @@ class Model:
             f = -e / s * (da + c1 + 2 * c2 * x + 4 * c4 * x**3)
         return np.where(x < self.cutoff_ratio, f, 0.0)
 
+    def pair_curvature(self, r, ti, tj, sigma_i=None, sigma_j=None) -> np.ndarray:
+        """d²V/dr² of pairs (the Hessian's radial term), zero beyond the cutoff (vectorised)."""
+        r = np.asarray(r, float)
+        s = self.pair_sigma(ti, tj, sigma_i, sigma_j)
+        e = self.pair_epsilon(ti, tj)
+        x = r / s
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+            _, _, dda = _base(self.base, x)
+            _, _, c2, c4 = self.truncation_terms
+            v2 = e / (s * s) * (dda + 2 * c2 + 12 * c4 * x * x)
+        return np.where(x < self.cutoff_ratio, v2, 0.0)
+
     # ------------------------------------------------------------------ whole configurations
     def potential_energy_per_particle(self, positions, types, box, diameters=None) -> np.ndarray:
         """Per-particle potential energy e_i = 1/2 sum_j V(r_ij) (sums to the total energy)."""
