@@ -37,23 +37,26 @@ def _f(v) -> str:
     return repr(float(v))
 
 
-def shear_gradient(angle: float, gamma: float, dimension: int = 2) -> np.ndarray:
-    """Deformation gradient ``1 + gamma s n^T`` of simple shear along orientation ``angle`` (radians)."""
+def shear_axes(angle: float, dimension: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """Shear direction ``s = (cos, sin)`` and plane normal ``n = (-sin, cos)`` of orientation
+    ``angle`` (radians), in the ``xy`` plane of a ``dimension``-D space."""
     s = np.zeros(dimension)
     n = np.zeros(dimension)
     s[:2] = np.cos(angle), np.sin(angle)
     n[:2] = -np.sin(angle), np.cos(angle)
+    return s, n
+
+
+def shear_gradient(angle: float, gamma: float, dimension: int = 2) -> np.ndarray:
+    """Deformation gradient ``1 + gamma s n^T`` of simple shear along orientation ``angle`` (radians)."""
+    s, n = shear_axes(angle, dimension)
     return np.eye(dimension) + gamma * np.outer(s, n)
 
 
 def resolved_shear_stress(stress: np.ndarray, angle: float) -> np.ndarray:
     """``s^T sigma n`` of stress tensors ``(..., d, d)`` along orientation ``angle``."""
     sig = np.asarray(stress, float)
-    d = sig.shape[-1]
-    s = np.zeros(d)
-    n = np.zeros(d)
-    s[:2] = np.cos(angle), np.sin(angle)
-    n[:2] = -np.sin(angle), np.cos(angle)
+    s, n = shear_axes(angle, sig.shape[-1])
     return np.einsum("a,...ab,b->...", s, sig, n)
 
 
