@@ -335,9 +335,9 @@ _LADDER_TAU = {
 }
 
 LADDERS: dict[str, Ladder] = {
-    # Cost on 2 cores at ~1.8e6 atom-steps/s (REFERENCES: small = 3.2e9 in about 30 min):
+    # Cost on 2 cores at the 1.66e6 atom-steps/s measured for the `small` campaign:
     # T=1.0 1.3e8, 0.8 2.6e8, 0.7 5.6e8, 0.6 1.6e9, 0.55 3.7e9, 0.5 5.3e9 atom-steps: 1.2e10,
-    # about 1 h 50 min in all; Ladder.atom_steps() gives the exact figures.
+    # about 2 hours in all; Ladder.atom_steps() gives the exact figures.
     "ladder-ka3d": Ladder(
         name="ladder-ka3d",
         rungs=tuple(
