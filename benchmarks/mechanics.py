@@ -152,30 +152,45 @@ def _dataset(root, glasses):
     return ds
 
 
-def stability(n: int = 150, rates=(1e-1, 1e-2, 1e-3), n_samples: int = 3, radius: float = 3.0, seed: int = 100) -> None:
-    """Mean local plastic threshold of glasses quenched at several rates (slower: higher, Barbot et al. 2018)."""
+def stability(n: int = 150, rates=(1e-1, 1e-2, 1e-3), n_samples: int = 3, radius: float = 3.0, seed: int = 100,
+              parents=None, eq_taus: float = 10.0, grid: int = 3, directions: int = 2) -> None:
+    """Mean local plastic threshold of glasses of several stabilities (more stable: higher,
+    Barbot et al. 2018): linear quenches at ``rates``, or with ``parents``, instantaneous
+    quenches of liquids equilibrated for ``eq_taus`` tau_alpha at those temperatures (KA2D
+    tau_alpha as estimated for ``ladder-ka2d``; 1 time unit above T = 0.6).  Each glass is
+    probed on a ``grid`` x ``grid`` lattice of centres in ``directions`` orientations."""
     from glassml.mechanics import LocalYieldStress
-    from glassml.mechanics.glasses import quenched_glass
+    from glassml.mechanics.glasses import parent_glass, quenched_glass
+    from glassml.simulate.presets import _LADDER_TAU
     from glassml.systems import get_model
 
     model = get_model("ka2d")
-    for rate in rates:
+    tau = _LADDER_TAU["ka2d"]
+    for prep in (parents if parents else rates):
+        label = f"parent T {prep:g}" if parents else f"rate {prep:g}"
         e, th, tc, gam = [], [], [], []
         for s in range(n_samples):
-            x, t, b, info = quenched_glass(model, n, rate, seed=seed + 13 * s)
-            ly = LocalYieldStress(radius=radius, n_directions=2, spacing=b[0] / 3).compute(model, x, t, b)
+            t0 = time.time()
+            if parents:
+                eq = eq_taus * min((tau[t] for t in tau if t <= prep + 1e-9), default=1.0) if prep <= 0.6 else 20.0
+                x, t, b, info = parent_glass(model, n, prep, eq, seed=seed + 13 * s)
+            else:
+                x, t, b, info = quenched_glass(model, n, prep, seed=seed + 13 * s)
+            t1 = time.time()
+            ly = LocalYieldStress(radius=radius, n_directions=directions, spacing=b[0] / grid).compute(model, x, t, b)
             e.append(info["energy"])
             th.append(np.nanmean(ly.threshold_))
             tc.append(np.nanmean(ly.yield_stress_))
             gam.append(np.nanmean(ly.yield_strain_))
-            print(f"  rate {rate:g} sample {s}: e_IS {info['energy']:.4f}, mean Delta tau_c {th[-1]:.3f}, "
-                  f"tau_c {tc[-1]:.3f}, yield strain {gam[-1]:.4f}, no drop: {int(np.isnan(ly.yield_stress_).sum())}",
-                  flush=True)
+            eqn = (f", equilibrated {info['converged'] and info['fs_stationary']}" if parents else "")
+            print(f"  {label} sample {s}: e_IS {info['energy']:.4f}, mean Delta tau_c {th[-1]:.3f}, "
+                  f"tau_c {tc[-1]:.3f}, yield strain {gam[-1]:.4f}, no drop: {int(np.isnan(ly.yield_stress_).sum())} "
+                  f"of {ly.yield_stress_.size}{eqn} (glass {t1 - t0:.0f} s, probes {time.time() - t1:.0f} s)", flush=True)
 
         def ms(v):
             v = np.asarray(v)
             return f"{v.mean():.4f} +- {v.std(ddof=1) / np.sqrt(len(v)):.4f}"
-        print(f"rate {rate:g}: e_IS {ms(e)}, mean Delta tau_c {ms(th)}, mean tau_c {ms(tc)}, yield strain {ms(gam)}",
+        print(f"{label}: e_IS {ms(e)}, mean Delta tau_c {ms(th)}, mean tau_c {ms(tc)}, yield strain {ms(gam)}",
               flush=True)
 
 
@@ -214,6 +229,12 @@ if __name__ == "__main__":
     p.add_argument("--out", default=None, help="indicators: keep the dataset (and its report) here")
     p.add_argument("--seed", type=int, default=None, help="stability: seed of the first glass (default 100)")
     p.add_argument("--rates", type=float, nargs="+", default=None, help="stability: cooling rates (default 1e-1 1e-2 1e-3)")
+    p.add_argument("--parents", type=float, nargs="+", default=None,
+                   help="stability: parent temperatures of equilibrium liquids quenched at once (instead of rates)")
+    p.add_argument("--eq-taus", type=float, default=10.0, help="stability: equilibration of the parents, in tau_alpha")
+    p.add_argument("--radius", type=float, default=None, help="stability: region radius (default 3)")
+    p.add_argument("--grid", type=int, default=3, help="stability: probe centres per side")
+    p.add_argument("--directions", type=int, default=2, help="stability: shear orientations per probe")
     a = p.parse_args()
     kw = {} if a.n is None else {"n": a.n}
     if a.samples is not None and a.mode in ("stability", "indicators"):
@@ -222,6 +243,9 @@ if __name__ == "__main__":
         kw["seed"] = a.seed
     if a.rates is not None and a.mode == "stability":
         kw["rates"] = tuple(a.rates)
+    if a.mode == "stability":
+        kw.update(parents=a.parents, eq_taus=a.eq_taus, grid=a.grid, directions=a.directions,
+                  **({} if a.radius is None else {"radius": a.radius}))
     if a.mode == "aqs":
         aqs(**kw)
     elif a.mode == "modes":

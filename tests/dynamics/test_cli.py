@@ -47,9 +47,28 @@ def test_fits_across_temperatures(tmp_path, capsys):
         paths.append(str(tmp_path / f"T{T}"))
     assert main(["dynamics", *paths, "--json", "--no-plots", "--k", "3.0"]) == 0
     fits = json.loads(capsys.readouterr().out)["temperature_fits"]
-    assert set(fits["fits"]) == {"arrhenius", "vft", "parabolic"}
+    assert set(fits["fits"]) == {"arrhenius", "vft", "parabolic", "mode_coupling"}
     assert fits["T"] == [0.5, 0.6, 0.8]
     assert fits["stokes_einstein"]["xi"] is not None
+
+
+def test_a_rung_that_failed_equilibration_is_named_not_hidden(tmp_path, capfd):
+    paths = []
+    for i, (T, scale) in enumerate(((0.5, 0.05), (0.6, 0.1), (0.8, 0.2))):
+        ds = walk_dataset(tmp_path / f"T{T}", temperature=T, n_times=5, scale=scale, n_samples=1, seed=i)
+        paths.append(str(ds.path))
+    ds = Dataset.open(paths[0])
+    ds.manifest["samples"]["s0"]["equilibration"] = {"converged": True, "fs_stationary": False}  # what a campaign records
+    ds.save_manifest()
+    assert main(["dynamics", *paths, "--no-plots", "--k", "3.0", "--json"]) == 0
+    out = json.loads(capfd.readouterr().out)
+    assert out["datasets"][0]["not_equilibrated"] == ["s0"] and out["datasets"][1]["not_equilibrated"] == []
+    assert out["temperature_fits"]["not_equilibrated_T"] == [0.5]
+    assert main(["dynamics", *paths, "--no-plots", "--k", "3.0"]) == 0
+    cap = capfd.readouterr()
+    out, err = " ".join(cap.out.split()), " ".join(cap.err.split())
+    assert "1 samples failed the equilibration test: s0" in err and "datasets at T = 0.5 have samples" in err
+    assert "mode_coupling: tau0" in out and "vft: tau0" in out
 
 
 def test_bad_input_one_line_exit_2(tmp_path, capsys):

@@ -7,6 +7,7 @@ import pytest
 from glassml.dynamics.relaxation import (
     diffusion_constant,
     fit_arrhenius,
+    fit_mode_coupling,
     fit_parabolic,
     fit_vft,
     fragility,
@@ -45,6 +46,19 @@ def test_parabolic_recovers_parameters():
     assert fit.params["J"] == pytest.approx(4.0, rel=1e-5) and fit.params["To"] == pytest.approx(0.9, rel=1e-5)
 
 
+def test_mode_coupling_recovers_tc_and_exponents_of_tau_and_d():
+    tau = 0.3 * (T - 0.435) ** -2.5
+    fit = fit_mode_coupling(T, tau)
+    assert fit.params["Tc"] == pytest.approx(0.435, rel=1e-5) and fit.params["gamma"] == pytest.approx(2.5, rel=1e-5)
+    D = 0.05 * (T - 0.43) ** 2.0  # D vanishes as a power law: the same fit on 1/D
+    out = temperature_fits(T, tau, D)
+    assert out["fits"]["mode_coupling"]["Tc"] == pytest.approx(0.435, rel=1e-4)
+    assert out["fits_D"]["mode_coupling"]["Tc"] == pytest.approx(0.43, rel=1e-4)
+    assert out["fits_D"]["mode_coupling"]["gamma"] == pytest.approx(2.0, rel=1e-4)
+    with pytest.raises(GlassmlError, match="does not grow"):
+        fit_mode_coupling(T, 1 / tau)
+
+
 def test_too_few_temperatures_is_a_user_error():
     with pytest.raises(GlassmlError, match="at least 3"):
         fit_vft([0.5, 0.6], [10.0, 5.0])
@@ -64,7 +78,7 @@ def test_temperature_fits_fits_every_law_and_reports_failures():
     tau = 0.2 * np.exp(2.0 * 0.3 / (T - 0.3))
     D = 0.05 / tau**0.8
     out = temperature_fits(T, tau, D)
-    assert set(out["fits"]) == {"arrhenius", "vft", "parabolic"}
+    assert set(out["fits"]) == {"arrhenius", "vft", "parabolic", "mode_coupling"}
     assert out["fits"]["vft"]["T0"] == pytest.approx(0.3, rel=1e-3)
     assert out["fits"]["vft"]["fragility"]["m"] > 0
     assert out["stokes_einstein"]["xi"] == pytest.approx(0.8)
@@ -136,6 +150,7 @@ def test_fit_errors_cover_the_true_parameters_on_noisy_synthetic_data():
         "vft": (fit_vft, lambda t: 0.2 * np.exp(2.5 * 0.3 / (t - 0.3)), {"T0": 0.3, "D": 2.5}),
         "parabolic": (fit_parabolic, lambda t: 0.05 * np.exp(4.0**2 * (1 / t - 1 / 0.9) ** 2), {"J": 4.0, "To": 0.9}),
         "arrhenius": (fit_arrhenius, lambda t: 0.1 * np.exp(3.0 / t), {"E": 3.0}),
+        "mode_coupling": (fit_mode_coupling, lambda t: 0.3 * (t - 0.4) ** -2.5, {"Tc": 0.4, "gamma": 2.5}),
     }
     for name, (fit, law, truth) in laws.items():
         hits = total = 0

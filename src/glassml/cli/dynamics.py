@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from glassml.cli.app import app, console, print_json
+from glassml.cli.app import app, console, print_json, stdout
 
 
 @app.command()
@@ -66,7 +66,26 @@ def dynamics(
     for res in summary["datasets"]:
         _print_table(res)
     if "temperature_fits" in summary:
-        console.print_json(data=summary["temperature_fits"])
+        _print_fits(summary["temperature_fits"])
+
+
+def _print_fits(fits: dict) -> None:
+    """One line per law of tau_alpha(T) (parameters ± standard errors, or why it was not fitted)."""
+    for law, rec in {**fits["fits"], **{f"{k} (1/D)": v for k, v in fits.get("fits_D", {}).items()}}.items():
+        if "error" in rec and not isinstance(rec["error"], dict):
+            stdout.print(f"{law}: not fitted: {rec['error']}")
+            continue
+        par = ", ".join(f"{k} {rec[k]:.4g} ± {rec['errors'].get(k, float('nan')):.2g}" for k in rec
+                        if k not in ("law", "rms_ln_tau", "errors", "fragility"))
+        frag = rec.get("fragility") or {}
+        m = f"; fragility m {frag['m']:.3g} at Tg {frag['Tg']:.3g}" if frag.get("m") else ""
+        stdout.print(f"{law}: {par}; rms of ln tau {rec['rms_ln_tau']:.3g}{m}")
+    se = fits["stokes_einstein"]
+    if se["xi"] is not None:
+        stdout.print(f"Stokes-Einstein: D ∝ tau_alpha^-xi with xi {se['xi']:.3g}")
+    if fits.get("not_equilibrated_T"):
+        console.print(f"warning: datasets at T = {', '.join(f'{t:g}' for t in fits['not_equilibrated_T'])} have samples "
+                      "that failed the equilibration test (glassml info lists them); their tau_alpha is in the fits")
 
 
 def _print_table(res: dict) -> None:
@@ -79,9 +98,12 @@ def _print_table(res: dict) -> None:
     for i, t in enumerate(res["times"]):
         row = [t, res["msd"][i], res["fs"][i], res["overlap"][i], res["alpha2"][i], res["chi4_iso"][i], res["chi4_total"][i], res["xi4"][i]]
         table.add_row(*[("-" if v is None or v != v else f"{v:.4g}") for v in row])
-    console.print(table)
+    stdout.print(table)
     taus = ", ".join(f"species {s}: {('-' if v is None else f'{v:.4g}')}" for s, v in res["tau_alpha"].items())
     D = res["diffusion_constant"]
     if len(res["times"]) < 4:
         console.print(f"note: only {len(res['times'])} time points: tau_alpha and D are rough interpolations")
-    console.print(f"tau_alpha (Fs = 1/e): {taus};  D = {('-' if D is None else f'{D:.4g}')}" + (f";  plots in {res['plots']}" if "plots" in res else ""))
+    if res.get("not_equilibrated"):
+        console.print(f"warning: {len(res['not_equilibrated'])} samples failed the equilibration test: "
+                      f"{', '.join(res['not_equilibrated'])}")
+    stdout.print(f"tau_alpha (Fs = 1/e): {taus};  D = {('-' if D is None else f'{D:.4g}')}" + (f";  plots in {res['plots']}" if "plots" in res else ""))

@@ -19,7 +19,7 @@ from glassml.dynamics.compute import (
 )
 from glassml.dynamics.observables import Observables, chi4, susceptibilities, tau_alpha
 from glassml.dynamics.rearrangements import Rearrangements, events_from_phop, phop, phop_frames, rearrangement_events
-from glassml.dynamics.relaxation import fit_arrhenius, fit_parabolic, fit_vft, fragility, temperature_fits
+from glassml.dynamics.relaxation import fit_arrhenius, fit_mode_coupling, fit_parabolic, fit_vft, fragility, temperature_fits
 from glassml.dynamics.targets import (
     TargetParameters,
     bond_breaking_propensity,
@@ -48,6 +48,7 @@ __all__ = [
     "edge_propensity",
     "events_from_phop",
     "fit_arrhenius",
+    "fit_mode_coupling",
     "fit_parabolic",
     "fit_vft",
     "fragility",

@@ -265,8 +265,10 @@ def observables_report(datasets, *, out=None, plots: bool = True, **options) -> 
 
     Returns:
         ``{"datasets": [result, ...]}`` with ``"temperature_fits"`` (:func:`temperature_fits_from_results`)
-        when there are several; each result of :func:`dataset_observables` carries ``"plots"``
-        (its folder) when figures were written.
+        when there are several (its ``not_equilibrated_T`` lists the temperatures of datasets with
+        a sample that failed its equilibration test); each result of :func:`dataset_observables`
+        carries ``"not_equilibrated"`` (those samples' names) and ``"plots"`` (its folder) when
+        figures were written.
     """
     from pathlib import Path
 
@@ -278,6 +280,7 @@ def observables_report(datasets, *, out=None, plots: bool = True, **options) -> 
     results = []
     for ds in opened:
         res = dataset_observables(ds, **options)
+        res["not_equilibrated"] = ds.summary(verify=False).get("not_equilibrated", [])
         results.append(res)
         if plots:
             folder = Path(out) if out is not None else Path(ds.path) / "dynamics"
@@ -290,6 +293,8 @@ def observables_report(datasets, *, out=None, plots: bool = True, **options) -> 
     summary: dict = {"datasets": results}
     if len(results) > 1:
         summary["temperature_fits"] = temperature_fits_from_results(results)
+        # rungs with a sample that failed its equilibration test are fitted but named, never hidden
+        summary["temperature_fits"]["not_equilibrated_T"] = [r["temperature"] for r in results if r["not_equilibrated"]]
         if plots:
             from glassml.dynamics.plots import plot_temperature_fits
 

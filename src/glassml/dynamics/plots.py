@@ -100,7 +100,7 @@ TEMPERATURE_FIGURES = ("tau_alpha_T.png", "diffusion_T.png", "chi4_peak_T.png")
 def plot_temperature_fits(fits: Mapping[str, Any], folder: str | Path) -> list[Path]:
     """The figure set of a temperature ladder, from
     :func:`glassml.dynamics.compute.temperature_fits_from_results`: tau_alpha against 1/T with
-    the fitted laws (Arrhenius, VFT, parabolic), D and the Stokes-Einstein product D tau_alpha
+    the fitted laws (Arrhenius, VFT, parabolic, mode-coupling), D and the Stokes-Einstein product D tau_alpha
     against T, and the height and time of the chi4 peak against T."""
     from glassml.dynamics.relaxation import TauFit
 

@@ -5,6 +5,10 @@
   (small D = fragile; Angell, Science 267, 1924, 1995).
 * Parabolic law: tau = tau0 exp(J² (1/T - 1/To)²) below the onset To (Elmatad, Chandler &
   Garrahan, J. Phys. Chem. B 113, 5563, 2009).
+* Mode-coupling power law: tau = tau0 (T - Tc)^-gamma above the mode-coupling temperature Tc
+  (Götze, Complex Dynamics of Glass-Forming Liquids, OUP 2009; for KA3D, Kob & Andersen, PRE
+  51, 4626, 1995 find Tc ≈ 0.435).  The same law with gamma < 0 fits D(T) (:func:`fit_mode_coupling`
+  on 1/D).
 * Kinetic fragility (steepness) m = d log10 tau / d(Tg/T) at Tg, where tau(Tg) = tau_g
   (Böhmer, Ngai, Angell & Plazek, JCP 99, 4201, 1993).  tau_g is a convention; in
   Lennard-Jones units glassml's default is 1e12 (with ~1 ps per unit, about 1 s).
@@ -52,6 +56,8 @@ class TauFit:
             return np.log(p["tau0"]) + p["D"] * p["T0"] / (T - p["T0"])
         if self.law == "parabolic":
             return np.log(p["tau0"]) + p["J"] ** 2 * (1 / T - 1 / p["To"]) ** 2
+        if self.law == "mode_coupling":
+            return np.log(p["tau0"]) - p["gamma"] * np.log(T - p["Tc"])
         raise GlassmlError(f"unknown law {self.law!r}")
 
     def tau(self, T):
@@ -170,9 +176,42 @@ def fit_parabolic(T, tau, tau_error=None) -> TauFit:
                   {"tau0": _tau0_error(c, e["c"]), "J": e["J"], "To": e["To"]})
 
 
+def fit_mode_coupling(T, tau, tau_error=None) -> TauFit:
+    """Least squares of ln tau = ln tau0 - gamma ln(T - Tc), 0 <= Tc < min T: the mode-coupling
+    temperature of the data.  Fit 1/D instead of tau for the diffusion constant's Tc and
+    exponent.  Meaningful only over temperatures between Tc and the onset."""
+    T, lt, sigma = _check(T, tau, 3, tau_error)
+
+    def f(T, c, gamma, Tc):
+        return c - gamma * np.log(T - Tc)
+
+    best = None
+    for Tc in np.linspace(0.0, T.min() * (1 - 1e-3), 400):  # linear in (c, gamma) at fixed Tc
+        A = np.stack([np.ones_like(T), -np.log(T - Tc)], axis=1)
+        w = 1.0 if sigma is None else 1 / sigma
+        (c, g), *_ = np.linalg.lstsq(A * np.atleast_1d(w)[:, None], lt * w, rcond=None)
+        err = np.sum(((A @ np.array([c, g]) - lt) * w) ** 2)
+        if g > 0 and (best is None or err < best[0]):
+            best = (err, c, g, Tc)
+    if best is None:
+        raise GlassmlError("the mode-coupling power law does not fit: tau_alpha does not grow on cooling")
+    p0 = best[1:]
+    bounds = ([-np.inf, 0, 0], [np.inf, np.inf, T.min() * (1 - 1e-9)])
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            (c, g, Tc), _ = curve_fit(f, T, lt, p0=p0, sigma=sigma, bounds=bounds, maxfev=20000)
+    except Exception:
+        c, g, Tc = p0
+    rms = float(np.sqrt(np.mean((f(T, c, g, Tc) - lt) ** 2)))
+    e = _errors(f, T, lt, sigma, [c, g, Tc], ["c", "gamma", "Tc"], bounds)
+    return TauFit("mode_coupling", {"tau0": float(np.exp(c)), "gamma": float(g), "Tc": float(Tc)}, rms,
+                  {"tau0": _tau0_error(c, e["c"]), "gamma": e["gamma"], "Tc": e["Tc"]})
+
+
 def glass_temperature(fit: TauFit, tau_g: float = 1e12) -> float:
     """T at which the fitted tau reaches tau_g (NaN if it never does above the divergence)."""
-    lo = fit.params.get("T0", 0.0) * (1 + 1e-9) + 1e-9
+    lo = fit.params.get("T0", fit.params.get("Tc", 0.0)) * (1 + 1e-9) + 1e-9
     g = lambda T: float(fit.log_tau(T) - np.log(tau_g))  # noqa: E731
     hi = 10.0 * max(1.0, lo)
     if fit.law == "parabolic":
@@ -221,7 +260,7 @@ def stokes_einstein(T, D, tau) -> dict:
 
 
 #: The laws :func:`temperature_fits` fits, by name.
-LAWS = {"arrhenius": fit_arrhenius, "vft": fit_vft, "parabolic": fit_parabolic}
+LAWS = {"arrhenius": fit_arrhenius, "vft": fit_vft, "parabolic": fit_parabolic, "mode_coupling": fit_mode_coupling}
 
 
 def temperature_fits(T, tau, D=None, *, tau_error=None, D_error=None, tau_g: float = 1e12) -> dict:
@@ -238,7 +277,8 @@ def temperature_fits(T, tau, D=None, *, tau_error=None, D_error=None, tau_g: flo
     Returns:
         A JSON-ready dict: ``T``, ``tau_alpha_A`` (and ``tau_alpha_A_error``), ``D_A`` (and
         ``D_A_error``), ``fits`` {law: parameters, their ``errors``, rms and (VFT, parabolic)
-        fragility, or ``{"error": message}`` where the law cannot be fitted}, ``onset``
+        fragility, or ``{"error": message}`` where the law cannot be fitted}, ``fits_D``
+        (the mode-coupling law of 1/D when three or more D are known), ``onset``
         (the parabolic law's To) and ``stokes_einstein``.
     """
     T = np.asarray(T, float)
@@ -252,9 +292,17 @@ def temperature_fits(T, tau, D=None, *, tau_error=None, D_error=None, tau_g: flo
     for name, fit in LAWS.items():
         try:
             f = fit(T, tau, None if tau_error is None else tau_err)
-            out["fits"][name] = {**f.as_dict(), **({"fragility": fragility(f, tau_g)} if name != "arrhenius" else {})}
+            frag = {"fragility": fragility(f, tau_g)} if name in ("vft", "parabolic") else {}
+            out["fits"][name] = {**f.as_dict(), **frag}
         except GlassmlError as exc:
             out["fits"][name] = {"error": str(exc)}
+    out["fits_D"] = {}
+    if np.sum(np.isfinite(D) & (D > 0)) >= 3:  # D ∝ (T - Tc)^gamma_D: the same law on 1/D
+        try:
+            f = fit_mode_coupling(T, 1 / D, None if D_error is None else D_err / D**2)
+            out["fits_D"]["mode_coupling"] = f.as_dict()
+        except GlassmlError as exc:
+            out["fits_D"]["mode_coupling"] = {"error": str(exc)}
     par = out["fits"]["parabolic"]
     out["onset"] = None if "To" not in par else {"To": par["To"], "error": par["errors"].get("To")}
     out["stokes_einstein"] = stokes_einstein(T, D, tau)

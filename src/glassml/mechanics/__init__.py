@@ -8,7 +8,7 @@ from glassml.mechanics.compare import (cross_fitted_softness, event_auc, event_p
                                        summarise_scores)
 from glassml.mechanics.dataset import (INDICATORS, compare_dataset, modes_dataset, sample_indicators, shear_dataset,
                                        yield_stress_dataset)
-from glassml.mechanics.glasses import quenched_glass
+from glassml.mechanics.glasses import parent_glass, quenched_glass
 from glassml.mechanics.modes import PseudoHarmonicMode, VibrationalModes, hessian, participation_ratio
 from glassml.mechanics.yield_stress import (LocalYieldStress, grid_centres, nearest_probe_field, region_stress,
                                             resolved_shear_stress, shear_gradient)
@@ -16,6 +16,6 @@ from glassml.mechanics.yield_stress import (LocalYieldStress, grid_centres, near
 __all__ = ["AthermalQuasistaticShear", "PlasticEvent", "d2min", "inherent_state_of", "shear_sample",
            "cross_fitted_softness", "event_auc", "event_particles", "rank_percentile", "summarise_scores",
            "INDICATORS", "compare_dataset", "modes_dataset", "sample_indicators", "shear_dataset",
-           "yield_stress_dataset", "quenched_glass", "PseudoHarmonicMode", "VibrationalModes", "hessian",
+           "yield_stress_dataset", "quenched_glass", "parent_glass", "PseudoHarmonicMode", "VibrationalModes", "hessian",
            "participation_ratio", "LocalYieldStress", "grid_centres", "nearest_probe_field",
            "region_stress", "resolved_shear_stress", "shear_gradient"]
