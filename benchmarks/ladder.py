@@ -9,7 +9,7 @@ replicas, equilibration and time grid cut short, inherent and cage states off, s
 is timed) run through ``run_campaign`` against one raw LAMMPS ``run`` of as many steps on the
 same system, in the same process (``benchmarks/simulate.py``'s two timers).  The ratio should
 be >= 0.9.  The rung's full cost is then its atom-steps (``Ladder.atom_steps``) at the measured
-campaign rate, on one core.
+campaign rate per CPU second, on one core (MD only: inherent and cage states come on top).
 
 ``diffusion``: the replicas of a rung end at 3 tau_alpha, before the mean-square displacement is
 diffusive, so D comes from separate NVT runs started from the equilibrated configurations of
@@ -18,8 +18,8 @@ diffusive, so D comes from separate NVT runs started from the equilibrated confi
 MSD (averaged over time origins one tau_alpha apart, lags up to 0.8 of the run) beyond 1 (``glassml.dynamics.relaxation.diffusion_constant``), mean and standard error over
 the samples.
 
-``phenomenology``: tau_alpha(T) of the A particles with jackknife errors from every rung that is
-complete (``glassml.dynamics.observables_report``), D(T) from ``--diffusion``, and the fits of
+``phenomenology``: tau_alpha(T) of the A particles (Fs at k = 7.25, GlassBench's KA
+convention, the same k at every rung) with jackknife errors from every rung that is complete (``glassml.dynamics.observables_report``), D(T) from ``--diffusion``, and the fits of
 ``glassml.dynamics.temperature_fits``, beside Kob & Andersen's T_MCT = 0.435 (PRE 51, 4626,
 1995) and RUMD3's D_A(T = 0.8) = 5.5e-3.
 """
@@ -63,11 +63,12 @@ def cost(ladder_name: str, rungs: list[str] | None) -> None:
         rate_c, cpu_c, n_steps, wall = campaign_throughput(p)
         r2 = raw_throughput(p, n_steps)
         rate_r, cpu_r = (r1[0] + r2[0]) / 2, (r1[1] + r2[1]) / 2
-        hours = steps[name] / rate_c / 3600
+        hours = steps[name] / cpu_c / 3600  # CPU-time rate: the projection does not depend on other load
         total += hours
         print(f"{name}: campaign {rate_c / 1e6:.3f} M atom-steps/s, raw LAMMPS {rate_r / 1e6:.3f}: ratio {rate_c / rate_r:.3f} "
-              f"(CPU time {cpu_c / cpu_r:.3f}); rung {steps[name]:.3g} atom-steps = {hours:.2f} h on one core", flush=True)
-    print(f"ladder {ladder_name}: {total:.2f} h on one core for the rungs measured (half that on two workers)")
+              f"(CPU time {cpu_c / cpu_r:.3f}, {cpu_c / 1e6:.3f} M atom-steps per CPU second); rung {steps[name]:.3g} "
+              f"atom-steps = {hours:.2f} h of one core", flush=True)
+    print(f"ladder {ladder_name}: {total:.2f} h of one core for the rungs measured (half that with --workers 2)")
 
 
 def _rungs(folder: Path) -> list[Path]:
@@ -86,11 +87,17 @@ def _rungs(folder: Path) -> list[Path]:
     return out
 
 
+#: Wave number of Fs for every rung: GlassBench's KA convention, near the first peak of S_AA(k).
+#: One k for the whole ladder: the first peak found per rung moves by a bin (2 pi / L = 0.67 at
+#: N = 1000) between temperatures, which alone changes tau_alpha by 30 % at T = 1.0.
+K = 7.25
+
+
 def _tau_alpha(path: Path) -> tuple[float, float]:
     from glassml.dynamics import dataset_observables
     from glassml.store import Dataset
 
-    r = dataset_observables(Dataset.open(path), species=0)
+    r = dataset_observables(Dataset.open(path), species=0, k=K)
     return r["tau_alpha"]["0"], (r.get("tau_alpha_error") or {}).get("0")
 
 

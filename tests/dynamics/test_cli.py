@@ -64,6 +64,7 @@ def test_a_rung_that_failed_equilibration_is_named_not_hidden(tmp_path, capfd):
     out = json.loads(capfd.readouterr().out)
     assert out["datasets"][0]["not_equilibrated"] == ["s0"] and out["datasets"][1]["not_equilibrated"] == []
     assert out["temperature_fits"]["not_equilibrated_T"] == [0.5]
+    assert out["temperature_fits"]["k"] == [3.0] and out["temperature_fits"]["k_differs"] is False
     assert main(["dynamics", *paths, "--no-plots", "--k", "3.0"]) == 0
     cap = capfd.readouterr()
     out, err = " ".join(cap.out.split()), " ".join(cap.err.split())

@@ -83,6 +83,9 @@ def _print_fits(fits: dict) -> None:
     se = fits["stokes_einstein"]
     if se["xi"] is not None:
         stdout.print(f"Stokes-Einstein: D ∝ tau_alpha^-xi with xi {se['xi']:.3g}")
+    if fits.get("k_differs"):
+        console.print(f"warning: the first peak of S(k) differs between the datasets (k = {', '.join(f'{k:.3f}' for k in fits['k'])}): "
+                      "tau_alpha(T) mixes wave numbers; give one with --k (7.25 for KA's A particles)")
     if fits.get("not_equilibrated_T"):
         console.print(f"warning: datasets at T = {', '.join(f'{t:g}' for t in fits['not_equilibrated_T'])} have samples "
                       "that failed the equilibration test (glassml info lists them); their tau_alpha is in the fits")

@@ -266,7 +266,9 @@ def observables_report(datasets, *, out=None, plots: bool = True, **options) -> 
     Returns:
         ``{"datasets": [result, ...]}`` with ``"temperature_fits"`` (:func:`temperature_fits_from_results`)
         when there are several (its ``not_equilibrated_T`` lists the temperatures of datasets with
-        a sample that failed its equilibration test); each result of :func:`dataset_observables`
+        a sample that failed its equilibration test, ``k`` the wave numbers of Fs used and
+        ``k_differs`` whether the first peak of S(k), found per dataset, differed: then
+        tau_alpha(T) mixes wave numbers and a common ``k`` should be given); each result of :func:`dataset_observables`
         carries ``"not_equilibrated"`` (those samples' names) and ``"plots"`` (its folder) when
         figures were written.
     """
@@ -295,6 +297,10 @@ def observables_report(datasets, *, out=None, plots: bool = True, **options) -> 
         summary["temperature_fits"] = temperature_fits_from_results(results)
         # rungs with a sample that failed its equilibration test are fitted but named, never hidden
         summary["temperature_fits"]["not_equilibrated_T"] = [r["temperature"] for r in results if r["not_equilibrated"]]
+        # tau_alpha(T) is only comparable at one wave number: say so when each dataset found its own
+        ks = sorted({round(float(r["k"]), 6) for r in results})
+        summary["temperature_fits"]["k"] = ks
+        summary["temperature_fits"]["k_differs"] = options.get("k") is None and len(ks) > 1
         if plots:
             from glassml.dynamics.plots import plot_temperature_fits
 
