@@ -177,7 +177,7 @@ def main(argv=None) -> None:
               f"tau_plain {r.tau_plain:.4g} ± {r.tau_plain_err:.2g}, speed-up {r.speedup:.4g} ± {r.speedup_err:.2g}{bound}; "
               f"swap acceptance {r.swap_acceptance:.3f}, U/N {r.energy_per_particle:.4f}, "
               f"equilibration {r.equilibration_taus:.3g} tau_swap, energy stationary {r.energy_stationary}, "
-              f"equilibrated {r.equilibrated}; {r.starts} starts, {row['wall_s']:.0f} s", flush=True)
+              f"equilibrated {r.equilibrated}; plain Fs at its end {r.fs_plain_end:.3f}; {r.starts} starts, {row['wall_s']:.0f} s", flush=True)
     fit = vft_extrapolation(rows)
     if a.json:
         with open(a.json, "w") as fh:

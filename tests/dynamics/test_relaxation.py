@@ -132,6 +132,7 @@ def test_swap_speedup_ratio_and_lower_bound():
     assert r.speedup > 1 and (r.temperature, r.swap_acceptance, r.n, r.model) == (0.2, 0.15, 40, "poly-swap-2d")
     bound = swap_speedup(SwapRuns(0.2, t, x0, fast, never, 1000, 0.15, -1.0, 40, "poly-swap-2d"), remove_drift=False)
     assert bound.tau_plain == np.inf and bound.speedup == pytest.approx(1000 / bound.tau_swap)
+    assert bound.fs_plain_end == pytest.approx(0.97) and r.fs_plain_end == pytest.approx(0.2)  # how far the plain run got
     assert np.isnan(swap_speedup(SwapRuns(0.2, t, x0, never, never, 1000, 0.15, -1.0, 40, "poly-swap-2d"), remove_drift=False).speedup)
 
 

@@ -318,6 +318,8 @@ class SwapSpeedup:
     ``energy_stationary`` whether its energy trace was stationary; ``equilibrated`` needs both
     (at least :data:`glassml.simulate.swap.EQUILIBRATION_TAUS` tau_swap).  ``*_err`` are
     standard errors over independent starts (NaN for one start); ``starts`` how many.
+    ``fs_plain_end`` is Fs(q) at the end of the plain run: how far a run that did not relax got
+    (1/e = 0.37 is relaxed).
     """
 
     temperature: float
@@ -336,11 +338,25 @@ class SwapSpeedup:
     equilibrated: bool = False
     starts: int = 1
     plain_sweeps: int = 0
+    fs_plain_end: float = float("nan")
 
     def as_dict(self) -> dict:
         from dataclasses import asdict
 
         return {k: (float(v) if isinstance(v, float) else v) for k, v in asdict(self).items()}
+
+
+def trajectory_fs(positions, initial_positions, q: float = 2 * np.pi, *, remove_drift: bool = False) -> np.ndarray:
+    """Fs(q, t) (T,) of one trajectory, wave vectors q along each axis, every particle one
+    realisation; see :func:`trajectory_relaxation_time`."""
+    x = np.asarray(positions, dtype=float)
+    if x.ndim != 3:
+        raise GlassmlError(f"a trajectory has shape (T, N, d), got {x.shape}")
+    disp = x - np.asarray(initial_positions, dtype=float)[None]
+    if remove_drift:
+        disp = disp - disp.mean(axis=1, keepdims=True)
+    disp = disp[:, :, None, :]  # (T, N realisations, 1, d)
+    return self_intermediate_scattering(disp, q * np.eye(x.shape[2]))
 
 
 def trajectory_relaxation_time(times, positions, initial_positions, q: float = 2 * np.pi, *,
@@ -360,14 +376,7 @@ def trajectory_relaxation_time(times, positions, initial_positions, q: float = 2
     never falls below 1/e (not relaxed within the run), the first time if Fs starts below it
     (relaxed before the first record: an upper bound).
     """
-    x = np.asarray(positions, dtype=float)
-    if x.ndim != 3:
-        raise GlassmlError(f"a trajectory has shape (T, N, d), got {x.shape}")
-    disp = x - np.asarray(initial_positions, dtype=float)[None]
-    if remove_drift:
-        disp = disp - disp.mean(axis=1, keepdims=True)
-    disp = disp[:, :, None, :]  # (T, N realisations, 1, d)
-    fs = self_intermediate_scattering(disp, q * np.eye(x.shape[2]))
+    fs = trajectory_fs(positions, initial_positions, q, remove_drift=remove_drift)
     tau = tau_alpha(times, fs)
     if tau is not None:
         return tau
@@ -396,9 +405,11 @@ def swap_speedup(runs, q: float = 2 * np.pi, *, remove_drift: bool = True) -> Sw
     if trace is not None and np.isfinite(tau_s):
         eq_taus = float(trace.sweeps[-1] / tau_s)
         stationary = trace.stationary
+    fs_end = float(trajectory_fs(runs.plain[-1:], runs.initial_positions, q, remove_drift=remove_drift)[0])
     return SwapSpeedup(runs.temperature, tau_s, tau_p, float(speed), runs.swap_acceptance, runs.energy_per_particle,
                        runs.n, runs.model, equilibration_taus=eq_taus, energy_stationary=bool(stationary),
-                       equilibrated=bool(stationary and eq_taus >= EQUILIBRATION_TAUS), plain_sweeps=int(plain_sweeps))
+                       equilibrated=bool(stationary and eq_taus >= EQUILIBRATION_TAUS), plain_sweeps=int(plain_sweeps),
+                       fs_plain_end=fs_end)
 
 
 def combine_speedups(results) -> SwapSpeedup:
@@ -426,7 +437,7 @@ def combine_speedups(results) -> SwapSpeedup:
                        float(np.mean([r.energy_per_particle for r in results])), first.n, first.model,
                        es, ep, err, float(np.min([r.equilibration_taus for r in results])),
                        all(r.energy_stationary for r in results), all(r.equilibrated for r in results), k,
-                       int(max(r.plain_sweeps for r in results)))
+                       int(max(r.plain_sweeps for r in results)), float(np.mean([r.fs_plain_end for r in results])))
 
 
 def measure_swap_speedup(model="poly-swap-3d", n: int = 500, temperature: float = 0.15, *, seed: int = 0,
