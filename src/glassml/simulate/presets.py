@@ -17,8 +17,9 @@ Choices (see the simulate guide in the documentation):
   shifted-force form of the potential (``ka3d-sf``; N = 4096, rho = 1.2,
   500 configurations, 32 replicas; ids 1–400 train (here 360 train + 40 val), 401–500 test).
   The T = 0.44 grid and its tau_alpha = 4120 are GlassBench's (read from
-  :data:`glassml.store.formats.glassbench.TIME_GRIDS`); the others use the same pattern scaled
-  by an estimated tau_alpha (0.13, 1.3, 13, then tau/30 ... 30 tau).
+  :data:`glassml.store.formats.glassbench.TIME_GRIDS`); the others keep its shape around an
+  estimated tau_alpha: ten times, tau_alpha at index 6 (0.13 up to tau in seven log steps, then
+  3.16, 10 and 31.6 tau).
 * ``glassbench-ka2d-T0.30`` — GlassBench's KA2D protocol (N = 1290, 20 replicas, tc01..tc06,
   the T = 0.30 grid of the same table).
 * ``tiny`` — a seconds-long KA2D campaign for tests.
@@ -206,11 +207,14 @@ _GB_KA3D_T044 = _glassbench_times("KA3D", 0.44)
 
 
 def _glassbench_ka3d_times(tau: float) -> tuple[float, ...]:
-    """GlassBench's KA pattern for another tau_alpha: its three short times, then tau/30 ... 30 tau."""
-    short = _GB_KA3D_T044[:3]
-    grid = list(short) + [tau * f for f in (1 / 30, 1 / 10, 1 / 3, 1, 3, 10, 30)]
-    grid = sorted(set(round(t / 0.005) * 0.005 for t in grid if t > short[-1] or t in short))
-    return tuple(float(t) for t in grid)
+    """GlassBench's KA pattern for another tau_alpha: ten times with tau_alpha at index 6, as at
+    T = 0.44: seven log-spaced times from GlassBench's first (0.13) to tau, then 10^0.5, 10
+    and 10^1.5 tau (the T = 0.44 grid's factors after its tau_alpha)."""
+    first = _GB_KA3D_T044[0]
+    after = [t / _GB_KA3D_T044[6] for t in _GB_KA3D_T044[7:]]
+    grid = list(np.geomspace(first, tau, 7)) + [tau * f for f in after]
+    return tuple(round(round(t / 0.005) * 0.005, 6) for t in grid)
+
 
 # tau_alpha of GlassBench's KA at rho = 1.2: at T = 0.44 GlassBench's (index 6 of its grid);
 # others estimated from the usual KA temperature dependence (unverified; see the simulate guide
