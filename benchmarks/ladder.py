@@ -179,6 +179,9 @@ def phenomenology(folder: Path, diffusion_json: str | None) -> dict:
     if "Tc" in mcd:
         print(f"T_MCT from D_A: {mcd['Tc']:.4g} (gamma {mcd['gamma']:.3g}); Kob & Andersen {T_MCT_KA}: "
               f"ratio {mcd['Tc'] / T_MCT_KA:.3f}")
+    on = out.get("onset") or {}
+    print(f"onset (parabolic To): {on.get('To', float('nan')):.4g} ± {on.get('error') or float('nan'):.2g}, "
+          f"resolved {on.get('resolved', False)}")
     print(f"Stokes-Einstein exponent xi (D ∝ tau^-xi): {out['stokes_einstein']['xi']}")
     return out
 

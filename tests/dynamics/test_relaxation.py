@@ -168,7 +168,9 @@ def test_fit_errors_cover_the_true_parameters_on_noisy_synthetic_data():
 def test_temperature_fits_report_errors_and_onset():
     tau = 0.05 * np.exp(4.0**2 * (1 / T - 1 / 0.9) ** 2)
     out = temperature_fits(T, tau, tau_error=0.02 * tau)
-    assert out["onset"]["To"] == pytest.approx(0.9, rel=1e-3) and out["onset"]["error"] > 0
+    assert out["onset"]["To"] == pytest.approx(0.9, rel=1e-3) and out["onset"]["error"] > 0 and out["onset"]["resolved"]
+    flat = temperature_fits(T, 0.1 * np.exp(3.0 / T), tau_error=0.02 * 0.1 * np.exp(3.0 / T))  # Arrhenius: no onset
+    assert not flat["onset"] or not flat["onset"]["resolved"]
     assert out["fits"]["vft"]["errors"]["T0"] > 0 and out["tau_alpha_A_error"][0] == pytest.approx(0.02 * tau[0])
 
 

@@ -80,6 +80,10 @@ def _print_fits(fits: dict) -> None:
         frag = rec.get("fragility") or {}
         m = f"; fragility m {frag['m']:.3g} at Tg {frag['Tg']:.3g}" if frag.get("m") else ""
         stdout.print(f"{law}: {par}; rms of ln tau {rec['rms_ln_tau']:.3g}{m}")
+    on = fits.get("onset")
+    if on:
+        stdout.print(f"onset (parabolic To): {on['To']:.4g} ± {on['error']:.2g}" if on["resolved"]
+                     else "onset: not resolved by these temperatures (the parabolic law's To runs away)")
     se = fits["stokes_einstein"]
     if se["xi"] is not None:
         stdout.print(f"Stokes-Einstein: D ∝ tau_alpha^-xi with xi {se['xi']:.3g}")

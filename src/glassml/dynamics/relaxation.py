@@ -279,7 +279,9 @@ def temperature_fits(T, tau, D=None, *, tau_error=None, D_error=None, tau_g: flo
         ``D_A_error``), ``fits`` {law: parameters, their ``errors``, rms and (VFT, parabolic)
         fragility, or ``{"error": message}`` where the law cannot be fitted}, ``fits_D``
         (the mode-coupling law of 1/D when three or more D are known), ``onset``
-        (the parabolic law's To) and ``stokes_einstein``.
+        (the parabolic law's To, its error and whether it is ``resolved``: at most 4 times the
+        highest T, error below half of it; an Arrhenius-like ladder drives To to infinity) and
+        ``stokes_einstein``.
     """
     T = np.asarray(T, float)
     tau = np.asarray(tau, float)
@@ -304,7 +306,11 @@ def temperature_fits(T, tau, D=None, *, tau_error=None, D_error=None, tau_g: flo
         except GlassmlError as exc:
             out["fits_D"]["mode_coupling"] = {"error": str(exc)}
     par = out["fits"]["parabolic"]
-    out["onset"] = None if "To" not in par else {"To": par["To"], "error": par["errors"].get("To")}
+    out["onset"] = None
+    if "To" in par:  # resolved: within 4 times the highest T, error below half of it (else the data do not bend)
+        err, To = par["errors"].get("To"), par["To"]
+        ok = err is not None and np.isfinite(err) and 0 < err < 0.5 * To and To <= 4 * np.nanmax(T)
+        out["onset"] = {"To": To, "error": err, "resolved": bool(ok)}
     out["stokes_einstein"] = stokes_einstein(T, D, tau)
     return out
 
