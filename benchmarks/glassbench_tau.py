@@ -63,6 +63,7 @@ def main() -> None:
     ap.add_argument("--temperatures", type=float, nargs="+", default=[0.64, 0.56])
     ap.add_argument("--starts", type=int, default=2)
     ap.add_argument("--equilibration", type=float, default=10.0, help="in units of the estimated tau_alpha")
+    ap.add_argument("--seed", type=int, default=7, help="start k uses seed + 100 k")
     args = ap.parse_args()
     for T in args.temperatures:
         if args.model == "ka3d":
@@ -74,7 +75,7 @@ def main() -> None:
         t0 = time.perf_counter()
         taus = []
         for k in range(args.starts):
-            tau, qk, rep = measure(model, T, ref, args.n, 100 * k + 7, args.equilibration, q)
+            tau, qk, rep = measure(model, T, ref, args.n, 100 * k + args.seed, args.equilibration, q)
             print(f"  T={T:.2f} start {k}: tau_alpha {tau}, q {qk:.3f}, equilibration "
                   f"{ {key: rep[key] for key in rep if key in ('converged', 'fs_stationary', 'fs_first_half', 'fs_second_half', 'fs_error')} }",
                   flush=True)

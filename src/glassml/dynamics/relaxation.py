@@ -99,6 +99,21 @@ def _tau0_error(c: float, dc: float) -> float:
     return float(np.exp(c) * dc)
 
 
+def _refine(f, T, lt, sigma, p0, bounds, names) -> tuple[list[float], float, dict]:
+    """Least squares of ``f`` started at the grid search's ``p0`` (kept when the refinement
+    fails: an exact fit of 3 points has no covariance), with the rms of ln tau and the
+    parameters' standard errors."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            p, _ = curve_fit(f, T, lt, p0=p0, sigma=sigma, bounds=bounds, maxfev=20000)
+    except Exception:
+        p = p0
+    p = [float(v) for v in p]
+    rms = float(np.sqrt(np.mean((f(T, *p) - lt) ** 2)))
+    return p, rms, _errors(f, T, lt, sigma, p, names, bounds)
+
+
 def fit_arrhenius(T, tau, tau_error=None) -> TauFit:
     """Least squares of ln tau = ln tau0 + E / T (weighted by ``tau_error`` when given)."""
     T, lt, sigma = _check(T, tau, 2, tau_error)
@@ -129,16 +144,8 @@ def fit_vft(T, tau, tau_error=None) -> TauFit:
         err = np.sum((c + D * x - lt) ** 2)
         if best is None or err < best[0]:
             best = (err, c, D, T0)
-    p0 = best[1:]
     bounds = ([-np.inf, 0, 0], [np.inf, np.inf, T.min() * (1 - 1e-9)])
-    try:
-        with warnings.catch_warnings():  # an exact fit (3 points, 3 parameters) has no covariance
-            warnings.simplefilter("ignore")
-            (c, D, T0), _ = curve_fit(f, T, lt, p0=p0, sigma=sigma, bounds=bounds, maxfev=20000)
-    except Exception:
-        c, D, T0 = p0
-    rms = float(np.sqrt(np.mean((f(T, c, D, T0) - lt) ** 2)))
-    e = _errors(f, T, lt, sigma, [c, D, T0], ["c", "D", "T0"], bounds)
+    (c, D, T0), rms, e = _refine(f, T, lt, sigma, best[1:], bounds, ["c", "D", "T0"])
     return TauFit("vft", {"tau0": float(np.exp(c)), "D": float(D), "T0": float(T0)}, rms,
                   {"tau0": _tau0_error(c, e["c"]), "D": e["D"], "T0": e["T0"]})
 
@@ -162,16 +169,8 @@ def fit_parabolic(T, tau, tau_error=None) -> TauFit:
             best = (err, c, np.sqrt(J2), To)
     if best is None:
         raise GlassmlError("the parabolic law does not fit: tau_alpha does not grow on cooling")
-    p0 = best[1:]
     bounds = ([-np.inf, 0, T.max()], [np.inf, np.inf, np.inf])
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            (c, J, To), _ = curve_fit(f, T, lt, p0=p0, sigma=sigma, bounds=bounds, maxfev=20000)
-    except Exception:
-        c, J, To = p0
-    rms = float(np.sqrt(np.mean((f(T, c, J, To) - lt) ** 2)))
-    e = _errors(f, T, lt, sigma, [c, abs(J), To], ["c", "J", "To"], bounds)
+    (c, J, To), rms, e = _refine(f, T, lt, sigma, best[1:], bounds, ["c", "J", "To"])
     return TauFit("parabolic", {"tau0": float(np.exp(c)), "J": float(abs(J)), "To": float(To)}, rms,
                   {"tau0": _tau0_error(c, e["c"]), "J": e["J"], "To": e["To"]})
 
@@ -195,16 +194,8 @@ def fit_mode_coupling(T, tau, tau_error=None) -> TauFit:
             best = (err, c, g, Tc)
     if best is None:
         raise GlassmlError("the mode-coupling power law does not fit: tau_alpha does not grow on cooling")
-    p0 = best[1:]
     bounds = ([-np.inf, 0, 0], [np.inf, np.inf, T.min() * (1 - 1e-9)])
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            (c, g, Tc), _ = curve_fit(f, T, lt, p0=p0, sigma=sigma, bounds=bounds, maxfev=20000)
-    except Exception:
-        c, g, Tc = p0
-    rms = float(np.sqrt(np.mean((f(T, c, g, Tc) - lt) ** 2)))
-    e = _errors(f, T, lt, sigma, [c, g, Tc], ["c", "gamma", "Tc"], bounds)
+    (c, g, Tc), rms, e = _refine(f, T, lt, sigma, best[1:], bounds, ["c", "gamma", "Tc"])
     return TauFit("mode_coupling", {"tau0": float(np.exp(c)), "gamma": float(g), "Tc": float(Tc)}, rms,
                   {"tau0": _tau0_error(c, e["c"]), "gamma": e["gamma"], "Tc": e["Tc"]})
 
