@@ -84,6 +84,9 @@ def main() -> None:
         err = ok.std(ddof=1) / np.sqrt(len(ok)) if len(ok) > 1 else float("nan")
         print(f"T={T:.2f} N={args.n} ({model}): tau_alpha = {ok.mean():.1f} ± {err:.1f} ({', '.join(f'{t:.1f}' for t in ok)}); "
               f"{label} {ref:g}; ratio {ok.mean() / ref:.2f} ({time.perf_counter() - t0:.0f} s)", flush=True)
+        if not 0.25 < ok.mean() / ref < 4:  # frames every ref / 20 and 10 ref of equilibration: both off scale
+            print(f"  warning: tau_alpha is far from {ref:g}, which set the frame spacing and the equilibration; "
+                  "measure again with the preset centred on it", flush=True)
 
 
 if __name__ == "__main__":

@@ -218,10 +218,9 @@ def _glassbench_ka3d_times(tau: float) -> tuple[float, ...]:
 
 # tau_alpha of GlassBench's KA at rho = 1.2: at T = 0.44 GlassBench's (index 6 of its grid); at
 # T = 0.64 and 0.56 measured here on GlassBench's shifted-force form (``benchmarks/glassbench_tau.py``,
-# N = 1000, two starts each: 9.0 ± 0.3 and 19 ± 8, Fs of the A particles at q = 7.25); at 0.50
-# an estimate between those and 4120 (an Arrhenius interpolation in 1/T of 19 at 0.56 and 4120
-# at 0.44 gives 200; unverified).
-_GB_TAU = {"0.44": _GB_KA3D_T044[6], "0.50": 200.0, "0.56": 19.0, "0.64": 9.0}
+# N = 1000, four starts each: 9.2 ± 0.7 and 23.7 ± 3.5, Fs of the A particles at q = 7.25); at
+# 0.50 an Arrhenius interpolation in 1/T between 24 at 0.56 and 4120 at 0.44 (unverified).
+_GB_TAU = {"0.44": _GB_KA3D_T044[6], "0.50": 230.0, "0.56": 24.0, "0.64": 9.0}
 
 PRESETS: dict[str, Preset] = {
     "quick": Preset(
