@@ -241,10 +241,7 @@ class Model:
         For the polydisperse model pass the two particles' diameters ``sigma_i``, ``sigma_j``.
         Zero at and beyond the cutoff.
         """
-        r = np.asarray(r, float)
-        s = self.pair_sigma(ti, tj, sigma_i, sigma_j)
-        e = self.pair_epsilon(ti, tj)
-        x = r / s
+        x, s, e = self._reduced(r, ti, tj, sigma_i, sigma_j)
         with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
             a, _, _ = _base(self.base, x)
             c0, c1, c2, c4 = self.truncation_terms
@@ -252,12 +249,14 @@ class Model:
             v = e * (a + c0 + c1 * x + c2 * x2 + c4 * x2 * x2)
         return np.where(x < self.cutoff_ratio, v, 0.0)
 
+    def _reduced(self, r, ti, tj, sigma_i, sigma_j) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """x = r / sigma_ab, sigma_ab and eps_ab of pairs: what the pair functions share."""
+        s = self.pair_sigma(ti, tj, sigma_i, sigma_j)
+        return np.asarray(r, float) / s, s, self.pair_epsilon(ti, tj)
+
     def pair_force_magnitude(self, r, ti, tj, sigma_i=None, sigma_j=None) -> np.ndarray:
         """-dV/dr of pairs (positive = repulsive), zero beyond the cutoff (vectorised)."""
-        r = np.asarray(r, float)
-        s = self.pair_sigma(ti, tj, sigma_i, sigma_j)
-        e = self.pair_epsilon(ti, tj)
-        x = r / s
+        x, s, e = self._reduced(r, ti, tj, sigma_i, sigma_j)
         with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
             _, da, _ = _base(self.base, x)
             _, c1, c2, c4 = self.truncation_terms
@@ -266,10 +265,7 @@ class Model:
 
     def pair_curvature(self, r, ti, tj, sigma_i=None, sigma_j=None) -> np.ndarray:
         """d²V/dr² of pairs (the Hessian's radial term), zero beyond the cutoff (vectorised)."""
-        r = np.asarray(r, float)
-        s = self.pair_sigma(ti, tj, sigma_i, sigma_j)
-        e = self.pair_epsilon(ti, tj)
-        x = r / s
+        x, s, e = self._reduced(r, ti, tj, sigma_i, sigma_j)
         with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
             _, _, dda = _base(self.base, x)
             _, _, c2, c4 = self.truncation_terms
