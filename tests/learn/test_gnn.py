@@ -95,10 +95,10 @@ def test_neighbor_graph_on_a_hand_built_periodic_system():
     x = np.array([[0.2, 1.0], [1.2, 1.0], [3.7, 1.0], [2.0, 3.8]])
     conf = Configuration(x, [4.0, 5.0])
     ei, vec = neighbor_graph(conf, 1.1, self_edges=False)
-    assert ei.tolist() == [[0, 0, 1, 2], [1, 2, 0, 0]]
-    np.testing.assert_allclose(vec, [[1.0, 0.0], [-0.5, 0.0], [-1.0, 0.0], [0.5, 0.0]], atol=1e-12)
+    assert ei.tolist() == [[1, 2, 0, 0], [0, 0, 1, 2]]  # sorted by receiver, then sender
+    np.testing.assert_allclose(vec, [[-1.0, 0.0], [0.5, 0.0], [1.0, 0.0], [-0.5, 0.0]], atol=1e-12)
     ei, vec = neighbor_graph(conf, 1.1, self_edges=True)
-    assert ei.tolist() == [[0, 0, 0, 1, 1, 2, 2, 3], [0, 1, 2, 0, 1, 0, 2, 3]]
+    assert ei.tolist() == [[0, 1, 2, 0, 1, 0, 2, 3], [0, 0, 0, 1, 1, 2, 2, 3]]
     assert np.all(vec[ei[0] == ei[1]] == 0)
 
 

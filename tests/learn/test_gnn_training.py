@@ -147,3 +147,66 @@ def test_mean_aggregation_scales_messages_by_the_mean_neighbor_count(items):
     assert est.net_.message_scale == pytest.approx(1.0 / est.graph_stats_["avg_neighbors"])
     with pytest.raises(GlassmlError, match="aggregation"):
         _fit(BapstGNN, items, epochs=1, aggregation="max")
+
+
+def test_history_records_the_validation_pearson_of_type_a_at_each_time(items):
+    est = _fit(BapstGNN, items, epochs=3, batch_size=1)
+    kept = est.history_[est.info_["best_epoch"]]  # the weights kept are those of this epoch
+    it = items[3]
+    y_hat = est.predict([it["conf"]])[0]
+    a = it["types"] == 0
+    direct = [np.corrcoef(y_hat[k, a], it["y"][k, a])[0, 1] for k in range(3)]
+    np.testing.assert_allclose(kept["val_pearson"], direct, atol=1e-5)
+
+
+def test_displacement_input_is_the_log_distance_to_the_thermal_positions(items):
+    rng = np.random.default_rng(3)
+    it = items[0]
+    thermal = np.mod(it["x"] + rng.normal(scale=0.05, size=it["x"].shape), it["box"])
+    relaxed = Configuration(it["x"], it["box"], it["types"], reference=thermal)
+    est = BapstGNN(node_keys=["displacement"], **TINY["bapst"])
+    g = est.to_graph(relaxed)
+    delta = thermal - it["x"]
+    delta -= it["box"] * np.round(delta / it["box"])
+    np.testing.assert_allclose(g.node_scalars[:, 0], np.log(np.linalg.norm(delta, axis=1) + 1e-3), rtol=1e-12)
+    with pytest.raises(GlassmlError, match="positions='inherent' or 'cage'"):
+        est.to_graph(it["conf"])
+
+
+def test_sparse_sums_and_gathers_equal_index_add_and_index_select_with_their_gradients():
+    from glassml.learn.gnn.networks import Incidence, scatter_sum
+
+    g = torch.Generator().manual_seed(0)
+    n, e = 7, 30
+    edge_index = torch.randint(0, n, (2, e), generator=g)  # unsorted, some nodes without edges
+    inc = Incidence(edge_index, n)
+    assert inc.sparse
+    values = torch.randn(e, 4, dtype=torch.float64, generator=g, requires_grad=True)
+    x = torch.randn(n, 4, dtype=torch.float64, generator=g, requires_grad=True)
+    weights = torch.randn(n, 4, dtype=torch.float64, generator=g), torch.randn(e, 4, dtype=torch.float64, generator=g)
+    fast = ((inc.sum_at_receivers(values) * weights[0]).sum()
+            + ((inc.at_senders(x) + 2 * inc.at_receivers(x)) * weights[1]).sum())
+    direct = ((scatter_sum(values, edge_index[1], n) * weights[0]).sum()
+              + ((x[edge_index[0]] + 2 * x[edge_index[1]]) * weights[1]).sum())
+    grads_fast = torch.autograd.grad(fast, (values, x))
+    grads_direct = torch.autograd.grad(direct, (values, x))
+    torch.testing.assert_close(fast, direct, rtol=1e-12, atol=1e-12)
+    for a, b in zip(grads_fast, grads_direct):
+        torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+
+
+def test_species_weights_weigh_each_species_mean_squared_error(items):
+    est = _fit(BapstGNN, items, epochs=1)
+    batch = collate([est.to_graph(items[0]["conf"], items[0]["y"])], "cpu")
+    with torch.no_grad():
+        pred, _ = est.forward(batch)
+    err = ((pred.double() - batch.target.double()) ** 2).numpy()
+    a = items[0]["types"] == 0
+    est.set_params(species_weights=None)
+    assert float(est.node_loss(batch, pred)) == pytest.approx(err[a].mean(), rel=1e-6)
+    est.set_params(species_weights=(1.0, 0.0))
+    assert float(est.node_loss(batch, pred)) == pytest.approx(err[a].mean(), rel=1e-6)
+    est.set_params(species_weights=(1.0, 3.0))
+    assert float(est.node_loss(batch, pred)) == pytest.approx((err[a].mean() + 3 * err[~a].mean()) / 4, rel=1e-6)
+    with pytest.raises(GlassmlError, match="species_weights"):
+        BapstGNN(species_weights=(1.0, -1.0))._resolved()

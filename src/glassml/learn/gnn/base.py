@@ -30,6 +30,7 @@ import torch
 
 from glassml.errors import GlassmlError
 from glassml.learn.base import NotFittedError, PropensityEstimator
+from glassml.learn.features import pearson_columns
 from glassml.learn.gnn.graphs import Batch, Graph, check_targets, collate, configuration_graph, random_cube_symmetry, random_rotation
 from glassml.structure import Configuration
 
@@ -84,6 +85,8 @@ class GraphEstimator(PropensityEstimator):
         (:data:`SCHEDULES`); warmup_epochs: epochs of linear warm-up from lr/10 (default 2).
     precision: ``float32`` (default) or ``float64`` for the network and its inputs.
     augment: apply a random cube rotation/reflection to each training graph (Bapst et al.).
+    species_weights: weight of each species' mean squared error in the loss (None: type A
+        only, as in Bapst et al.; e.g. ``(1, 1)`` trains on both species of a binary mixture).
     positions: which positions the configurations hold, ``thermal`` | ``inherent`` | ``cage``.
         The learner reads whatever positions its configurations carry; this declares which
         ones the caller must give (the benchmark builds them from the matching sample array).
@@ -126,6 +129,7 @@ class GraphEstimator(PropensityEstimator):
         weight_decay: float = 0.0,
         patience: int | None = None,
         augment: bool = True,
+        species_weights: Sequence[float] | None = None,
         positions: str = "thermal",
         node_keys: Sequence[str] = (),
         device: str = "auto",
@@ -145,6 +149,7 @@ class GraphEstimator(PropensityEstimator):
         self.weight_decay = weight_decay
         self.patience = patience
         self.augment = augment
+        self.species_weights = species_weights
         self.positions = positions
         self.node_keys = node_keys
         self.device = device
@@ -170,6 +175,8 @@ class GraphEstimator(PropensityEstimator):
         p["node_keys"] = (keys,) if isinstance(keys, str) else tuple(keys)
         from glassml.store import POSITIONS
 
+        if p["species_weights"] is not None and (len(p["species_weights"]) == 0 or min(float(w) for w in p["species_weights"]) < 0):
+            raise GlassmlError(f"species_weights must be non-negative numbers, one per species, got {p['species_weights']!r}")
         if p["schedule"] not in SCHEDULES:
             raise GlassmlError(f"unknown schedule {p['schedule']!r}; use one of {', '.join(SCHEDULES)}")
         if p["precision"] not in PRECISIONS:
@@ -210,11 +217,25 @@ class GraphEstimator(PropensityEstimator):
         return torch.cat([onehot, batch.node_scalars], dim=1)
 
     def forward(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor | None]:
-        return self.net_(self.node_inputs(batch), self.edge_features(batch.edge_vectors), batch.edge_index, batch.graph_index)
+        return self.net_(self.node_inputs(batch), self.edge_features(batch.edge_vectors), batch.edge_index, batch.graph_index,
+                         batch.incidence)
 
     def node_loss(self, batch: Batch, node_pred: torch.Tensor) -> torch.Tensor:
-        mask = batch.types == 0
-        return ((node_pred[mask].to(batch.target.dtype) - batch.target[mask]) ** 2).mean()
+        """Mean squared error on type-A particles, or with ``species_weights`` the weighted mean
+        over species of each species' mean squared error (species absent from the batch skipped)."""
+        err = (node_pred.to(batch.target.dtype) - batch.target) ** 2
+        weights = self.species_weights
+        if weights is None:
+            return err[batch.types == 0].mean()
+        total = weight_sum = 0.0
+        for species, w in enumerate(weights):
+            mask = batch.types == species
+            if float(w) > 0 and bool(mask.any()):
+                total = total + float(w) * err[mask].mean()
+                weight_sum += float(w)
+        if weight_sum == 0:
+            raise GlassmlError(f"species_weights {list(weights)} give no weight to any species present in the batch")
+        return total / weight_sum
 
     # ------------------------------------------------------------------ fit
     def _standardise(self, graphs: list[Graph]) -> None:
@@ -307,12 +328,13 @@ class GraphEstimator(PropensityEstimator):
         for epoch in range(start_epoch, int(p["epochs"])):
             t0 = time.perf_counter()
             train_loss = self._run_epoch(train_graphs, optimiser, scaler, rng, device, use_amp, epoch, p)
-            val_loss = self._evaluate(val_graphs, device, use_amp, p) if val_graphs else self._evaluate(train_graphs, device, use_amp, p)
-            record = {"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss, "seconds": time.perf_counter() - t0,
-                      "lr": float(optimiser.param_groups[0]["lr"])}
+            val_loss, val_pearson = self._evaluate(val_graphs or train_graphs, device, use_amp, p)
+            record = {"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss, "val_pearson": val_pearson,
+                      "seconds": time.perf_counter() - t0, "lr": float(optimiser.param_groups[0]["lr"])}
             self.history_.append(record)
             if p["verbose"]:
-                print(f"[{self.name}] epoch {epoch}: train {train_loss:.4f} val {val_loss:.4f} ({record['seconds']:.2f} s)", flush=True)
+                print(f"[{self.name}] epoch {epoch}: train {train_loss:.4f} val {val_loss:.4f} "
+                      f"Pearson(A) {np.nanmean(np.array(val_pearson, dtype=float)):.3f} ({record['seconds']:.2f} s)", flush=True)
             if val_loss < best["loss"]:
                 best = {"loss": val_loss, "epoch": epoch, "state": _cpu_state(self.net_)}
                 waited = 0
@@ -377,11 +399,13 @@ class GraphEstimator(PropensityEstimator):
         return 1.0
 
     @torch.no_grad()
-    def _evaluate(self, graphs, device, use_amp, p) -> float:
-        """Mean loss over ``graphs`` in evaluation mode (the full loss, whatever the epoch)."""
+    def _evaluate(self, graphs, device, use_amp, p) -> tuple[float, list[float]]:
+        """Mean loss over ``graphs`` in evaluation mode (the full loss, whatever the epoch) and the
+        Pearson correlation of the type-A predictions, pooled over the graphs, at each time."""
         self.net_.eval()
         total, count = 0.0, 0
         dtype = PRECISIONS[p["precision"]]
+        preds, targets = [], []
         for group in self._batches(graphs, None, p["batch_size"]):
             batch = collate(group, device, dtype=dtype)
             with torch.autocast(device_type=device.type, dtype=torch.float16, enabled=use_amp):
@@ -389,7 +413,11 @@ class GraphEstimator(PropensityEstimator):
             loss = self.loss_terms(batch, node_pred.to(dtype), None if edge_pred is None else edge_pred.to(dtype), None)
             total += float(loss) * len(group)
             count += len(group)
-        return total / count
+            a = batch.types == 0
+            preds.append(node_pred[a].double().cpu().numpy())
+            targets.append(batch.target[a].double().cpu().numpy())
+        r = pearson_columns(np.concatenate(preds), np.concatenate(targets))
+        return total / count, [None if np.isnan(v) else round(float(v), 6) for v in r]
 
     # ------------------------------------------------------------------ checkpoints
     def _fingerprint(self, p: dict[str, Any], graphs: Sequence[Graph]) -> str:

@@ -66,6 +66,7 @@ class BOTAN(BapstGNN):
         weight_decay: float = 0.0,
         patience: int | None = None,
         augment: bool = True,
+        species_weights: Sequence[float] | None = None,
         positions: str = "thermal",
         node_keys: Sequence[str] = (),
         device: str = "auto",
@@ -78,7 +79,7 @@ class BOTAN(BapstGNN):
         seed: int = 0,
     ):
         super().__init__(mlp_sizes=mlp_sizes, n_steps=n_steps, aggregation=aggregation, edge_basis=edge_basis, norm=norm, cutoff=cutoff, size=size, epochs=epochs, batch_size=batch_size, lr=lr,
-                         grad_clip=grad_clip, weight_decay=weight_decay, patience=patience, augment=augment, positions=positions,
+                         grad_clip=grad_clip, weight_decay=weight_decay, patience=patience, augment=augment, species_weights=species_weights, positions=positions,
                          node_keys=node_keys, device=device, amp=amp, schedule=schedule, warmup_epochs=warmup_epochs, precision=precision, checkpoint_dir=checkpoint_dir, verbose=verbose, seed=seed)
         self.p = p
         self.edge_pretrain_epochs = edge_pretrain_epochs

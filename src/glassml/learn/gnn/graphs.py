@@ -18,21 +18,27 @@ import numpy as np
 import torch
 
 from glassml.errors import GlassmlError
+from glassml.learn.gnn.networks import Incidence
 from glassml.structure import Configuration
+from glassml.structure.descriptors.displacement import RelaxationDisplacement
 
 #: per-particle input computed from the configuration's interaction model
 POTENTIAL_ENERGY = "potential_energy"
+#: per-particle input ``log(u + 1e-3)``, ``u`` the distance between the thermal position and the
+#: relaxed one the graph is built on (``positions="inherent"`` or ``"cage"``)
+DISPLACEMENT = "displacement"
 #: the extra per-particle inputs (``node_keys``) a graph learner can compute from a configuration
-NODE_INPUTS = (POTENTIAL_ENERGY,)
+NODE_INPUTS = (POTENTIAL_ENERGY, DISPLACEMENT)
 
 
 def neighbor_graph(conf: Configuration, cutoff: float, *, self_edges: bool) -> tuple[np.ndarray, np.ndarray]:
     """Directed pairs closer than ``cutoff`` in the configuration's box, and their vectors.
 
     Returns ``edge_index`` (2, E) int64, row 0 the sender ``i`` and row 1 the receiver ``j``,
-    sorted by (sender, receiver), and ``edge_vectors`` (E, d) = ``x_j - x_i`` under the minimum
+    sorted by (receiver, sender), and ``edge_vectors`` (E, d) = ``x_j - x_i`` under the minimum
     image; both directions of each pair are present.  With ``self_edges`` every particle also
-    has an edge (i, i) with a zero vector, in its place in that order.
+    has an edge (i, i) with a zero vector, in its place in that order.  Sorting by receiver
+    lets message passing sum each node's incoming edges as one contiguous block.
     """
     nb = conf.neighbors(cutoff)
     senders, receivers, vectors = nb.i, nb.j, nb.vectors
@@ -42,8 +48,8 @@ def neighbor_graph(conf: Configuration, cutoff: float, *, self_edges: bool) -> t
         senders = np.concatenate([senders, own])
         receivers = np.concatenate([receivers, own])
         vectors = np.concatenate([vectors, np.zeros((n, conf.dimension))])
-        order = np.lexsort((receivers, senders))
-        senders, receivers, vectors = senders[order], receivers[order], vectors[order]
+    order = np.lexsort((senders, receivers))
+    senders, receivers, vectors = senders[order], receivers[order], vectors[order]
     edge_index = np.stack([senders, receivers]).astype(np.int64, copy=False)
     return np.ascontiguousarray(edge_index), np.ascontiguousarray(vectors)
 
@@ -56,12 +62,27 @@ def local_potential_energy(conf: Configuration) -> np.ndarray:
     return conf.energies()
 
 
+def relaxation_displacement(conf: Configuration) -> np.ndarray:
+    """``log(u_i + 1e-3)`` with ``u_i`` the distance from the thermal position (``conf.reference``)
+    to the relaxed one (``conf.positions``): the single-configuration Debye-Waller proxy of
+    Widmer-Cooper & Harrowell, PRL 96, 185701 (2006), as in
+    :class:`glassml.structure.descriptors.displacement.RelaxationDisplacement`."""
+    if conf.reference is None:
+        raise GlassmlError("node input 'displacement' needs relaxed positions with the thermal ones as reference: "
+                           "use positions='inherent' or 'cage'")
+    descriptor = RelaxationDisplacement(lengths=(0,))
+    values = descriptor.compute(conf)
+    return values[:, descriptor.names.index("LOGU_L0")]
+
+
 def node_inputs(conf: Configuration, keys: Sequence[str]) -> np.ndarray:
     """The (N, len(keys)) extra per-particle inputs of a configuration, one column per key."""
     cols = []
     for key in keys:
         if key == POTENTIAL_ENERGY:
             cols.append(local_potential_energy(conf))
+        elif key == DISPLACEMENT:
+            cols.append(relaxation_displacement(conf))
         else:
             raise GlassmlError(f"unknown node input {key!r}; available: {', '.join(NODE_INPUTS)}")
     return np.stack(cols, axis=1) if cols else np.zeros((conf.n_particles, 0))
@@ -160,6 +181,7 @@ class Batch:
     edge_vectors: torch.Tensor  # (E, d)
     node_scalars: torch.Tensor  # (N, S)
     node_offsets: list[int]  # start of each graph's nodes, plus the total
+    incidence: Incidence | None = None  # sums and gathers over the edges, for message passing
     target: torch.Tensor | None = None  # (N, T)
     edge_target_index: torch.Tensor | None = None  # (M,)
     edge_target_reverse: torch.Tensor | None = None  # (M,)
@@ -205,12 +227,15 @@ def collate(
         out = items[0] if len(items) == 1 else torch.cat(items, dim=dim)
         return out.to(device).contiguous()
 
+    edge_index = cat("edge_index", node_off, dim=1)
     batch = Batch(
         types=cat("types"),
-        edge_index=cat("edge_index", node_off, dim=1),
+        edge_index=edge_index,
         edge_vectors=(vecs[0] if len(vecs) == 1 else torch.cat(vecs)).to(device).contiguous(),
         node_scalars=cat("node_scalars"),
         node_offsets=node_off,
+        incidence=Incidence(edge_index, node_off[-1], receiver_order=cat("receiver_order", edge_off),
+                            sender_order=cat("sender_order", edge_off)),
     )
     if all(g.target is not None for g in graphs):
         batch.target = cat("target")
@@ -233,6 +258,8 @@ def _tensors(g: Graph, dtype: torch.dtype) -> dict[str, torch.Tensor]:
     t = {
         "types": torch.as_tensor(np.ascontiguousarray(g.types)),
         "edge_index": torch.as_tensor(np.ascontiguousarray(g.edge_index, dtype=np.int64)),
+        "sender_order": torch.as_tensor(np.argsort(g.edge_index[0], kind="stable").astype(np.int64)),
+        "receiver_order": torch.as_tensor(np.argsort(g.edge_index[1], kind="stable").astype(np.int64)),
         "edge_vectors": torch.as_tensor(np.ascontiguousarray(g.edge_vectors), dtype=dtype),
         "node_scalars": torch.as_tensor(np.ascontiguousarray(g.node_scalars), dtype=dtype),
     }

@@ -8,14 +8,15 @@
   representations", SciPost Phys. 16, 136 (2024): spherical-harmonic edge attributes,
   tensor-product convolutions with radial weights (e3nn), invariant read-out, one head per time.
 
-Aggregation is a sum over incoming edges (``index_add_``; gathers with ``index_select``), so
-permuting particles permutes the output and nothing else.  :class:`GraphNorm` normalises over
+Aggregation is a sum over incoming edges (:class:`Incidence`: sparse sums on a CPU, ``index_add_``
+elsewhere), so permuting particles permutes the output and nothing else.  :class:`GraphNorm` normalises over
 the nodes of each graph, after Cai et al., "GraphNorm: a principled approach to accelerating
 graph neural network training", ICML 2021.
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Sequence
 
 import torch
@@ -28,6 +29,88 @@ def scatter_sum(values: torch.Tensor, index: torch.Tensor, n: int) -> torch.Tens
     """Sum rows of ``values`` (E, F) into ``n`` buckets given by ``index`` (E,)."""
     out = torch.zeros((n,) + values.shape[1:], dtype=values.dtype, device=values.device)
     return out.index_add_(0, index, values)
+
+
+def sum_matrix(index: torch.Tensor, n: int, order: torch.Tensor | None = None) -> torch.Tensor:
+    """The sparse (n, E) CSR matrix ``S`` with ``S[index[e], e] = 1``, so that ``S @ v`` sums the
+    rows of ``v`` (E, F) into their buckets.  ``order`` is ``argsort(index)`` (stable) when known."""
+    if order is None:
+        order = torch.argsort(index, stable=True)
+    crow = torch.zeros(n + 1, dtype=torch.int64, device=index.device)
+    crow[1:] = torch.cumsum(torch.bincount(index, minlength=n), 0)
+    values = torch.ones(index.shape[0], device=index.device)
+    with warnings.catch_warnings():  # "sparse CSR support is in beta": the product used here is stable
+        warnings.simplefilter("ignore", UserWarning)
+        return torch.sparse_csr_tensor(crow, order, values, size=(n, index.shape[0]), check_invariants=False)
+
+
+class _SumInto(torch.autograd.Function):
+    """``S @ values`` forward, ``grad[index]`` backward."""
+
+    @staticmethod
+    def forward(ctx, values, index, matrix):  # type: ignore[override]
+        ctx.save_for_backward(index)
+        return torch.sparse.mm(matrix, values)
+
+    @staticmethod
+    def backward(ctx, grad):  # type: ignore[override]
+        (index,) = ctx.saved_tensors
+        return grad.index_select(0, index), None, None
+
+
+class _Gather(torch.autograd.Function):
+    """``x[index]`` forward, ``S @ grad`` backward."""
+
+    @staticmethod
+    def forward(ctx, x, index, matrix):  # type: ignore[override]
+        ctx.matrix = matrix
+        return x.index_select(0, index)
+
+    @staticmethod
+    def backward(ctx, grad):  # type: ignore[override]
+        return torch.sparse.mm(ctx.matrix, grad.contiguous()), None, None
+
+
+class Incidence:
+    """Which node each edge leaves (``sender``) and enters (``receiver``), with the sums and
+    gathers message passing needs.
+
+    On a CPU the sums over edges are products with sparse CSR matrices, which read the edge rows
+    in order (when edges are sorted by receiver, as :func:`glassml.learn.gnn.graphs.neighbor_graph`
+    returns them) instead of scattering them one by one; a gather's gradient is such a sum.
+    On other devices they are ``index_add_`` and ``index_select``.  Both give the same numbers
+    up to the order of floating-point additions.
+    """
+
+    def __init__(self, edge_index: torch.Tensor, n_nodes: int, *, receiver_order: torch.Tensor | None = None,
+                 sender_order: torch.Tensor | None = None):
+        self.sender = edge_index[0].contiguous()
+        self.receiver = edge_index[1].contiguous()
+        self.n_nodes = int(n_nodes)
+        self.sparse = self.sender.device.type == "cpu"
+        self._orders = {"receiver": receiver_order, "sender": sender_order}
+        self._matrices: dict[tuple[str, torch.dtype], torch.Tensor] = {}
+
+    def _matrix(self, side: str, dtype: torch.dtype) -> torch.Tensor:
+        key = (side, dtype)
+        if key not in self._matrices:
+            m = sum_matrix(getattr(self, side), self.n_nodes, self._orders[side])
+            self._matrices[key] = m if dtype == m.dtype else m.to(dtype)
+        return self._matrices[key]
+
+    def sum_at_receivers(self, values: torch.Tensor) -> torch.Tensor:
+        """(N, F): the sum of the rows of ``values`` (E, F) over the edges entering each node."""
+        if not self.sparse:
+            return scatter_sum(values, self.receiver, self.n_nodes)
+        return _SumInto.apply(values.contiguous(), self.receiver, self._matrix("receiver", values.dtype))
+
+    def at_receivers(self, x: torch.Tensor) -> torch.Tensor:
+        """(E, F): each edge's row of the node array ``x`` at its receiver."""
+        return _Gather.apply(x, self.receiver, self._matrix("receiver", x.dtype)) if self.sparse else x.index_select(0, self.receiver)
+
+    def at_senders(self, x: torch.Tensor) -> torch.Tensor:
+        """(E, F): each edge's row of the node array ``x`` at its sender."""
+        return _Gather.apply(x, self.sender, self._matrix("sender", x.dtype)) if self.sparse else x.index_select(0, self.sender)
 
 
 def distance_basis(r: torch.Tensor, cutoff: float, n: int) -> torch.Tensor:
@@ -105,17 +188,20 @@ class EncodeProcessDecode(nn.Module):
         # normalisation of the summed messages over the nodes of each graph, one per step
         self.message_norms = nn.ModuleList([GraphNorm(h) for _ in range(self.n_steps)]) if norm == "graph" else None
 
-    def _aggregate(self, e: torch.Tensor, receiver: torch.Tensor, n: int, step: int, graph_index: torch.Tensor | None) -> torch.Tensor:
-        agg = scatter_sum(e, receiver, n) * self.message_scale
+    def _normalise(self, summed: torch.Tensor, step: int, graph_index: torch.Tensor | None) -> torch.Tensor:
+        """The summed messages of ``step`` scaled, then normalised per graph with ``norm="graph"``."""
+        agg = summed * self.message_scale
         if self.message_norms is None:
             return agg
+        n = agg.shape[0]
         if graph_index is None:
             graph_index = torch.zeros(n, dtype=torch.long, device=agg.device)
         return self.message_norms[step](agg, graph_index, int(graph_index.max()) + 1 if n else 1)
 
     def forward(self, nodes: torch.Tensor, edges: torch.Tensor, edge_index: torch.Tensor,
-                graph_index: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Node (N, n_out) and edge (E, n_edge_out) outputs.
+                graph_index: torch.Tensor | None = None, incidence: Incidence | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Node (N, n_out) and edge (E, n_edge_out) outputs (``incidence``: that of ``edge_index``,
+        built here when not given).
 
         The first layer of the edge core acts on ``[e, e0, hc_receiver, hc_sender]``; it is
         applied piece by piece, ``W_e e + W_0 e0 + (W_r hc)[receiver] + (W_s hc)[sender]``, so
@@ -123,8 +209,8 @@ class EncodeProcessDecode(nn.Module):
         (E, 6h) concatenation is never built.  The result equals :meth:`forward_reference`
         to float rounding.
         """
-        sender, receiver = edge_index[0].contiguous(), edge_index[1].contiguous()
-        n, h = nodes.shape[0], self.latent
+        inc = incidence if incidence is not None else Incidence(edge_index, nodes.shape[0])
+        h = self.latent
         h0 = self.node_encoder(nodes)
         e0 = self.edge_encoder(edges)
         first = self.edge_core[0]
@@ -135,19 +221,20 @@ class EncodeProcessDecode(nn.Module):
             hc = torch.cat([h, h0], dim=-1)
             node_terms = torch.nn.functional.linear(hc, torch.cat([w_r, w_s], dim=0))
             to_r, to_s = node_terms.chunk(2, dim=1)
-            z = torch.addmm(e0_term, e, w_e.t()) + to_r.index_select(0, receiver) + to_s.index_select(0, sender)
+            z = torch.addmm(e0_term, e, w_e.t()) + inc.at_receivers(to_r) + inc.at_senders(to_s)
             for layer in list(self.edge_core)[1:]:
                 z = layer(z)
             e = z
-            h = self.node_core(torch.cat([self._aggregate(e, receiver, n, step, graph_index), hc], dim=-1))
+            h = self.node_core(torch.cat([self._normalise(inc.sum_at_receivers(e), step, graph_index), hc], dim=-1))
         node_out = self.node_decoder(h)
         edge_out = self.edge_decoder(e) if self.edge_decoder is not None else None
         return node_out, edge_out
 
     def forward_reference(self, nodes: torch.Tensor, edges: torch.Tensor, edge_index: torch.Tensor,
-                          graph_index: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """The same function computed the direct way (one (E, 6h) concatenation per step);
-        kept to check :meth:`forward` and to time it against."""
+                          graph_index: torch.Tensor | None = None, incidence: Incidence | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The same function computed the direct way (one (E, 6h) concatenation per step, gathers
+        by indexing and sums by ``index_add_``; ``incidence`` is ignored); kept to check
+        :meth:`forward` and to time it against."""
         sender, receiver = edge_index[0], edge_index[1]
         n = nodes.shape[0]
         h0 = self.node_encoder(nodes)
@@ -157,7 +244,7 @@ class EncodeProcessDecode(nn.Module):
             hc = torch.cat([h, h0], dim=-1)
             ec = torch.cat([e, e0], dim=-1)
             e = self.edge_core(torch.cat([ec, hc[receiver], hc[sender]], dim=-1))
-            h = self.node_core(torch.cat([self._aggregate(e, receiver, n, step, graph_index), hc], dim=-1))
+            h = self.node_core(torch.cat([self._normalise(scatter_sum(e, receiver, n), step, graph_index), hc], dim=-1))
         node_out = self.node_decoder(h)
         edge_out = self.edge_decoder(e) if self.edge_decoder is not None else None
         return node_out, edge_out
@@ -251,9 +338,8 @@ class EquivariantNet(nn.Module):
         return basis * envelope[:, None] * self.n_basis**0.5
 
     def forward(self, nodes: torch.Tensor, edges: torch.Tensor, edge_index: torch.Tensor,
-                graph_index: torch.Tensor | None = None) -> tuple[torch.Tensor, None]:
-        sender, receiver = edge_index[0], edge_index[1]
-        n = nodes.shape[0]
+                graph_index: torch.Tensor | None = None, incidence: Incidence | None = None) -> tuple[torch.Tensor, None]:
+        inc = incidence if incidence is not None else Incidence(edge_index, nodes.shape[0])
         if edges.shape[1] == 2:  # a 2D system lives in the z = 0 plane
             edges = torch.cat([edges, torch.zeros_like(edges[:, :1])], dim=1)
         r = edges.norm(dim=1)
@@ -262,8 +348,8 @@ class EquivariantNet(nn.Module):
         h = nodes
         norm = self.avg_neighbors**-0.5
         for k, (tp, radial, linear, self_link, gate) in enumerate(zip(self.tps, self.radials, self.linears, self.self_links, self.gates)):
-            messages = tp(h.index_select(0, sender), y, radial(rb))
-            agg = linear(scatter_sum(messages, receiver, n) * norm)
+            messages = tp(inc.at_senders(h), y, radial(rb))
+            agg = linear(inc.sum_at_receivers(messages) * norm)
             if self.norms is not None:
                 agg = self.norms[k](agg)
             h = gate(agg + self_link(h))

@@ -69,6 +69,7 @@ class EquivariantGNN(GraphEstimator):
         weight_decay: float = 0.0,
         patience: int | None = None,
         augment: bool = False,
+        species_weights: Sequence[float] | None = None,
         positions: str = "thermal",
         node_keys: Sequence[str] = (),
         device: str = "auto",
@@ -81,7 +82,7 @@ class EquivariantGNN(GraphEstimator):
         seed: int = 0,
     ):
         super().__init__(size=size, epochs=epochs, batch_size=batch_size, lr=lr, grad_clip=grad_clip, weight_decay=weight_decay,
-                         patience=patience, augment=augment, positions=positions, node_keys=node_keys, device=device, amp=amp, schedule=schedule, warmup_epochs=warmup_epochs, precision=precision,
+                         patience=patience, augment=augment, species_weights=species_weights, positions=positions, node_keys=node_keys, device=device, amp=amp, schedule=schedule, warmup_epochs=warmup_epochs, precision=precision,
                          checkpoint_dir=checkpoint_dir, verbose=verbose, seed=seed)
         self.lmax = lmax
         self.scalars = scalars
