@@ -164,7 +164,8 @@ def test_size_preset_fills_only_parameters_left_at_none():
     mixed = BapstGNN(size="paper", n_steps=2, lr=1e-2)._resolved()
     assert mixed["n_steps"] == 2 and mixed["lr"] == 1e-2 and mixed["mlp_sizes"] == (64, 64)
     default = EquivariantGNN()._resolved()
-    assert default["lmax"] == 1 and default["epochs"] == 20 and default["augment"] is False
+    assert default["lmax"] == 1 and default["epochs"] == 20 and default["augment"] is False and default["cutoff"] == 1.5
+    assert EquivariantGNN(size="paper")._resolved()["cutoff"] == 2.0 == BapstGNN(size="paper")._resolved()["cutoff"]
 
 
 def test_bapst_paper_parameter_count_matches_hand_count():
@@ -241,6 +242,7 @@ def test_each_model_overfits_two_configurations(cls):
     rng = np.random.default_rng(3)
     items = [toy(rng, 24, np.full(3, 4.1), n_times=2) for _ in range(2)]
     kw = {"mlp_sizes": [48, 48], "n_steps": 2} if cls is not EquivariantGNN else {"scalars": 16, "vectors": 8, "n_layers": 2, "lmax": 2}
+    kw["cutoff"] = 2.0  # the target sums over neighbors closer than 1.6
     # no per-particle inputs beyond the species: the target (a weighted neighbor density) must be
     # learnt through message passing over the edges
     # a constant learning rate: this checks capacity, not the schedule

@@ -57,7 +57,7 @@ class BOTAN(BapstGNN):
         aggregation: str | None = None,
         edge_basis: int | None = None,
         norm: str | None = None,
-        cutoff: float = 2.0,
+        cutoff: float | None = None,
         size: str | None = None,
         epochs: int | None = None,
         batch_size: int = 2,

@@ -32,35 +32,36 @@ class EquivariantGNN(GraphEstimator):
     """SE(3)-equivariant GNN; see the module docstring.
 
     Model parameters: ``lmax`` (highest spherical harmonic; default 1), ``scalars`` /
-    ``vectors`` (channels of l = 0 and of each l > 0 in the hidden features), ``n_layers``
-    (default 3), ``n_basis`` (radial Gaussians), ``radial_hidden`` (width of the radial MLP),
+    ``vectors`` (channels of l = 0 and of each l > 0 in the hidden features; 32 and 8), ``n_layers``
+    (default 4), ``n_basis`` (radial Gaussians), ``radial_hidden`` (width of the radial MLP),
     ``head_sizes`` (default (32,)), ``norm`` (``"none"``, default, or ``"batch"``: e3nn's
-    equivariant batch normalisation after each convolution), ``cutoff``; the default learning
+    equivariant batch normalisation after each convolution), ``cutoff`` (default 1.5, the first
+    neighbour shell; 2.0 with ``size="paper"``); the default learning
     rate is 1e-2 (warm-up and cosine decay); ``size="paper"`` sets paper-scale values of
     those left at None.  ``augment`` defaults to False (the network is invariant).  The
     training parameters are those of :class:`~glassml.learn.gnn.base.GraphEstimator`.
     """
 
     self_edges: ClassVar[bool] = False
-    model_defaults: ClassVar[dict[str, Any]] = {"lmax": 1, "n_layers": 3, "head_sizes": (32,), "norm": "none", "lr": 1e-2}
+    model_defaults: ClassVar[dict[str, Any]] = {"lmax": 1, "n_layers": 4, "head_sizes": (32,), "norm": "none", "lr": 1e-2, "cutoff": 1.5, "scalars": 32}
     size_presets: ClassVar[dict[str, dict[str, Any]]] = {
         "small": {},
         # paper-scale (depth 8, l up to 3, ~54k parameters, below Bapst's ~70k); widths are ours
-        "paper": {"lmax": 3, "n_layers": 8, "head_sizes": (32, 32), "epochs": 300},
+        "paper": {"lmax": 3, "n_layers": 8, "head_sizes": (32, 32), "epochs": 300, "cutoff": 2.0, "scalars": 16},
     }
 
     def __init__(
         self,
         *,
         lmax: int | None = None,
-        scalars: int = 16,
+        scalars: int | None = None,
         vectors: int = 8,
         n_layers: int | None = None,
         n_basis: int = 10,
         radial_hidden: int = 16,
         head_sizes: Sequence[int] | None = None,
         norm: str | None = None,
-        cutoff: float = 2.0,
+        cutoff: float | None = None,
         size: str | None = None,
         epochs: int | None = None,
         batch_size: int = 2,
