@@ -210,3 +210,25 @@ def test_species_weights_weigh_each_species_mean_squared_error(items):
     assert float(est.node_loss(batch, pred)) == pytest.approx((err[a].mean() + 3 * err[~a].mean()) / 4, rel=1e-6)
     with pytest.raises(GlassmlError, match="species_weights"):
         BapstGNN(species_weights=(1.0, -1.0))._resolved()
+
+
+def test_reference_edges_carry_the_thermal_vector_of_each_pair_and_rotate_with_the_graph(items):
+    rng = np.random.default_rng(5)
+    it = items[0]
+    thermal = np.mod(it["x"] + rng.normal(scale=0.05, size=it["x"].shape), it["box"])
+    relaxed = Configuration(it["x"], it["box"], it["types"], reference=thermal)
+    est = BapstGNN(reference_edges=True, **TINY["bapst"])
+    g = est.to_graph(relaxed)
+    i, j = g.edge_index
+    expected = thermal[j] - thermal[i]
+    expected -= it["box"] * np.round(expected / it["box"])
+    np.testing.assert_allclose(g.reference_vectors, expected, atol=1e-12)
+    flip = np.diag([-1.0, 1.0, 1.0])
+    batch = collate([g], "cpu", transforms=[flip], dtype=torch.float64)
+    np.testing.assert_allclose(batch.reference_vectors.numpy(), expected @ flip.T, atol=1e-12)
+    np.testing.assert_allclose(batch.edge_vectors.numpy(), g.edge_vectors @ flip.T, atol=1e-12)
+    fitted = BapstGNN(reference_edges=True, epochs=1, device="cpu", **TINY["bapst"]).fit([relaxed], [it["y"]])
+    assert fitted.net_.edge_encoder[0].in_features == 2 * (3 + 10)
+    assert fitted.predict([relaxed])[0].shape == it["y"].shape
+    with pytest.raises(GlassmlError, match="positions='inherent' or 'cage'"):
+        est.to_graph(it["conf"])

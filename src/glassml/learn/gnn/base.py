@@ -112,8 +112,8 @@ class GraphEstimator(PropensityEstimator):
     requires: ClassVar[tuple[str, ...]] = ("types", "box", "initial_positions")
     #: parameters the benchmark runner uses per simulation preset (``glassml.bench.run``): the
     #: graph is built on the inherent structure, and each particle also carries its distance to
-    #: its thermal position and its potential energy there (:data:`PRESET_INPUTS`: the information
-    #: ``combined_ridge`` has; on ``small`` it raises Bapst's score at tau_alpha from 0.40 to 0.52,
+    #: its thermal position and its potential energy there (:data:`PRESET_INPUTS`: part of what
+    #: ``combined_ridge`` sees; on ``small`` it raises Bapst's score at tau_alpha from 0.40 to 0.52,
     #: while no training parameter moved it by more than 0.02); ``quick``: 20 epochs, ``small``: 60.
     preset_params: ClassVar[dict[str, dict[str, Any]]] = {"quick": {"epochs": 20, **PRESET_INPUTS},
                                                           "small": {"epochs": 60, **PRESET_INPUTS}}
@@ -197,6 +197,10 @@ class GraphEstimator(PropensityEstimator):
     def edge_features(self, edge_vectors: torch.Tensor) -> torch.Tensor:
         return edge_vectors
 
+    def edge_inputs(self, batch: Batch) -> torch.Tensor:
+        """The edge input of the network: :meth:`edge_features` of the edge vectors."""
+        return self.edge_features(batch.edge_vectors)
+
     def prepare_edge_targets(self, graphs: list[Graph], configurations: Sequence[Configuration], trajectories, train: bool) -> None:
         """Attach edge targets (BOTAN); nothing by default."""
 
@@ -209,7 +213,8 @@ class GraphEstimator(PropensityEstimator):
         """The graph of one configuration, with extra node inputs standardised by the training
         statistics (once fitted)."""
         p = self._resolved()
-        g = configuration_graph(conf, cutoff=float(p["cutoff"]), self_edges=self.self_edges, node_keys=p["node_keys"], target=target)
+        g = configuration_graph(conf, cutoff=float(p["cutoff"]), self_edges=self.self_edges, node_keys=p["node_keys"], target=target,
+                                reference_vectors=bool(getattr(self, "reference_edges", False)))
         if getattr(self, "node_mean_", None) is not None:
             g.node_scalars = (g.node_scalars - self.node_mean_) / self.node_std_
         return g
@@ -221,7 +226,7 @@ class GraphEstimator(PropensityEstimator):
         return torch.cat([onehot, batch.node_scalars], dim=1)
 
     def forward(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor | None]:
-        return self.net_(self.node_inputs(batch), self.edge_features(batch.edge_vectors), batch.edge_index, batch.graph_index,
+        return self.net_(self.node_inputs(batch), self.edge_inputs(batch), batch.edge_index, batch.graph_index,
                          batch.incidence)
 
     def node_loss(self, batch: Batch, node_pred: torch.Tensor) -> torch.Tensor:
@@ -429,7 +434,7 @@ class GraphEstimator(PropensityEstimator):
         change the trained network) and the training and validation data."""
         digest = hashlib.blake2b(digest_size=16)
         for g in graphs:
-            for a in (g.types, g.edge_index, g.edge_vectors, g.node_scalars, g.target, g.edge_target):
+            for a in (g.types, g.edge_index, g.edge_vectors, g.node_scalars, g.target, g.edge_target, g.reference_vectors):
                 if a is not None:
                     digest.update(np.ascontiguousarray(a).tobytes())
         keep = {k: v for k, v in p.items() if k not in _RESUMABLE}

@@ -58,6 +58,7 @@ class BOTAN(BapstGNN):
         edge_basis: int | None = None,
         norm: str | None = None,
         cutoff: float | None = None,
+        reference_edges: bool = False,
         size: str | None = None,
         epochs: int | None = None,
         batch_size: int = 2,
@@ -78,7 +79,7 @@ class BOTAN(BapstGNN):
         verbose: bool = False,
         seed: int = 0,
     ):
-        super().__init__(mlp_sizes=mlp_sizes, n_steps=n_steps, aggregation=aggregation, edge_basis=edge_basis, norm=norm, cutoff=cutoff, size=size, epochs=epochs, batch_size=batch_size, lr=lr,
+        super().__init__(mlp_sizes=mlp_sizes, n_steps=n_steps, aggregation=aggregation, edge_basis=edge_basis, norm=norm, cutoff=cutoff, reference_edges=reference_edges, size=size, epochs=epochs, batch_size=batch_size, lr=lr,
                          grad_clip=grad_clip, weight_decay=weight_decay, patience=patience, augment=augment, species_weights=species_weights, positions=positions,
                          node_keys=node_keys, device=device, amp=amp, schedule=schedule, warmup_epochs=warmup_epochs, precision=precision, checkpoint_dir=checkpoint_dir, verbose=verbose, seed=seed)
         self.p = p

@@ -107,6 +107,7 @@ class Graph:
     edge_vectors: np.ndarray  # (E, d) float
     node_scalars: np.ndarray  # (N, S) extra per-particle inputs (e.g. potential energy), S may be 0
     target: np.ndarray | None = None  # (T, N)
+    reference_vectors: np.ndarray | None = None  # (E, d) the same pairs in the reference (thermal) positions
     edge_target_index: np.ndarray | None = None  # (M,) positions in edge_index of target pairs
     edge_target_reverse: np.ndarray | None = None  # (M,) positions of the reversed pairs
     edge_target: np.ndarray | None = None  # (T, M)
@@ -124,13 +125,24 @@ def configuration_graph(
     self_edges: bool,
     node_keys: Sequence[str] = (),
     target: np.ndarray | None = None,
+    reference_vectors: bool = False,
 ) -> Graph:
-    """The :class:`Graph` of one configuration (optionally with its (T, N) target)."""
+    """The :class:`Graph` of one configuration (optionally with its (T, N) target).
+
+    With ``reference_vectors`` each edge also carries the vector between the same two particles
+    in the configuration's ``reference`` positions (the thermal ones of a relaxed configuration)."""
     if not isinstance(conf, Configuration):
         raise GlassmlError(f"graph learners take glassml.structure.Configuration objects, got {type(conf).__name__}")
     edge_index, edge_vectors = neighbor_graph(conf, cutoff, self_edges=self_edges)
+    ref = None
+    if reference_vectors:
+        if conf.reference is None:
+            raise GlassmlError("reference_edges needs relaxed positions with the thermal ones as reference: "
+                               "use positions='inherent' or 'cage'")
+        x = np.asarray(conf.reference, dtype=np.float64)
+        ref = np.ascontiguousarray(conf.query.box.minimum_image(x[edge_index[1]] - x[edge_index[0]]))
     return Graph(types=conf.types, edge_index=edge_index, edge_vectors=edge_vectors,
-                 node_scalars=node_inputs(conf, node_keys), target=target)
+                 node_scalars=node_inputs(conf, node_keys), target=target, reference_vectors=ref)
 
 
 def locate_pairs(edge_index: np.ndarray, n_nodes: int, pairs: np.ndarray) -> np.ndarray:
@@ -182,6 +194,7 @@ class Batch:
     node_scalars: torch.Tensor  # (N, S)
     node_offsets: list[int]  # start of each graph's nodes, plus the total
     incidence: Incidence | None = None  # sums and gathers over the edges, for message passing
+    reference_vectors: torch.Tensor | None = None  # (E, d), rotated with edge_vectors
     target: torch.Tensor | None = None  # (N, T)
     edge_target_index: torch.Tensor | None = None  # (M,)
     edge_target_reverse: torch.Tensor | None = None  # (M,)
@@ -215,12 +228,14 @@ def collate(
     for g in graphs:
         node_off.append(node_off[-1] + g.n_nodes)
         edge_off.append(edge_off[-1] + g.edge_index.shape[1])
-    vecs = []
-    for k, t in enumerate(parts):
-        v = t["edge_vectors"]
-        if transforms is not None and transforms[k] is not None:
-            v = v @ torch.as_tensor(transforms[k], dtype=dtype).T
-        vecs.append(v)
+    def rotated(key: str) -> torch.Tensor:
+        vecs = []
+        for k, t in enumerate(parts):
+            v = t[key]
+            if transforms is not None and transforms[k] is not None:
+                v = v @ torch.as_tensor(transforms[k], dtype=dtype).T
+            vecs.append(v)
+        return (vecs[0] if len(vecs) == 1 else torch.cat(vecs)).to(device).contiguous()
 
     def cat(key: str, offsets: list[int] | None = None, dim: int = 0) -> torch.Tensor:
         items = [t[key] if offsets is None or offsets[k] == 0 else t[key] + offsets[k] for k, t in enumerate(parts)]
@@ -231,7 +246,7 @@ def collate(
     batch = Batch(
         types=cat("types"),
         edge_index=edge_index,
-        edge_vectors=(vecs[0] if len(vecs) == 1 else torch.cat(vecs)).to(device).contiguous(),
+        edge_vectors=rotated("edge_vectors"),
         node_scalars=cat("node_scalars"),
         node_offsets=node_off,
         incidence=Incidence(edge_index, node_off[-1], receiver_order=cat("receiver_order", edge_off),
@@ -239,6 +254,8 @@ def collate(
     )
     if all(g.target is not None for g in graphs):
         batch.target = cat("target")
+    if all(g.reference_vectors is not None for g in graphs):
+        batch.reference_vectors = rotated("reference_vectors")
     if all(g.edge_target is not None for g in graphs):
         batch.edge_target_index = cat("edge_target_index", edge_off)
         batch.edge_target_reverse = cat("edge_target_reverse", edge_off)
@@ -251,7 +268,7 @@ def _tensors(g: Graph, dtype: torch.dtype) -> dict[str, torch.Tensor]:
 
     The cache holds the arrays it was built from and is rebuilt when the graph holds another
     array (new standardisation, new targets) or another dtype is asked for."""
-    sources = (g.types, g.edge_index, g.edge_vectors, g.node_scalars, g.target, g.edge_target)
+    sources = (g.types, g.edge_index, g.edge_vectors, g.node_scalars, g.target, g.edge_target, g.reference_vectors)
     cached = g.extras.get("tensors")
     if cached is not None and cached[0] == dtype and all(a is b for a, b in zip(cached[1], sources)):
         return cached[2]
@@ -263,6 +280,8 @@ def _tensors(g: Graph, dtype: torch.dtype) -> dict[str, torch.Tensor]:
         "edge_vectors": torch.as_tensor(np.ascontiguousarray(g.edge_vectors), dtype=dtype),
         "node_scalars": torch.as_tensor(np.ascontiguousarray(g.node_scalars), dtype=dtype),
     }
+    if g.reference_vectors is not None:
+        t["reference_vectors"] = torch.as_tensor(np.ascontiguousarray(g.reference_vectors), dtype=dtype)
     if g.target is not None:
         t["target"] = torch.as_tensor(np.ascontiguousarray(g.target.T), dtype=dtype)
     if g.edge_target is not None:
