@@ -125,17 +125,15 @@ class BapstGNN(GraphEstimator):
         )
         net.edge_basis = int(p["edge_basis"])
         net.cutoff = float(p["cutoff"])
-        net.reference_edges = bool(self.reference_edges)
         return net
 
     def edge_inputs(self, batch) -> torch.Tensor:
         """:meth:`edge_features` of the edge vectors, followed with ``reference_edges`` by those
-        of the same pairs' vectors in the thermal (reference) positions."""
+        of the same pairs' vectors in the thermal (reference) positions (the graphs carry them:
+        :meth:`to_graph` builds them or raises)."""
         own = self.edge_features(batch.edge_vectors)
-        if not self.net_.reference_edges:
+        if not self.reference_edges:
             return own
-        if batch.reference_vectors is None:
-            raise GlassmlError("reference_edges needs relaxed positions with the thermal ones as reference: use positions='inherent' or 'cage'")
         return torch.cat([own, self.edge_features(batch.reference_vectors)], dim=1)
 
     def edge_features(self, edge_vectors: torch.Tensor) -> torch.Tensor:

@@ -121,6 +121,9 @@ class GraphEstimator(PropensityEstimator):
     model_defaults: ClassVar[dict[str, Any]] = {}
     size_presets: ClassVar[dict[str, dict[str, Any]]] = {"small": {}}
     self_edges: ClassVar[bool] = False
+    #: whether the graphs also carry each pair's vector in the thermal (reference) positions; a
+    #: learner that takes them has it as a parameter (Bapst's network and BOTAN)
+    reference_edges: bool = False
 
     def __init__(
         self,
@@ -214,7 +217,7 @@ class GraphEstimator(PropensityEstimator):
         statistics (once fitted)."""
         p = self._resolved()
         g = configuration_graph(conf, cutoff=float(p["cutoff"]), self_edges=self.self_edges, node_keys=p["node_keys"], target=target,
-                                reference_vectors=bool(getattr(self, "reference_edges", False)))
+                                reference_vectors=bool(self.reference_edges))
         if getattr(self, "node_mean_", None) is not None:
             g.node_scalars = (g.node_scalars - self.node_mean_) / self.node_std_
         return g
