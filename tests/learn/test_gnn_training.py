@@ -232,3 +232,32 @@ def test_reference_edges_carry_the_thermal_vector_of_each_pair_and_rotate_with_t
     assert fitted.predict([relaxed])[0].shape == it["y"].shape
     with pytest.raises(GlassmlError, match="positions='inherent' or 'cage'"):
         est.to_graph(it["conf"])
+
+
+def test_se3_reference_edges_enter_through_invariants_only(items):
+    rng = np.random.default_rng(6)
+    relaxed, ys = [], []
+    for it in items[:2]:
+        thermal = np.mod(it["x"] + rng.normal(scale=0.05, size=it["x"].shape), it["box"])
+        relaxed.append(Configuration(it["x"], it["box"], it["types"], reference=thermal))
+        ys.append(it["y"])
+    est = EquivariantGNN(reference_edges=True, epochs=2, device="cpu", precision="float64", **TINY["se3"]).fit(relaxed, ys)
+    # the rms change of a pair vector between thermal and relaxed positions sets the scale
+    g = est.to_graph(relaxed[0])
+    assert 0.05 < est.graph_stats_["reference_spread"] < 0.15
+    assert est.net_.radials[0].hs[0] == 2 * est.net_.n_basis + 2
+    # the edge invariants: length along the edge and across it make up the whole change
+    v = torch.as_tensor(g.edge_vectors)
+    ref = torch.as_tensor(g.reference_vectors)
+    scalars = est.net_.edge_scalars(v, ref).detach().numpy()
+    env = est.net_.envelope(v.norm(dim=1)).numpy()
+    keep = env > 1e-3
+    along, across = (scalars[keep, -2:] / env[keep, None] * est.net_.reference_spread).T
+    change = g.reference_vectors - g.edge_vectors
+    np.testing.assert_allclose(along**2 + across**2, (change[keep] ** 2).sum(axis=1), rtol=1e-9, atol=1e-12)
+    # rotations and reflections of both position sets leave the prediction unchanged
+    assert est.rotation_sensitivity(relaxed, n_rotations=3) < 1e-9
+    # and the thermal positions matter
+    moved = Configuration(relaxed[0].positions, relaxed[0].box, relaxed[0].types,
+                          reference=np.mod(relaxed[0].reference + rng.normal(scale=0.05, size=relaxed[0].reference.shape), items[0]["box"]))
+    assert np.abs(est.predict([moved])[0] - est.predict([relaxed[0]])[0]).max() > 1e-6

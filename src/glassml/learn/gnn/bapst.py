@@ -56,10 +56,6 @@ class BapstGNN(GraphEstimator):
     self_edges: ClassVar[bool] = True
     model_defaults: ClassVar[dict[str, Any]] = {"mlp_sizes": (32, 32), "n_steps": 3, "aggregation": "sum", "edge_basis": 10,
                                                   "norm": "graph", "lr": 3e-3, "cutoff": 1.5}
-    #: the benchmark presets' inputs plus the thermal vector of each pair (``reference_edges``):
-    #: +0.02 at tau_alpha on ``small`` and twice the score at the shortest times
-    preset_params: ClassVar[dict[str, dict[str, Any]]] = {
-        name: {**params, "reference_edges": True} for name, params in GraphEstimator.preset_params.items()}
     size_presets: ClassVar[dict[str, dict[str, Any]]] = {
         "small": {},
         "paper": {"mlp_sizes": (64, 64), "n_steps": 7, "cutoff": 2.0, "lr": 1e-4, "epochs": 1000, "grad_clip": 1.0, "edge_basis": 0, "norm": "none",
@@ -98,7 +94,8 @@ class BapstGNN(GraphEstimator):
         seed: int = 0,
     ):
         super().__init__(size=size, epochs=epochs, batch_size=batch_size, lr=lr, grad_clip=grad_clip, weight_decay=weight_decay,
-                         patience=patience, augment=augment, species_weights=species_weights, positions=positions, node_keys=node_keys, device=device, amp=amp, schedule=schedule, warmup_epochs=warmup_epochs, precision=precision,
+                         patience=patience, augment=augment, species_weights=species_weights, positions=positions, node_keys=node_keys,
+                         reference_edges=reference_edges, device=device, amp=amp, schedule=schedule, warmup_epochs=warmup_epochs, precision=precision,
                          checkpoint_dir=checkpoint_dir, verbose=verbose, seed=seed)
         self.mlp_sizes = mlp_sizes
         self.n_steps = n_steps
@@ -106,7 +103,6 @@ class BapstGNN(GraphEstimator):
         self.edge_basis = edge_basis
         self.norm = norm
         self.cutoff = cutoff
-        self.reference_edges = reference_edges
 
     def build_network(self) -> torch.nn.Module:
         p = self._resolved()

@@ -48,7 +48,7 @@ PLATEAU_PATIENCE = 3
 PRECISIONS = {"float32": torch.float32, "float64": torch.float64}
 
 #: the inputs the benchmark presets give the graph learners (see ``GraphEstimator.preset_params``)
-PRESET_INPUTS: dict[str, Any] = {"positions": "inherent", "node_keys": ("displacement", "potential_energy")}
+PRESET_INPUTS: dict[str, Any] = {"positions": "inherent", "node_keys": ("displacement", "potential_energy"), "reference_edges": True}
 #: parameters that do not change the trained network: a checkpoint stays valid across them
 _RESUMABLE = ("patience", "checkpoint_dir", "verbose", "device", "amp")
 
@@ -94,7 +94,10 @@ class GraphEstimator(PropensityEstimator):
         ones the caller must give (the benchmark builds them from the matching sample array).
     node_keys: extra per-particle inputs computed from each configuration, standardised with the
         training statistics; ``"potential_energy"`` (half of each pair energy, from the
-        configuration's ``model``).
+        configuration's ``model``), ``"displacement"`` (log distance from the thermal position
+        to the relaxed one).
+    reference_edges: on a graph of relaxed positions, each edge also carries the vector of the
+        same pair in the thermal (reference) positions; each network reads it in its own way.
     device: ``auto`` | ``cpu`` | ``cuda`` | ``cuda:0`` ...; amp: mixed precision on CUDA
         (``auto`` = on when on CUDA, ``on``, ``off``).
     checkpoint_dir: if set (a string or a path), the full training state is written there
@@ -111,20 +114,17 @@ class GraphEstimator(PropensityEstimator):
     kind: ClassVar[str] = "graph"
     requires: ClassVar[tuple[str, ...]] = ("types", "box", "initial_positions")
     #: parameters the benchmark runner uses per simulation preset (``glassml.bench.run``): the
-    #: graph is built on the inherent structure, and each particle also carries its distance to
-    #: its thermal position and its potential energy there (:data:`PRESET_INPUTS`: part of what
-    #: ``combined_ridge`` sees; on ``small`` it raises Bapst's score at tau_alpha from 0.40 to 0.52,
-    #: while no training parameter moved it by more than 0.02); ``quick``: 20 epochs, ``small``: 60.
+    #: graph is built on the inherent structure, each particle also carries its distance to
+    #: its thermal position and its potential energy there, and each edge the pair's thermal
+    #: vector (:data:`PRESET_INPUTS`: part of what ``combined_ridge`` sees; on ``small`` it
+    #: raises Bapst's score at tau_alpha from 0.40 to 0.55 and SE(3)'s to 0.57, while no
+    #: training parameter moved it by more than 0.02); ``quick``: 20 epochs, ``small``: 60.
     preset_params: ClassVar[dict[str, dict[str, Any]]] = {"quick": {"epochs": 20, **PRESET_INPUTS},
                                                           "small": {"epochs": 60, **PRESET_INPUTS}}
     #: model defaults of the parameters left at None, and the named size presets over them
     model_defaults: ClassVar[dict[str, Any]] = {}
     size_presets: ClassVar[dict[str, dict[str, Any]]] = {"small": {}}
     self_edges: ClassVar[bool] = False
-    #: whether the graphs also carry each pair's vector in the thermal (reference) positions; a
-    #: learner that takes them has it as a parameter (Bapst's network and BOTAN)
-    reference_edges: bool = False
-
     def __init__(
         self,
         *,
@@ -139,6 +139,7 @@ class GraphEstimator(PropensityEstimator):
         species_weights: Sequence[float] | None = None,
         positions: str = "thermal",
         node_keys: Sequence[str] = (),
+        reference_edges: bool = False,
         device: str = "auto",
         amp: str | bool = "auto",
         schedule: str | None = None,
@@ -159,6 +160,7 @@ class GraphEstimator(PropensityEstimator):
         self.species_weights = species_weights
         self.positions = positions
         self.node_keys = node_keys
+        self.reference_edges = reference_edges
         self.device = device
         self.amp = amp
         self.schedule = schedule
@@ -280,6 +282,10 @@ class GraphEstimator(PropensityEstimator):
             self.target_std_ = np.where(ya.std(axis=1) > 0, ya.std(axis=1), 1.0)
             n_edges = sum(g.edge_index.shape[1] for g in graphs)
             self.graph_stats_ = {"avg_neighbors": n_edges / sum(g.n_nodes for g in graphs)}
+            if all(g.reference_vectors is not None for g in graphs):
+                # rms change of a pair vector between the reference and the graph's positions
+                change = np.concatenate([g.reference_vectors - g.edge_vectors for g in graphs])
+                self.graph_stats_["reference_spread"] = float(np.sqrt((change**2).sum(axis=1).mean())) or 1.0
         for k, g in enumerate(graphs):
             if g.target.shape[0] != self.n_times_:
                 raise GlassmlError(f"target of configuration {k} has {g.target.shape[0]} times but the training targets have {self.n_times_}")

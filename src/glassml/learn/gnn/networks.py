@@ -277,6 +277,7 @@ class EquivariantNet(nn.Module):
         head_sizes: Sequence[int] = (32,),
         avg_neighbors: float = 40.0,
         norm: str = "none",
+        reference_spread: float | None = None,
     ):
         super().__init__()
         require("e3nn", "learn", purpose="the SE(3) graph learner")
@@ -287,6 +288,10 @@ class EquivariantNet(nn.Module):
         self.n_basis = int(n_basis)
         self.lmax = int(lmax)
         self.avg_neighbors = float(avg_neighbors)
+        # with a reference spread, each edge also carries the pair's vector in the reference
+        # positions, seen by the radial MLPs through invariants only (see edge_scalars)
+        self.reference_spread = None if reference_spread is None else float(reference_spread)
+        n_radial_in = self.n_basis if self.reference_spread is None else 2 * self.n_basis + 2
         self.irreps_sh = o3.Irreps.spherical_harmonics(self.lmax)
         self.sh = o3.SphericalHarmonics(self.irreps_sh, normalize=True, normalization="component")
         irreps_in = o3.Irreps(f"{n_node_in}x0e")
@@ -317,7 +322,7 @@ class EquivariantNet(nn.Module):
             irreps_mid = o3.Irreps(irreps_mid)
             tp = o3.TensorProduct(irreps, self.irreps_sh, irreps_mid, instructions, shared_weights=False, internal_weights=False)
             self.tps.append(tp)
-            self.radials.append(FullyConnectedNet([self.n_basis, radial_hidden, tp.weight_numel], torch.nn.functional.silu))
+            self.radials.append(FullyConnectedNet([n_radial_in, radial_hidden, tp.weight_numel], torch.nn.functional.silu))
             self.linears.append(o3.Linear(irreps_mid, gate.irreps_in))
             self.self_links.append(o3.Linear(irreps, gate.irreps_in))
             self.gates.append(gate)
@@ -328,23 +333,47 @@ class EquivariantNet(nn.Module):
         n_scalar_out = sum(mul for mul, ir in irreps if ir.l == 0 and ir.p == 1)
         self.head = MLP(n_scalar_out, tuple(head_sizes) + (n_out,), activate_final=False)
 
+    def envelope(self, r: torch.Tensor) -> torch.Tensor:
+        """A smooth factor, 1 at r = 0 and vanishing with its slope at the cutoff."""
+        x = (r / self.cutoff).clamp(max=1.0)
+        return 0.5 * (torch.cos(torch.pi * x) + 1.0)
+
     def radial_basis(self, r: torch.Tensor) -> torch.Tensor:
         """Gaussians on [0, cutoff] times a smooth envelope vanishing at the cutoff."""
-        centers = torch.linspace(0.0, self.cutoff, self.n_basis, device=r.device, dtype=r.dtype)
-        width = self.cutoff / (self.n_basis - 1)
-        basis = torch.exp(-0.5 * ((r[:, None] - centers) / width) ** 2)
-        x = (r / self.cutoff).clamp(max=1.0)
-        envelope = 0.5 * (torch.cos(torch.pi * x) + 1.0)
-        return basis * envelope[:, None] * self.n_basis**0.5
+        return distance_basis(r, self.cutoff, self.n_basis) * self.envelope(r)[:, None] * self.n_basis**0.5
+
+    def edge_scalars(self, vectors: torch.Tensor, reference: torch.Tensor | None) -> torch.Tensor:
+        """The radial MLPs' input: :meth:`radial_basis` of each edge's length and, with reference
+        vectors, the Gaussians of the reference length, the change of the pair vector along the
+        edge and its size across it (in units of ``reference_spread``), all times the envelope
+        of the edge's own length.  Every entry is invariant under rotations and reflections."""
+        r = vectors.norm(dim=1)
+        rb = self.radial_basis(r)
+        if reference is None:
+            return rb
+        change = reference - vectors
+        along = (change * vectors).sum(dim=1) / r.clamp(min=1e-12)
+        across = (change.pow(2).sum(dim=1) - along.pow(2)).clamp(min=0.0).sqrt()
+        extra = torch.cat([distance_basis(reference.norm(dim=1), self.cutoff, self.n_basis) * self.n_basis**0.5,
+                           torch.stack([along, across], dim=1) / self.reference_spread], dim=1)
+        return torch.cat([rb, extra * self.envelope(r)[:, None]], dim=1)
 
     def forward(self, nodes: torch.Tensor, edges: torch.Tensor, edge_index: torch.Tensor,
                 graph_index: torch.Tensor | None = None, incidence: Incidence | None = None) -> tuple[torch.Tensor, None]:
+        """Per-node outputs (N, n_out); ``edges`` holds each edge's vector (E, d), followed by the
+        same pair's reference vector (E, 2d) when the network was built with a reference spread."""
         inc = incidence if incidence is not None else Incidence(edge_index, nodes.shape[0])
+        reference = None
+        if self.reference_spread is not None:
+            if edges.shape[1] not in (4, 6):
+                raise ValueError(f"a network with reference edges takes (E, 2d) edge inputs, got {tuple(edges.shape)}")
+            edges, reference = edges.chunk(2, dim=1)
         if edges.shape[1] == 2:  # a 2D system lives in the z = 0 plane
             edges = torch.cat([edges, torch.zeros_like(edges[:, :1])], dim=1)
-        r = edges.norm(dim=1)
+            if reference is not None:
+                reference = torch.cat([reference, torch.zeros_like(reference[:, :1])], dim=1)
         y = self.sh(edges)
-        rb = self.radial_basis(r)
+        rb = self.edge_scalars(edges, reference)
         h = nodes
         norm = self.avg_neighbors**-0.5
         for k, (tp, radial, linear, self_link, gate) in enumerate(zip(self.tps, self.radials, self.linears, self.self_links, self.gates)):

@@ -36,7 +36,10 @@ class EquivariantGNN(GraphEstimator):
     (default 4), ``n_basis`` (radial Gaussians), ``radial_hidden`` (width of the radial MLP),
     ``head_sizes`` (default (32,)), ``norm`` (``"none"``, default, or ``"batch"``: e3nn's
     equivariant batch normalisation after each convolution), ``cutoff`` (default 1.5, the first
-    neighbour shell; 2.0 with ``size="paper"``); the default learning
+    neighbour shell; 2.0 with ``size="paper"``), ``reference_edges`` (on a graph of relaxed
+    positions, the radial weights of each edge also see invariants of the same pair's vector in
+    the thermal positions: its length, and its change along and across the edge; default
+    False); the default learning
     rate is 1e-2 (warm-up and cosine decay); ``size="paper"`` sets paper-scale values of
     those left at None.  ``augment`` defaults to False (the network is invariant).  The
     training parameters are those of :class:`~glassml.learn.gnn.base.GraphEstimator`.
@@ -62,6 +65,7 @@ class EquivariantGNN(GraphEstimator):
         head_sizes: Sequence[int] | None = None,
         norm: str | None = None,
         cutoff: float | None = None,
+        reference_edges: bool = False,
         size: str | None = None,
         epochs: int | None = None,
         batch_size: int = 2,
@@ -83,7 +87,8 @@ class EquivariantGNN(GraphEstimator):
         seed: int = 0,
     ):
         super().__init__(size=size, epochs=epochs, batch_size=batch_size, lr=lr, grad_clip=grad_clip, weight_decay=weight_decay,
-                         patience=patience, augment=augment, species_weights=species_weights, positions=positions, node_keys=node_keys, device=device, amp=amp, schedule=schedule, warmup_epochs=warmup_epochs, precision=precision,
+                         patience=patience, augment=augment, species_weights=species_weights, positions=positions, node_keys=node_keys,
+                         reference_edges=reference_edges, device=device, amp=amp, schedule=schedule, warmup_epochs=warmup_epochs, precision=precision,
                          checkpoint_dir=checkpoint_dir, verbose=verbose, seed=seed)
         self.lmax = lmax
         self.scalars = scalars
@@ -110,4 +115,12 @@ class EquivariantGNN(GraphEstimator):
             head_sizes=tuple(int(h) for h in p["head_sizes"]),
             avg_neighbors=float(getattr(self, "graph_stats_", {}).get("avg_neighbors", 40.0)),
             norm=str(p["norm"]),
+            reference_spread=float(getattr(self, "graph_stats_", {}).get("reference_spread", 0.1)) if self.reference_edges else None,
         )
+
+    def edge_inputs(self, batch) -> torch.Tensor:
+        """Each edge's vector, followed with ``reference_edges`` by the same pair's vector in the
+        thermal (reference) positions; the network turns the second into invariants."""
+        if not self.reference_edges:
+            return batch.edge_vectors
+        return torch.cat([batch.edge_vectors, batch.reference_vectors], dim=1)
