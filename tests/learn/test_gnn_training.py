@@ -261,3 +261,26 @@ def test_se3_reference_edges_enter_through_invariants_only(items):
     moved = Configuration(relaxed[0].positions, relaxed[0].box, relaxed[0].types,
                           reference=np.mod(relaxed[0].reference + rng.normal(scale=0.05, size=relaxed[0].reference.shape), items[0]["box"]))
     assert np.abs(est.predict([moved])[0] - est.predict([relaxed[0]])[0]).max() > 1e-6
+
+
+def test_se3_displacement_vector_is_an_l1_input_that_rotates_with_the_configuration(items):
+    rng = np.random.default_rng(7)
+    relaxed, ys, thermals = [], [], []
+    for it in items[:2]:
+        thermal = np.mod(it["x"] + rng.normal(scale=0.05, size=it["x"].shape), it["box"])
+        relaxed.append(Configuration(it["x"], it["box"], it["types"], reference=thermal))
+        ys.append(it["y"])
+        thermals.append(thermal)
+    est = EquivariantGNN(displacement_vector=True, epochs=2, device="cpu", precision="float64", **TINY["se3"]).fit(relaxed, ys)
+    g = est.to_graph(relaxed[0])
+    shift = thermals[0] - items[0]["x"]
+    shift -= items[0]["box"] * np.round(shift / items[0]["box"])
+    np.testing.assert_allclose(g.reference_shift, shift, atol=1e-12)
+    assert str(est.net_.tps[0].irreps_in1).endswith("1x1o")
+    assert 0.05 < est.graph_stats_["shift_spread"] < 0.15
+    assert est.rotation_sensitivity(relaxed, n_rotations=3) < 1e-9
+    # flipping every displacement (not the structure) changes the prediction: the vectors are read
+    flipped = Configuration(items[0]["x"], items[0]["box"], items[0]["types"], reference=np.mod(items[0]["x"] - shift, items[0]["box"]))
+    assert np.abs(est.predict([flipped])[0] - est.predict([relaxed[0]])[0]).max() > 1e-6
+    with pytest.raises(GlassmlError, match="displacement_vector"):
+        est.to_graph(items[0]["conf"])

@@ -195,6 +195,12 @@ class GraphEstimator(PropensityEstimator):
         return p
 
     # ------------------------------------------------------------------ subclass hooks
+    @property
+    def uses_reference_shift(self) -> bool:
+        """Whether the graphs carry each particle's vector to its thermal position (SE(3)'s
+        ``displacement_vector``)."""
+        return False
+
     @abc.abstractmethod
     def build_network(self) -> torch.nn.Module:
         """The torch module of this architecture, sized from the parameters and fitted shapes."""
@@ -219,7 +225,7 @@ class GraphEstimator(PropensityEstimator):
         statistics (once fitted)."""
         p = self._resolved()
         g = configuration_graph(conf, cutoff=float(p["cutoff"]), self_edges=self.self_edges, node_keys=p["node_keys"], target=target,
-                                reference_vectors=bool(self.reference_edges))
+                                reference_vectors=bool(self.reference_edges), reference_shift=self.uses_reference_shift)
         if getattr(self, "node_mean_", None) is not None:
             g.node_scalars = (g.node_scalars - self.node_mean_) / self.node_std_
         return g
@@ -286,6 +292,9 @@ class GraphEstimator(PropensityEstimator):
                 # rms change of a pair vector between the reference and the graph's positions
                 change = np.concatenate([g.reference_vectors - g.edge_vectors for g in graphs])
                 self.graph_stats_["reference_spread"] = float(np.sqrt((change**2).sum(axis=1).mean())) or 1.0
+            if all(g.reference_shift is not None for g in graphs):
+                shift = np.concatenate([g.reference_shift for g in graphs])
+                self.graph_stats_["shift_spread"] = float(np.sqrt((shift**2).sum(axis=1).mean())) or 1.0
         for k, g in enumerate(graphs):
             if g.target.shape[0] != self.n_times_:
                 raise GlassmlError(f"target of configuration {k} has {g.target.shape[0]} times but the training targets have {self.n_times_}")
@@ -443,7 +452,7 @@ class GraphEstimator(PropensityEstimator):
         change the trained network) and the training and validation data."""
         digest = hashlib.blake2b(digest_size=16)
         for g in graphs:
-            for a in (g.types, g.edge_index, g.edge_vectors, g.node_scalars, g.target, g.edge_target, g.reference_vectors):
+            for a in (g.types, g.edge_index, g.edge_vectors, g.node_scalars, g.target, g.edge_target, g.reference_vectors, g.reference_shift):
                 if a is not None:
                     digest.update(np.ascontiguousarray(a).tobytes())
         keep = {k: v for k, v in p.items() if k not in _RESUMABLE}

@@ -108,6 +108,7 @@ class Graph:
     node_scalars: np.ndarray  # (N, S) extra per-particle inputs (e.g. potential energy), S may be 0
     target: np.ndarray | None = None  # (T, N)
     reference_vectors: np.ndarray | None = None  # (E, d) the same pairs in the reference (thermal) positions
+    reference_shift: np.ndarray | None = None  # (N, d) each particle's reference position minus its own
     edge_target_index: np.ndarray | None = None  # (M,) positions in edge_index of target pairs
     edge_target_reverse: np.ndarray | None = None  # (M,) positions of the reversed pairs
     edge_target: np.ndarray | None = None  # (T, M)
@@ -126,23 +127,29 @@ def configuration_graph(
     node_keys: Sequence[str] = (),
     target: np.ndarray | None = None,
     reference_vectors: bool = False,
+    reference_shift: bool = False,
 ) -> Graph:
     """The :class:`Graph` of one configuration (optionally with its (T, N) target).
 
     With ``reference_vectors`` each edge also carries the vector between the same two particles
-    in the configuration's ``reference`` positions (the thermal ones of a relaxed configuration)."""
+    in the configuration's ``reference`` positions (the thermal ones of a relaxed configuration);
+    with ``reference_shift`` each node carries the minimum-image vector from its position to its
+    reference position."""
     if not isinstance(conf, Configuration):
         raise GlassmlError(f"graph learners take glassml.structure.Configuration objects, got {type(conf).__name__}")
     edge_index, edge_vectors = neighbor_graph(conf, cutoff, self_edges=self_edges)
-    ref = None
+    ref = shift = None
+    if (reference_vectors or reference_shift) and conf.reference is None:
+        what = "reference_edges" if reference_vectors else "displacement_vector"
+        raise GlassmlError(f"{what} needs relaxed positions with the thermal ones as reference: use positions='inherent' or 'cage'")
+    box = conf.query.box
     if reference_vectors:
-        if conf.reference is None:
-            raise GlassmlError("reference_edges needs relaxed positions with the thermal ones as reference: "
-                               "use positions='inherent' or 'cage'")
         x = np.asarray(conf.reference, dtype=np.float64)
-        ref = np.ascontiguousarray(conf.query.box.minimum_image(x[edge_index[1]] - x[edge_index[0]]))
+        ref = np.ascontiguousarray(box.minimum_image(x[edge_index[1]] - x[edge_index[0]]))
+    if reference_shift:
+        shift = np.ascontiguousarray(box.minimum_image(np.asarray(conf.reference, dtype=np.float64) - conf.positions))
     return Graph(types=conf.types, edge_index=edge_index, edge_vectors=edge_vectors,
-                 node_scalars=node_inputs(conf, node_keys), target=target, reference_vectors=ref)
+                 node_scalars=node_inputs(conf, node_keys), target=target, reference_vectors=ref, reference_shift=shift)
 
 
 def locate_pairs(edge_index: np.ndarray, n_nodes: int, pairs: np.ndarray) -> np.ndarray:
@@ -195,6 +202,7 @@ class Batch:
     node_offsets: list[int]  # start of each graph's nodes, plus the total
     incidence: Incidence | None = None  # sums and gathers over the edges, for message passing
     reference_vectors: torch.Tensor | None = None  # (E, d), rotated with edge_vectors
+    reference_shift: torch.Tensor | None = None  # (N, d), rotated with edge_vectors
     target: torch.Tensor | None = None  # (N, T)
     edge_target_index: torch.Tensor | None = None  # (M,)
     edge_target_reverse: torch.Tensor | None = None  # (M,)
@@ -256,6 +264,8 @@ def collate(
         batch.target = cat("target")
     if all(g.reference_vectors is not None for g in graphs):
         batch.reference_vectors = rotated("reference_vectors")
+    if all(g.reference_shift is not None for g in graphs):
+        batch.reference_shift = rotated("reference_shift")
     if all(g.edge_target is not None for g in graphs):
         batch.edge_target_index = cat("edge_target_index", edge_off)
         batch.edge_target_reverse = cat("edge_target_reverse", edge_off)
@@ -268,7 +278,7 @@ def _tensors(g: Graph, dtype: torch.dtype) -> dict[str, torch.Tensor]:
 
     The cache holds the arrays it was built from and is rebuilt when the graph holds another
     array (new standardisation, new targets) or another dtype is asked for."""
-    sources = (g.types, g.edge_index, g.edge_vectors, g.node_scalars, g.target, g.edge_target, g.reference_vectors)
+    sources = (g.types, g.edge_index, g.edge_vectors, g.node_scalars, g.target, g.edge_target, g.reference_vectors, g.reference_shift)
     cached = g.extras.get("tensors")
     if cached is not None and cached[0] == dtype and all(a is b for a, b in zip(cached[1], sources)):
         return cached[2]
@@ -280,8 +290,9 @@ def _tensors(g: Graph, dtype: torch.dtype) -> dict[str, torch.Tensor]:
         "edge_vectors": torch.as_tensor(np.ascontiguousarray(g.edge_vectors), dtype=dtype),
         "node_scalars": torch.as_tensor(np.ascontiguousarray(g.node_scalars), dtype=dtype),
     }
-    if g.reference_vectors is not None:
-        t["reference_vectors"] = torch.as_tensor(np.ascontiguousarray(g.reference_vectors), dtype=dtype)
+    for key in ("reference_vectors", "reference_shift"):
+        if getattr(g, key) is not None:
+            t[key] = torch.as_tensor(np.ascontiguousarray(getattr(g, key)), dtype=dtype)
     if g.target is not None:
         t["target"] = torch.as_tensor(np.ascontiguousarray(g.target.T), dtype=dtype)
     if g.edge_target is not None:

@@ -259,7 +259,9 @@ class EquivariantNet(nn.Module):
     and the gate multiplies each l > 0 feature by a sigmoid of a learned scalar.  The read-out
     MLP sees only the scalar (l = 0) channels of the last layer, so predictions are invariant
     under rotations, reflections and translations.  Inputs are the species (one-hot) and
-    optional per-particle scalars such as the local potential energy, as in Pezzicoli et al.
+    optional per-particle scalars such as the local potential energy, as in Pezzicoli et al.,
+    followed by ``n_vector_in`` per-particle vectors (3 components each), which rotate with the
+    configuration.
     """
 
     def __init__(
@@ -267,6 +269,7 @@ class EquivariantNet(nn.Module):
         n_node_in: int,
         n_out: int,
         *,
+        n_vector_in: int = 0,
         cutoff: float = 2.0,
         lmax: int = 2,
         scalars: int = 16,
@@ -294,7 +297,8 @@ class EquivariantNet(nn.Module):
         n_radial_in = self.n_basis if self.reference_spread is None else 2 * self.n_basis + 2
         self.irreps_sh = o3.Irreps.spherical_harmonics(self.lmax)
         self.sh = o3.SphericalHarmonics(self.irreps_sh, normalize=True, normalization="component")
-        irreps_in = o3.Irreps(f"{n_node_in}x0e")
+        # scalar inputs, then n_vector_in polar vectors (l = 1, odd), e.g. a displacement
+        irreps_in = o3.Irreps(f"{n_node_in}x0e" + (f" + {n_vector_in}x1o" if n_vector_in else ""))
         gated = o3.Irreps([(vectors, (l, (-1) ** l)) for l in range(1, self.lmax + 1)])
         act_scalars = o3.Irreps(f"{scalars}x0e")
         self.self_links = nn.ModuleList()

@@ -39,7 +39,8 @@ class EquivariantGNN(GraphEstimator):
     neighbour shell; 2.0 with ``size="paper"``), ``reference_edges`` (on a graph of relaxed
     positions, the radial weights of each edge also see invariants of the same pair's vector in
     the thermal positions: its length, and its change along and across the edge; default
-    False); the default learning
+    False), ``displacement_vector`` (each particle's vector from its relaxed position to its
+    thermal one as an l = 1 input beside the scalars; default False); the default learning
     rate is 1e-2 (warm-up and cosine decay); ``size="paper"`` sets paper-scale values of
     those left at None.  ``augment`` defaults to False (the network is invariant).  The
     training parameters are those of :class:`~glassml.learn.gnn.base.GraphEstimator`.
@@ -66,6 +67,7 @@ class EquivariantGNN(GraphEstimator):
         norm: str | None = None,
         cutoff: float | None = None,
         reference_edges: bool = False,
+        displacement_vector: bool = False,
         size: str | None = None,
         epochs: int | None = None,
         batch_size: int = 2,
@@ -99,12 +101,14 @@ class EquivariantGNN(GraphEstimator):
         self.head_sizes = head_sizes
         self.norm = norm
         self.cutoff = cutoff
+        self.displacement_vector = displacement_vector
 
     def build_network(self) -> torch.nn.Module:
         p = self._resolved()
         return EquivariantNet(
             (getattr(self, "n_types_", None) or 2) + len(p["node_keys"]),
             getattr(self, "n_times_", None) or 1,
+            n_vector_in=1 if self.displacement_vector else 0,
             cutoff=float(p["cutoff"]),
             lmax=int(p["lmax"]),
             scalars=int(p["scalars"]),
@@ -117,6 +121,22 @@ class EquivariantGNN(GraphEstimator):
             norm=str(p["norm"]),
             reference_spread=float(getattr(self, "graph_stats_", {}).get("reference_spread", 0.1)) if self.reference_edges else None,
         )
+
+    @property
+    def uses_reference_shift(self) -> bool:
+        return bool(self.displacement_vector)
+
+    def node_inputs(self, batch) -> torch.Tensor:
+        """The scalar inputs, followed with ``displacement_vector`` by each particle's vector to
+        its thermal position in units of its rms over the training graphs (an l = 1 input; a 2D
+        vector gets z = 0)."""
+        scalars = super().node_inputs(batch)
+        if not self.displacement_vector:
+            return scalars
+        u = batch.reference_shift / float(self.graph_stats_["shift_spread"])
+        if u.shape[1] == 2:
+            u = torch.cat([u, torch.zeros_like(u[:, :1])], dim=1)
+        return torch.cat([scalars, u], dim=1)
 
     def edge_inputs(self, batch) -> torch.Tensor:
         """Each edge's vector, followed with ``reference_edges`` by the same pair's vector in the
