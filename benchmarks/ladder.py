@@ -1,7 +1,7 @@
 """Temperature ladders: the cost of each rung against raw LAMMPS, and D(T) with tau_alpha(T).
 
     python benchmarks/ladder.py cost [--ladder ladder-ka3d] [--rungs T1.00 T0.60]
-    python benchmarks/ladder.py diffusion LADDER_DIR [--samples 3] [--taus 50] [--json D.json]
+    python benchmarks/ladder.py diffusion LADDER_DIR [--samples 3] [--taus 50] [--splits test,val] [--json D.json]
     python benchmarks/ladder.py phenomenology LADDER_DIR [--diffusion D.json]
 
 ``cost``: for each rung, one sample of the rung's preset (its N, T, timestep and styles;
@@ -13,7 +13,8 @@ campaign rate per CPU second, on one core (MD only: inherent and cage states com
 
 ``diffusion``: the replicas of a rung end at 3 tau_alpha, before the mean-square displacement is
 diffusive, so D comes from separate NVT runs started from the equilibrated configurations of
-``--samples`` test samples of each rung (``initial_positions``), ``--taus`` tau_alpha long
+``--samples`` samples of each rung (``initial_positions``; test samples first, or the
+``--splits`` given, in order), ``--taus`` tau_alpha long
 (tau_alpha from the rung's own Fs), frames every tau_alpha / 10; D of the A particles from the
 MSD (averaged over time origins one tau_alpha apart, lags up to 0.8 of the run) beyond 1 (``glassml.dynamics.relaxation.diffusion_constant``), mean and standard error over
 the samples.
@@ -101,7 +102,7 @@ def _tau_alpha(path: Path) -> tuple[float, float]:
     return r["tau_alpha"]["0"], (r.get("tau_alpha_error") or {}).get("0")
 
 
-def diffusion(folder: Path, n_samples: int, taus: float, out: str | None) -> list[dict]:
+def diffusion(folder: Path, n_samples: int, taus: float, out: str | None, splits: tuple[str, ...] = ("test",)) -> list[dict]:
     from glassml.dynamics.observables import mean_square_displacement
     from glassml.dynamics.relaxation import diffusion_constant
     from glassml.simulate.engine import LammpsEngine
@@ -116,7 +117,7 @@ def diffusion(folder: Path, n_samples: int, taus: float, out: str | None) -> lis
         tau, _ = _tau_alpha(path)
         model = get_model(ds.model["name"])
         D, wall = [], time.perf_counter()
-        for s in ds.samples_in("test")[:n_samples]:
+        for s in [x for split in splits for x in ds.samples_in(split)][:n_samples]:
             eng = LammpsEngine(model, s["initial_positions"], s["types"], s["box"])
             try:
                 eng.draw_velocities(T, 1000 + len(D))
@@ -197,6 +198,7 @@ def main(argv=None) -> None:
     d.add_argument("--samples", type=int, default=3)
     d.add_argument("--taus", type=float, default=50.0, help="run length in tau_alpha of the rung")
     d.add_argument("--json", default=None)
+    d.add_argument("--splits", default="test", help="splits to take the samples from, in order (e.g. test,val,train)")
     f = sub.add_parser("phenomenology")
     f.add_argument("folder", type=Path)
     f.add_argument("--diffusion", default=None, help="the --json of `diffusion`")
@@ -205,7 +207,7 @@ def main(argv=None) -> None:
     if a.part == "cost":
         cost(a.ladder, a.rungs)
     elif a.part == "diffusion":
-        diffusion(a.folder, a.samples, a.taus, a.json)
+        diffusion(a.folder, a.samples, a.taus, a.json, tuple(x.strip() for x in a.splits.split(",") if x.strip()))
     else:
         out = phenomenology(a.folder, a.diffusion)
         if a.json:

@@ -173,6 +173,25 @@ def test_displacement_input_is_the_log_distance_to_the_thermal_positions(items):
         est.to_graph(it["conf"])
 
 
+def test_coarse_grained_displacement_input_is_the_exp_weighted_neighbour_mean(items):
+    rng = np.random.default_rng(4)
+    it = items[0]
+    thermal = np.mod(it["x"] + rng.normal(scale=0.05, size=it["x"].shape), it["box"])
+    relaxed = Configuration(it["x"], it["box"], it["types"], reference=thermal)
+    g = BapstGNN(node_keys=["displacement", "displacement_L0.5"], **TINY["bapst"]).to_graph(relaxed)
+    delta = thermal - it["x"]
+    delta -= it["box"] * np.round(delta / it["box"])
+    logu = np.log(np.linalg.norm(delta, axis=1) + 1e-3)
+    rij = it["x"][None, :, :] - it["x"][:, None, :]
+    rij -= it["box"] * np.round(rij / it["box"])
+    r = np.linalg.norm(rij, axis=2)
+    w = np.where(r < 1.5, np.exp(-r / 0.5), 0.0)  # j = i (r = 0, weight 1) and neighbours within 3 L
+    np.testing.assert_allclose(g.node_scalars[:, 0], logu, rtol=1e-12)
+    np.testing.assert_allclose(g.node_scalars[:, 1], w @ logu / w.sum(axis=1), rtol=1e-10)
+    with pytest.raises(GlassmlError, match="unknown node input"):
+        BapstGNN(node_keys=["displacement_Lx"], **TINY["bapst"]).to_graph(relaxed)
+
+
 def test_sparse_sums_and_gathers_equal_index_add_and_index_select_with_their_gradients():
     from glassml.learn.gnn.networks import Incidence, scatter_sum
 

@@ -77,10 +77,14 @@ def leaderboard_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
     return sorted(rows, key=rank)
 
 
-def best_row(summary: dict[str, Any]) -> dict[str, Any] | None:
-    """The leaderboard's first row of a model that ran (:func:`leaderboard_rows` order: the best
-    Pearson at tau_alpha on the first dataset); None when no model ran."""
-    return next((r for r in leaderboard_rows(summary) if r["status"] == "ok"), None)
+def best_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per dataset, the leaderboard row of the model that ran with the best Pearson at
+    tau_alpha (:func:`leaderboard_rows` order); datasets where no model ran are left out."""
+    best: dict[str, dict[str, Any]] = {}
+    for r in leaderboard_rows(summary):
+        if r["status"] == "ok" and r["dataset"] not in best:
+            best[r["dataset"]] = r
+    return list(best.values())
 
 
 def write_leaderboard(rows: list[dict[str, Any]], path: Path) -> None:

@@ -89,12 +89,11 @@ def _run(preset: Optional[str], out: Path, seed: int, workers: int, models: Opti
 
 
 def _summarise(summary: dict, out: Path) -> None:
-    from glassml.bench.report import best_row
+    from glassml.bench.report import best_rows
 
-    r = best_row(summary)
-    if r is not None:
+    for r in best_rows(summary):
         frac = "" if r["fraction_of_ceiling"] is None else f" = {r['fraction_of_ceiling']:.2f} of the ceiling {r['ceiling_tau']:.3f}"
-        console.print(f"best model: {r['model']} ({r['dataset']}), Pearson(A) at tau_alpha {r['pearson_A_tau']:.3f}{frac}", highlight=False)
+        console.print(f"best model ({r['dataset']}): {r['model']}, Pearson(A) at tau_alpha {r['pearson_A_tau']:.3f}{frac}", highlight=False)
     console.print(f"total {summary['timings'].get('total', 0):.0f} s; report: {(out / 'report.html').resolve()}", highlight=False)
 
 

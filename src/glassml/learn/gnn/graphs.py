@@ -20,15 +20,17 @@ import torch
 from glassml.errors import GlassmlError
 from glassml.learn.gnn.networks import Incidence
 from glassml.structure import Configuration
+from glassml.structure.descriptors.base import fmt
 from glassml.structure.descriptors.displacement import RelaxationDisplacement
 
 #: per-particle input computed from the configuration's interaction model
 POTENTIAL_ENERGY = "potential_energy"
 #: per-particle input ``log(u + 1e-3)``, ``u`` the distance between the thermal position and the
-#: relaxed one the graph is built on (``positions="inherent"`` or ``"cage"``)
+#: relaxed one the graph is built on (``positions="inherent"`` or ``"cage"``); ``displacement_L2``
+#: (any length) is its average over neighbours with weights exp(-r/L)
 DISPLACEMENT = "displacement"
 #: the extra per-particle inputs (``node_keys``) a graph learner can compute from a configuration
-NODE_INPUTS = (POTENTIAL_ENERGY, DISPLACEMENT)
+NODE_INPUTS = (POTENTIAL_ENERGY, DISPLACEMENT, DISPLACEMENT + "_L<length>")
 
 
 def neighbor_graph(conf: Configuration, cutoff: float, *, self_edges: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -62,17 +64,30 @@ def local_potential_energy(conf: Configuration) -> np.ndarray:
     return conf.energies()
 
 
-def relaxation_displacement(conf: Configuration) -> np.ndarray:
+def relaxation_displacement(conf: Configuration, length: float = 0.0) -> np.ndarray:
     """``log(u_i + 1e-3)`` with ``u_i`` the distance from the thermal position (``conf.reference``)
     to the relaxed one (``conf.positions``): the single-configuration Debye-Waller proxy of
     Widmer-Cooper & Harrowell, PRL 96, 185701 (2006), as in
-    :class:`glassml.structure.descriptors.displacement.RelaxationDisplacement`."""
+    :class:`glassml.structure.descriptors.displacement.RelaxationDisplacement`; with ``length``
+    > 0 its neighbour average with weights exp(-r/length) (Jung, Biroli & Berthier 2023)."""
     if conf.reference is None:
         raise GlassmlError("node input 'displacement' needs relaxed positions with the thermal ones as reference: "
                            "use positions='inherent' or 'cage'")
-    descriptor = RelaxationDisplacement(lengths=(0,))
+    descriptor = RelaxationDisplacement(lengths=(length,))
     values = descriptor.compute(conf)
-    return values[:, descriptor.names.index("LOGU_L0")]
+    return values[:, descriptor.names.index(f"LOGU_L{fmt(length)}")]
+
+
+def _length_of(key: str) -> float | None:
+    """The coarse-graining length of a ``displacement_L<length>`` key, None for other keys."""
+    prefix = DISPLACEMENT + "_L"
+    if not key.startswith(prefix):
+        return None
+    try:
+        length = float(key[len(prefix):])
+    except ValueError:
+        return None
+    return length if length > 0 else None
 
 
 def node_inputs(conf: Configuration, keys: Sequence[str]) -> np.ndarray:
@@ -83,6 +98,8 @@ def node_inputs(conf: Configuration, keys: Sequence[str]) -> np.ndarray:
             cols.append(local_potential_energy(conf))
         elif key == DISPLACEMENT:
             cols.append(relaxation_displacement(conf))
+        elif _length_of(key) is not None:
+            cols.append(relaxation_displacement(conf, _length_of(key)))
         else:
             raise GlassmlError(f"unknown node input {key!r}; available: {', '.join(NODE_INPUTS)}")
     return np.stack(cols, axis=1) if cols else np.zeros((conf.n_particles, 0))
