@@ -95,7 +95,8 @@ class GraphEstimator(PropensityEstimator):
     node_keys: extra per-particle inputs computed from each configuration, standardised with the
         training statistics; ``"potential_energy"`` (half of each pair energy, from the
         configuration's ``model``), ``"displacement"`` (log distance from the thermal position
-        to the relaxed one).
+        to the relaxed one), ``"displacement_L2"`` (that averaged over neighbours with weights
+        exp(-r/2); any length).
     reference_edges: on a graph of relaxed positions, each edge also carries the vector of the
         same pair in the thermal (reference) positions; each network reads it in its own way.
     device: ``auto`` | ``cpu`` | ``cuda`` | ``cuda:0`` ...; amp: mixed precision on CUDA
@@ -125,6 +126,7 @@ class GraphEstimator(PropensityEstimator):
     model_defaults: ClassVar[dict[str, Any]] = {}
     size_presets: ClassVar[dict[str, dict[str, Any]]] = {"small": {}}
     self_edges: ClassVar[bool] = False
+
     def __init__(
         self,
         *,
