@@ -98,8 +98,8 @@ def node_inputs(conf: Configuration, keys: Sequence[str]) -> np.ndarray:
             cols.append(local_potential_energy(conf))
         elif key == DISPLACEMENT:
             cols.append(relaxation_displacement(conf))
-        elif _length_of(key) is not None:
-            cols.append(relaxation_displacement(conf, _length_of(key)))
+        elif (length := _length_of(key)) is not None:
+            cols.append(relaxation_displacement(conf, length))
         else:
             raise GlassmlError(f"unknown node input {key!r}; available: {', '.join(NODE_INPUTS)}")
     return np.stack(cols, axis=1) if cols else np.zeros((conf.n_particles, 0))

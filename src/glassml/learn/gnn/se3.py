@@ -119,6 +119,8 @@ class EquivariantGNN(GraphEstimator):
             head_sizes=tuple(int(h) for h in p["head_sizes"]),
             avg_neighbors=float(getattr(self, "graph_stats_", {}).get("avg_neighbors", 40.0)),
             norm=str(p["norm"]),
+            # the rms change of a pair vector, measured in fit; the 0.1 only stands in for it
+            # when an unfitted network is built (e.g. to count parameters)
             reference_spread=float(getattr(self, "graph_stats_", {}).get("reference_spread", 0.1)) if self.reference_edges else None,
         )
 
