@@ -9,6 +9,8 @@ Usage::
     python benchmarks/gnn.py --dataset DATASET_DIR --no-timing --models bapst --epochs 30 \
         --params '{"positions": "inherent", "node_keys": ["displacement", "potential_energy"]}' \
         [--n-train 7] [--only-tau] [--seed 1]       # one point of the guide's table
+    python benchmarks/gnn.py --dataset DATASET_DIR --no-timing --models se3 --seed 1 --save-predictions preds
+    python benchmarks/gnn.py --dataset DATASET_DIR --score-saved preds   # seeds alone and their means
 
 Two parts, both on the dataset's train split:
 
@@ -133,6 +135,31 @@ def epoch_timing(train, target: str, model, repeats: int = 3) -> dict:
             "edges_per_graph": float(np.mean([g.edge_index.shape[1] for g in graphs])), "n_graphs": len(graphs)}
 
 
+def score_saved(folder: Path, test, target: str, tau: int) -> dict:
+    """Pearson(A) at tau_alpha of the predictions saved by ``--save-predictions``: each seed
+    alone, and the mean prediction of every subset of k seeds (a seed ensemble of k members,
+    what ``members=k`` predicts), averaged over the subsets."""
+    from itertools import combinations
+
+    from glassml.bench.score import pooled_metric
+
+    y, types = [s[target] for s in test], [s["types"] for s in test]
+    out: dict = {}
+    for name in sorted({f.name.split("-seed")[0] for f in folder.glob("*-seed*.npz")}):
+        files = sorted(folder.glob(f"{name}-seed*.npz"))
+        preds = [[np.load(f)[s.name] for s in test] for f in files]
+        singles = [float(pooled_metric(p, y, types, species=0)[tau]) for p in preds]
+        out[name] = {"seeds": [f.stem.split("-seed")[1] for f in files], "single": singles, "ensemble": {}}
+        print(f"{name}: {len(preds)} seeds, alone {' '.join(f'{r:.3f}' for r in singles)} (mean {np.mean(singles):.3f} "
+              f"± {np.std(singles, ddof=1) if len(singles) > 1 else float('nan'):.3f})")
+        for k in range(2, len(preds) + 1):
+            scores = [float(pooled_metric([np.mean([preds[i][j] for i in c], axis=0) for j in range(len(test))], y, types, species=0)[tau])
+                      for c in combinations(range(len(preds)), k)]
+            out[name]["ensemble"][k] = scores
+            print(f"  mean of {k} seeds: {np.mean(scores):.3f} (over {len(scores)} subsets, {min(scores):.3f} to {max(scores):.3f})")
+    return out
+
+
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     src = ap.add_mutually_exclusive_group(required=True)
@@ -154,7 +181,13 @@ def main(argv=None) -> dict:
     ap.add_argument("--n-train", type=int, default=None, help="train on the first N training configurations only")
     ap.add_argument("--only-tau", action="store_true", help="train and score on the time nearest tau_alpha alone")
     ap.add_argument("--json", default=None)
+    ap.add_argument("--save-predictions", default=None,
+                    help="write each model's test predictions to DIR/<model>-seed<seed>.npz (one (T, N) array per test sample)")
+    ap.add_argument("--score-saved", default=None, metavar="DIR",
+                    help="only score the predictions saved in DIR: each seed alone and the seed ensembles (their mean)")
     args = ap.parse_args(argv)
+    if args.score_saved:
+        args.no_timing = True
 
     torch.set_num_threads(args.threads)
     import glassml.learn  # noqa: F401
@@ -185,6 +218,11 @@ def main(argv=None) -> dict:
 
     tau, _ = tau_alpha_index(ds, args.target)
     ceiling = ceiling_of(ds, args.target)
+    if args.score_saved:
+        results["saved"] = score_saved(Path(args.score_saved), test, args.target, tau)
+        if args.json:
+            Path(args.json).write_text(json.dumps(results, indent=1) + "\n")
+        return results
     extra = json.loads(args.params) if args.params else {}
     for name in [m.strip() for m in args.models.split(",") if m.strip()]:
         cls = get_estimator(name)
@@ -211,7 +249,12 @@ def main(argv=None) -> dict:
         else:
             adapter.fit(est, train, val, args.target, model=model)
             fit_s = time.perf_counter() - t0
-            r = pooled_metric(adapter.predict(est, test, model=model), [s[args.target] for s in test], types, species=0)
+            predictions = adapter.predict(est, test, model=model)
+            r = pooled_metric(predictions, [s[args.target] for s in test], types, species=0)
+            if args.save_predictions:
+                out = Path(args.save_predictions)
+                out.mkdir(parents=True, exist_ok=True)
+                np.savez(out / f"{name}-seed{args.seed}.npz", **{s.name: np.asarray(y) for s, y in zip(test, predictions)})
         rot = est.rotation_sensitivity(test_confs, n_rotations=args.rotations, seed=args.seed)
         ep = np.array(est.info_["epoch_seconds"])
         results["models"][name] = {

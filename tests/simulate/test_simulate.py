@@ -13,7 +13,7 @@ from glassml.simulate.cage import cage_state
 from glassml.simulate.engine import LammpsEngine
 from glassml.simulate.protocols import equilibrate, inherent_state, isoconfigurational_ensemble, log_time_grid, melt
 from glassml.store.formats.glassbench import TIME_GRIDS
-from glassml.systems import get_model
+from glassml.systems import configurational_temperature, get_model
 from glassml.systems.compute import neighbor_pairs
 
 
@@ -32,6 +32,16 @@ def test_nvt_kinetic_temperature_matches(liquid):
     eng, rep = liquid
     assert rep.kinetic_temperature == pytest.approx(1.0, abs=0.03)
     assert np.isfinite(rep.potential_energy) and np.isfinite(rep.pressure)
+
+
+def test_nvt_configurations_have_the_thermostat_temperature_as_configurational_temperature(liquid):
+    """LAMMPS' NVT samples at T = 1.0 and glassml's potential read back T = 1.0 from the
+    positions alone (Rugh's estimator), which ties the model's forces and energy scale in
+    glassml to those LAMMPS integrates."""
+    eng, _ = liquid
+    frames = eng.record(np.arange(10) * 200, ensemble="nvt", temperature=1.0)
+    t_conf = configurational_temperature(get_model("ka3d"), np.mod(frames, eng.box), eng.types, eng.box)
+    assert t_conf == pytest.approx(1.0, abs=0.04)
 
 
 def test_nve_energy_drift_is_bounded(liquid):

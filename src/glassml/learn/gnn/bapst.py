@@ -90,13 +90,14 @@ class BapstGNN(GraphEstimator):
         warmup_epochs: int | None = None,
         precision: str = "float32",
         checkpoint_dir: str | os.PathLike | None = None,
+        members: int = 1,
         verbose: bool = False,
         seed: int = 0,
     ):
         super().__init__(size=size, epochs=epochs, batch_size=batch_size, lr=lr, grad_clip=grad_clip, weight_decay=weight_decay,
                          patience=patience, augment=augment, species_weights=species_weights, positions=positions, node_keys=node_keys,
                          reference_edges=reference_edges, device=device, amp=amp, schedule=schedule, warmup_epochs=warmup_epochs, precision=precision,
-                         checkpoint_dir=checkpoint_dir, verbose=verbose, seed=seed)
+                         checkpoint_dir=checkpoint_dir, members=members, verbose=verbose, seed=seed)
         self.mlp_sizes = mlp_sizes
         self.n_steps = n_steps
         self.aggregation = aggregation

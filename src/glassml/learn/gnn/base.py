@@ -32,6 +32,7 @@ from glassml.errors import GlassmlError
 from glassml.learn.base import NotFittedError, PropensityEstimator
 from glassml.learn.features import pearson_columns
 from glassml.learn.gnn.graphs import Batch, Graph, check_targets, collate, configuration_graph, random_cube_symmetry, random_rotation
+from glassml.learn.gnn.networks import MeanOfNetworks
 from glassml.structure import Configuration
 
 CHECKPOINT_NAME = "checkpoint.pt"
@@ -50,7 +51,7 @@ PRECISIONS = {"float32": torch.float32, "float64": torch.float64}
 #: the inputs the benchmark presets give the graph learners (see ``GraphEstimator.preset_params``)
 PRESET_INPUTS: dict[str, Any] = {"positions": "inherent", "node_keys": ("displacement", "potential_energy"), "reference_edges": True}
 #: parameters that do not change the trained network: a checkpoint stays valid across them
-_RESUMABLE = ("patience", "checkpoint_dir", "verbose", "device", "amp")
+_RESUMABLE = ("patience", "checkpoint_dir", "verbose", "device", "amp", "members")
 
 
 def resolve_device(device: str) -> torch.device:
@@ -104,6 +105,10 @@ class GraphEstimator(PropensityEstimator):
     checkpoint_dir: if set (a string or a path), the full training state is written there
         after every epoch, and a later ``fit`` with the same directory, parameters and data
         resumes from it.
+    members: number of networks trained from seeds ``seed``, ``seed + 1``, ..., each with its
+        own epoch selected on validation; the prediction is their mean (a seed ensemble,
+        Lakshminarayanan, Pritzel & Blundell, NeurIPS 2017).  Training costs ``members`` times
+        one network's; with ``checkpoint_dir`` each member has its folder ``member<k>``.
     verbose: print one line per epoch.  seed: seeds torch and numpy (initialisation, batches,
         augmentation).
 
@@ -148,6 +153,7 @@ class GraphEstimator(PropensityEstimator):
         warmup_epochs: int | None = None,
         precision: str = "float32",
         checkpoint_dir: str | os.PathLike | None = None,
+        members: int = 1,
         verbose: bool = False,
         seed: int = 0,
     ):
@@ -169,6 +175,7 @@ class GraphEstimator(PropensityEstimator):
         self.warmup_epochs = warmup_epochs
         self.precision = precision
         self.checkpoint_dir = checkpoint_dir
+        self.members = members
         self.verbose = verbose
         self.seed = seed
 
@@ -192,6 +199,8 @@ class GraphEstimator(PropensityEstimator):
             raise GlassmlError(f"unknown schedule {p['schedule']!r}; use one of {', '.join(SCHEDULES)}")
         if p["precision"] not in PRECISIONS:
             raise GlassmlError(f"unknown precision {p['precision']!r}; use one of {', '.join(PRECISIONS)}")
+        if isinstance(p["members"], bool) or not isinstance(p["members"], (int, np.integer)) or p["members"] < 1:
+            raise GlassmlError(f"members must be a positive integer, got {p['members']!r}")
         if p["positions"] not in POSITIONS:
             raise GlassmlError(f"unknown positions {p['positions']!r}; use one of {', '.join(POSITIONS)}")
         return p
@@ -329,30 +338,51 @@ class GraphEstimator(PropensityEstimator):
 
         ``trajectories``: one (T, R, N, d) array of unwrapped replica positions per
         configuration, for learners with ``needs_trajectories`` (ignored by the others).
+        With ``members`` > 1 the networks are trained one after the other, member k from seed
+        ``seed + k``, each with its own epoch selected on validation.
         """
         configurations, y = list(configurations), list(y)
         if len(configurations) == 0:
             raise GlassmlError("no training configurations")
         val_confs, val_y, val_traj = self._validation(validation)
         p = self._resolved()
-        torch.manual_seed(int(self.seed))
         device = resolve_device(p["device"])
         use_amp = self._amp(device)
         train_graphs = self._prepare(configurations, y, trajectories, train=True)
         val_graphs = self._prepare(val_confs, val_y, val_traj, train=False) if len(val_confs) else []
+        members, histories, bests = [], [], []
+        for k in range(int(p["members"])):
+            ckpt_dir = Path(p["checkpoint_dir"]) if p["checkpoint_dir"] else None
+            if ckpt_dir is not None and int(p["members"]) > 1:
+                ckpt_dir = ckpt_dir / f"member{k}"
+            net, best = self._fit_member({**p, "seed": int(self.seed) + k}, train_graphs, val_graphs, device, use_amp, ckpt_dir)
+            members.append(net)
+            histories.append([{**r, "member": k} for r in self.history_] if int(p["members"]) > 1 else self.history_)
+            bests.append(best)
+        self.net_ = members[0] if len(members) == 1 else MeanOfNetworks(members)
+        self.history_ = [r for h in histories for r in h]
+        self.info_ = {"seed": int(self.seed), "members": len(members), "n_parameters": count_parameters(self.net_),
+                      "device": str(device), "amp": use_amp, "n_train": len(train_graphs), "n_val": len(val_graphs),
+                      "best_epochs": [b["epoch"] for b in bests], "best_epoch": int(np.median([b["epoch"] for b in bests])),
+                      "best_val_loss": float(np.mean([b["loss"] for b in bests])), "epochs_run": len(self.history_),
+                      "epoch_seconds": [round(r["seconds"], 4) for r in self.history_]}
+        return self
+
+    def _fit_member(self, p: dict[str, Any], train_graphs, val_graphs, device, use_amp, ckpt_dir: Path | None):
+        """Train one network from seed ``p["seed"]``; it returns the network at its best
+        validation epoch and that epoch's record, and leaves the epochs in ``history_``."""
+        torch.manual_seed(int(p["seed"]))
         self.net_ = self.build_network().to(device=device, dtype=PRECISIONS[p["precision"]])
         optimiser = torch.optim.Adam(self.net_.parameters(), lr=float(p["lr"]), weight_decay=float(p["weight_decay"]))
         scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
-        rng = np.random.default_rng(int(self.seed))
+        rng = np.random.default_rng(int(p["seed"]))
         start_epoch, best = 0, {"loss": math.inf, "epoch": -1, "state": None}
         self._lr_factor = 1.0
         self.history_ = []
-        ckpt_path = Path(p["checkpoint_dir"]) / CHECKPOINT_NAME if p["checkpoint_dir"] else None
+        ckpt_path = ckpt_dir / CHECKPOINT_NAME if ckpt_dir is not None else None
         fingerprint = self._fingerprint(p, train_graphs + val_graphs) if ckpt_path is not None else ""
         if ckpt_path is not None and ckpt_path.exists():
             start_epoch, best, rng = self._load_checkpoint(ckpt_path, optimiser, scaler, device, fingerprint)
-        self.info_ = {"seed": int(self.seed), "n_parameters": count_parameters(self.net_), "device": str(device), "amp": use_amp,
-                      "n_train": len(train_graphs), "n_val": len(val_graphs)}
         waited = 0 if best["epoch"] < 0 else start_epoch - 1 - best["epoch"]
         for epoch in range(start_epoch, int(p["epochs"])):
             t0 = time.perf_counter()
@@ -362,7 +392,8 @@ class GraphEstimator(PropensityEstimator):
                       "seconds": time.perf_counter() - t0, "lr": float(optimiser.param_groups[0]["lr"])}
             self.history_.append(record)
             if p["verbose"]:
-                print(f"[{self.name}] epoch {epoch}: train {train_loss:.4f} val {val_loss:.4f} "
+                member = f" member {int(p['seed']) - int(self.seed)}" if int(p["members"]) > 1 else ""
+                print(f"[{self.name}{member}] epoch {epoch}: train {train_loss:.4f} val {val_loss:.4f} "
                       f"Pearson(A) {np.nanmean(np.array(val_pearson, dtype=float)):.3f} ({record['seconds']:.2f} s)", flush=True)
             if val_loss < best["loss"]:
                 best = {"loss": val_loss, "epoch": epoch, "state": _cpu_state(self.net_)}
@@ -372,14 +403,13 @@ class GraphEstimator(PropensityEstimator):
                 if p["schedule"] == "plateau" and epoch >= int(p["warmup_epochs"]) and waited % PLATEAU_PATIENCE == 0:
                     self._lr_factor *= 0.5
             if ckpt_path is not None:
+                ckpt_path.parent.mkdir(parents=True, exist_ok=True)
                 self._save_checkpoint(ckpt_path, epoch, optimiser, scaler, rng, best, fingerprint)
             if p["patience"] is not None and waited >= int(p["patience"]):
                 break
         if best["state"] is not None:
             self.net_.load_state_dict(best["state"])
-        self.info_.update(best_epoch=best["epoch"], best_val_loss=float(best["loss"]), epochs_run=len(self.history_))
-        self.info_["epoch_seconds"] = [round(r["seconds"], 4) for r in self.history_]
-        return self
+        return self.net_, best
 
     @staticmethod
     def _batches(graphs: list[Graph], rng: np.random.Generator | None, batch_size: int) -> list[list[Graph]]:
@@ -572,7 +602,7 @@ class GraphEstimator(PropensityEstimator):
         self.target_mean_, self.target_std_ = np.asarray(state["target_mean"]), np.asarray(state["target_std"])
         self.node_mean_, self.node_std_ = np.asarray(state["node_mean"]), np.asarray(state["node_std"])
         device = resolve_device(self.device)
-        net = self.build_network().to(dtype=PRECISIONS[self._resolved()["precision"]])
+        net = self._network().to(dtype=PRECISIONS[self._resolved()["precision"]])
         sd = {k[4:]: torch.as_tensor(np.asarray(v)) for k, v in state.items() if k.startswith("net.")}
         net.load_state_dict(sd)
         self.net_ = net.to(device)
@@ -580,7 +610,12 @@ class GraphEstimator(PropensityEstimator):
     def n_parameters(self) -> int:
         """Number of trainable parameters of the network (built with default shapes if unfitted)."""
         net = getattr(self, "net_", None)
-        return count_parameters(net if net is not None else self.build_network())
+        return count_parameters(net if net is not None else self._network())
+
+    def _network(self) -> torch.nn.Module:
+        """A freshly built network, or ``members`` of them averaged."""
+        m = int(self._resolved()["members"])
+        return self.build_network() if m == 1 else MeanOfNetworks([self.build_network() for _ in range(m)])
 
 
 def _cpu_state(module: torch.nn.Module) -> dict[str, torch.Tensor]:

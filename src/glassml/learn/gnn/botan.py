@@ -76,12 +76,13 @@ class BOTAN(BapstGNN):
         warmup_epochs: int | None = None,
         precision: str = "float32",
         checkpoint_dir: str | os.PathLike | None = None,
+        members: int = 1,
         verbose: bool = False,
         seed: int = 0,
     ):
         super().__init__(mlp_sizes=mlp_sizes, n_steps=n_steps, aggregation=aggregation, edge_basis=edge_basis, norm=norm, cutoff=cutoff, reference_edges=reference_edges, size=size, epochs=epochs, batch_size=batch_size, lr=lr,
                          grad_clip=grad_clip, weight_decay=weight_decay, patience=patience, augment=augment, species_weights=species_weights, positions=positions,
-                         node_keys=node_keys, device=device, amp=amp, schedule=schedule, warmup_epochs=warmup_epochs, precision=precision, checkpoint_dir=checkpoint_dir, verbose=verbose, seed=seed)
+                         node_keys=node_keys, device=device, amp=amp, schedule=schedule, warmup_epochs=warmup_epochs, precision=precision, checkpoint_dir=checkpoint_dir, members=members, verbose=verbose, seed=seed)
         self.p = p
         self.edge_pretrain_epochs = edge_pretrain_epochs
         self.edge_pairs = edge_pairs

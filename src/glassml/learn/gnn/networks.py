@@ -399,3 +399,29 @@ class EquivariantNet(nn.Module):
                 break
         return slice(start, stop)
 
+
+
+class MeanOfNetworks(nn.ModuleList):
+    """Several networks of one architecture whose outputs are averaged: a seed ensemble
+    (Lakshminarayanan, Pritzel & Blundell, "Simple and scalable predictive uncertainty
+    estimation using deep ensembles", NeurIPS 2017).
+
+    The forward pass takes what each member takes and returns the element-wise mean of their
+    outputs (a tensor, or a tuple of tensors and Nones, as the members return).  Attributes that
+    are not submodules (``cutoff``, ``edge_basis``...) are read from the first member.
+    """
+
+    def forward(self, *args, **kwargs):  # type: ignore[override]
+        outputs = [member(*args, **kwargs) for member in self]
+        if isinstance(outputs[0], tuple):
+            return tuple(None if parts[0] is None else torch.stack(parts).mean(dim=0) for parts in zip(*outputs))
+        return torch.stack(outputs).mean(dim=0)
+
+    def __getattr__(self, name: str):
+        try:
+            return super().__getattr__(name)
+        except AttributeError:
+            members = self.__dict__["_modules"]
+            if not members:
+                raise
+            return getattr(members["0"], name)
