@@ -400,7 +400,6 @@ class EquivariantNet(nn.Module):
         return slice(start, stop)
 
 
-
 class MeanOfNetworks(nn.ModuleList):
     """Several networks of one architecture whose outputs are averaged: a seed ensemble
     (Lakshminarayanan, Pritzel & Blundell, "Simple and scalable predictive uncertainty
