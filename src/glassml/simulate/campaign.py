@@ -218,7 +218,10 @@ class _Campaign:
 
     def __init__(self, out: Path, p: CampaignSpec, seed: int, force: bool):
         if not out.exists():
-            out.mkdir(parents=True)
+            try:
+                out.mkdir(parents=True)
+            except FileExistsError:  # another process of the campaign made it first
+                pass
         if not out.is_dir():
             raise GlassmlError("exists and is not a directory", out)
         self.out, self.p, self.seed = out, p, seed
