@@ -73,12 +73,17 @@ def energies_and_forces(model, positions, types, box, diameters=None):
     v = model.pair_energy(r, types[i], types[j], si, sj)
     fmag = model.pair_force_magnitude(r, types[i], types[j], si, sj)
     e = _half_sums(i, j, v, n)
-    fvec = (fmag / np.where(r > 0, r, 1.0))[:, None] * vec  # force on j from i (repulsive: along vec)
-    f = np.zeros_like(x)
-    for k in range(x.shape[1]):
-        f[:, k] = np.bincount(j, fvec[:, k], minlength=n) - np.bincount(i, fvec[:, k], minlength=n)
     virial = float(np.sum(fmag * r))
-    return e, f, virial
+    return e, _pair_forces(i, j, vec, r, fmag, n), virial
+
+
+def _pair_forces(i, j, vec, r, fmag, n: int) -> np.ndarray:
+    """(n, d) forces from the pairs' force magnitudes ``-V'(r)`` along ``vec = r_j - r_i``."""
+    fvec = (fmag / np.where(r > 0, r, 1.0))[:, None] * vec  # force on j from i (repulsive: along vec)
+    f = np.zeros((n, vec.shape[1]))
+    for k in range(vec.shape[1]):
+        f[:, k] = np.bincount(j, fvec[:, k], minlength=n) - np.bincount(i, fvec[:, k], minlength=n)
+    return f
 
 
 def configurational_temperature(model, positions, types, box, diameters=None) -> float:
@@ -95,15 +100,14 @@ def configurational_temperature(model, positions, types, box, diameters=None) ->
     grad2 = laplacian = 0.0
     for frame in frames:
         frame, t, d = _check_inputs(model, frame, types, diameters)
-        _, f, _ = energies_and_forces(model, frame, t, box, d)
-        i, j, _, r = neighbor_pairs(frame, box, model.max_cutoff(d))
+        i, j, vec, r = neighbor_pairs(frame, box, model.max_cutoff(d))
         si, sj = _pair_diameters(model, d, i, j)
+        fmag = model.pair_force_magnitude(r, t[i], t[j], si, sj)
+        curvature = model.pair_curvature(r, t[i], t[j], si, sj)
+        grad2 += float(np.sum(_pair_forces(i, j, vec, r, fmag, len(frame)) ** 2))
         # each pair enters the laplacian of both partners: 2 (V'' + (dim - 1) V' / r); a pair
         # of a particle with its own periodic image keeps its length when the particle moves
-        curvature = model.pair_curvature(r, t[i], t[j], si, sj)
-        slope = -model.pair_force_magnitude(r, t[i], t[j], si, sj)
-        grad2 += float(np.sum(f**2))
-        laplacian += float(2 * np.sum(np.where(i != j, curvature + (frame.shape[1] - 1) * slope / r, 0.0)))
+        laplacian += float(2 * np.sum(np.where(i != j, curvature - (frame.shape[1] - 1) * fmag / r, 0.0)))
     if laplacian <= 0:
         raise GlassmlError("the laplacian of the potential energy is not positive: no configurational temperature")
     return grad2 / laplacian

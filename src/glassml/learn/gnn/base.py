@@ -350,14 +350,16 @@ class GraphEstimator(PropensityEstimator):
         use_amp = self._amp(device)
         train_graphs = self._prepare(configurations, y, trajectories, train=True)
         val_graphs = self._prepare(val_confs, val_y, val_traj, train=False) if len(val_confs) else []
+        n_members = int(p["members"])
         members, histories, bests = [], [], []
-        for k in range(int(p["members"])):
+        for k in range(n_members):
+            member = k if n_members > 1 else None
             ckpt_dir = Path(p["checkpoint_dir"]) if p["checkpoint_dir"] else None
-            if ckpt_dir is not None and int(p["members"]) > 1:
+            if ckpt_dir is not None and member is not None:
                 ckpt_dir = ckpt_dir / f"member{k}"
-            net, best = self._fit_member({**p, "seed": int(self.seed) + k}, train_graphs, val_graphs, device, use_amp, ckpt_dir)
+            net, best = self._fit_member({**p, "seed": int(self.seed) + k}, member, train_graphs, val_graphs, device, use_amp, ckpt_dir)
             members.append(net)
-            histories.append([{**r, "member": k} for r in self.history_] if int(p["members"]) > 1 else self.history_)
+            histories.append(self.history_ if member is None else [{**r, "member": k} for r in self.history_])
             bests.append(best)
         self.net_ = members[0] if len(members) == 1 else MeanOfNetworks(members)
         self.history_ = [r for h in histories for r in h]
@@ -368,8 +370,8 @@ class GraphEstimator(PropensityEstimator):
                       "epoch_seconds": [round(r["seconds"], 4) for r in self.history_]}
         return self
 
-    def _fit_member(self, p: dict[str, Any], train_graphs, val_graphs, device, use_amp, ckpt_dir: Path | None):
-        """Train one network from seed ``p["seed"]``; it returns the network at its best
+    def _fit_member(self, p: dict[str, Any], member: int | None, train_graphs, val_graphs, device, use_amp, ckpt_dir: Path | None):
+        """Train one network (``member`` of an ensemble, None alone) from seed ``p["seed"]``; it returns the network at its best
         validation epoch and that epoch's record, and leaves the epochs in ``history_``."""
         torch.manual_seed(int(p["seed"]))
         self.net_ = self.build_network().to(device=device, dtype=PRECISIONS[p["precision"]])
@@ -392,8 +394,8 @@ class GraphEstimator(PropensityEstimator):
                       "seconds": time.perf_counter() - t0, "lr": float(optimiser.param_groups[0]["lr"])}
             self.history_.append(record)
             if p["verbose"]:
-                member = f" member {int(p['seed']) - int(self.seed)}" if int(p["members"]) > 1 else ""
-                print(f"[{self.name}{member}] epoch {epoch}: train {train_loss:.4f} val {val_loss:.4f} "
+                label = "" if member is None else f" member {member}"
+                print(f"[{self.name}{label}] epoch {epoch}: train {train_loss:.4f} val {val_loss:.4f} "
                       f"Pearson(A) {np.nanmean(np.array(val_pearson, dtype=float)):.3f} ({record['seconds']:.2f} s)", flush=True)
             if val_loss < best["loss"]:
                 best = {"loss": val_loss, "epoch": epoch, "state": _cpu_state(self.net_)}
