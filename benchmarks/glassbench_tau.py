@@ -3,16 +3,21 @@
 KA 3D: GlassBench's time grids put tau_alpha at index 6 (4120 at T = 0.44).  The presets
 ``glassbench-ka3d-T0.64`` and ``-T0.56`` place index 6 at an *estimated* tau_alpha (25 and 80);
 this script measures it on GlassBench's form of the potential (``ka3d-sf``, rho = 1.2).
-KA2D: GlassBench gives tau_alpha = 2200 at T = 0.30 (``--model ka2d``, N = 1290).
+KA2D: GlassBench gives tau_alpha = 2200 at T = 0.30 (``--model ka2d``, N = 1290); other
+temperatures need ``--tau-guess`` (one estimate per temperature), which sets the frame spacing and
+the equilibration, and are reported without a reference.
 
 Each start: melt, NVT equilibration for ``--equilibration`` times the estimate (with glassml's
-drift and ageing checks, printed), then an NVT run of 4 estimates with frames every estimate /
-20, averaged over time origins 20 frames apart; tau_alpha is where Fs(q, t) of the A particles
+drift and ageing checks, printed), then an NVT run of ``--record`` estimates (4) with
+``--frames-per-tau`` frames per estimate (20), averaged over time origins ``--origin-every``
+frames apart (20; in 2D the long-wavelength fluctuations make Fs vary strongly from one origin
+to the next, so there use every frame and a long record); tau_alpha is where Fs(q, t) of the A particles
 crosses 1/e, q = 7.25 in 3D (the GlassBench convention) and the first peak of the A-A
 structure factor in 2D.  Several independent starts give the error.
 
 Usage: python benchmarks/glassbench_tau.py [--n 1000] [--temperatures 0.64 0.56] [--starts 2]
        python benchmarks/glassbench_tau.py --model ka2d --n 1290 --temperatures 0.30 --starts 1 --equilibration 5
+       python benchmarks/glassbench_tau.py --model ka2d --n 1290 --temperatures 0.40 0.35 --tau-guess 20 60
 """
 
 from __future__ import annotations
@@ -24,8 +29,16 @@ from dataclasses import asdict
 import numpy as np
 
 
+def write_json(path: str, payload: dict) -> None:
+    from glassml.jsonutil import dumps
+    from glassml.store.npzio import atomic_write_bytes
+
+    atomic_write_bytes(path, dumps(payload).encode())
+
+
 def measure(model: str, temperature: float, tau_guess: float, n: int, seed: int, equilibration: float,
-            q: float | None) -> tuple[float | None, float, dict]:
+            q: float | None, record: float = 4.0, frames_per_tau: int = 20,
+            origin_every: int = 20) -> tuple[float | None, float, dict, dict]:
     from glassml.dynamics.observables import first_peak, static_structure_factor, tau_alpha
     from glassml.simulate.engine import LammpsEngine
     from glassml.simulate.protocols import equilibrate, melt
@@ -36,8 +49,8 @@ def measure(model: str, temperature: float, tau_guess: float, n: int, seed: int,
         melt(engine, temperature=2.0, time=5.0, seed=seed + 1)
         report = equilibrate(engine, temperature, equilibration * tau_guess, seed=seed + 2, max_extensions=1)
         dt = engine.timestep
-        every = max(1, int(round(tau_guess / 20 / dt)))
-        n_frames = int(round(4 * tau_guess / (every * dt))) + 1
+        every = max(1, int(round(tau_guess / frames_per_tau / dt)))
+        n_frames = int(round(record * tau_guess / (every * dt))) + 1
         frames = engine.record(np.arange(n_frames) * every, ensemble="nvt", temperature=temperature)
         a = engine.types == 0
         box = engine.box
@@ -47,11 +60,13 @@ def measure(model: str, temperature: float, tau_guess: float, n: int, seed: int,
     if q is None:
         k, sk = static_structure_factor(x[0], box)
         q = first_peak(k, sk)
-    lags = np.unique(np.round(np.geomspace(1, n_frames // 2, 30)).astype(int))
-    origins = np.arange(0, n_frames // 2, 20)
-    # Fs along each axis (a lattice wave vector of modulus q per axis), averaged over axes and origins
+    lags = np.unique(np.round(np.geomspace(1, n_frames // 2, 40)).astype(int))
+    # Fs along each axis (a lattice wave vector of modulus q per axis), averaged over axes and
+    # time origins ``origin_every`` frames apart (all origins of the run's first half)
+    origins = np.arange(0, n_frames // 2, origin_every)
     fs = np.array([np.mean([np.cos(q * (x[o + k] - x[o])).mean() for o in origins]) for k in lags])
-    return tau_alpha(lags * every * dt, fs), q, asdict(report)
+    times = lags * every * dt
+    return tau_alpha(times, fs), q, asdict(report), {"t": times.tolist(), "fs": fs.tolist()}
 
 
 def main() -> None:
@@ -64,18 +79,34 @@ def main() -> None:
     ap.add_argument("--starts", type=int, default=2)
     ap.add_argument("--equilibration", type=float, default=10.0, help="in units of the estimated tau_alpha")
     ap.add_argument("--seed", type=int, default=7, help="start k uses seed + 100 k")
+    ap.add_argument("--record", type=float, default=4.0, help="production run, in units of the estimate")
+    ap.add_argument("--frames-per-tau", type=int, default=20)
+    ap.add_argument("--origin-every", type=int, default=20, help="frames between time origins")
+    ap.add_argument("--json", default=None, help="write every start's tau_alpha and Fs(t) here")
+    ap.add_argument("--tau-guess", type=float, nargs="+", default=None,
+                    help="KA2D: an estimate of tau_alpha per temperature (frame spacing and equilibration)")
     args = ap.parse_args()
-    for T in args.temperatures:
+    if args.tau_guess is not None and len(args.tau_guess) != len(args.temperatures):
+        ap.error("--tau-guess needs one value per temperature")
+    results = []
+    for n_t, T in enumerate(args.temperatures):
         if args.model == "ka3d":
             model, q, ref, label = "ka3d-sf", 7.25, get_preset(f"glassbench-ka3d-T{T:.2f}").times[6], "preset grid index 6"
+        elif args.tau_guess is not None:
+            model, q, ref, label = "ka2d", None, args.tau_guess[n_t], "guess"
         else:
             if abs(T - 0.30) > 1e-9:
-                raise SystemExit("GlassBench gives the KA2D tau_alpha at T = 0.30 only")
+                ap.error("GlassBench gives the KA2D tau_alpha at T = 0.30 only; give --tau-guess for other temperatures")
             model, q, ref, label = "ka2d", None, 2200.0, "GlassBench"
         t0 = time.perf_counter()
         taus = []
         for k in range(args.starts):
-            tau, qk, rep = measure(model, T, ref, args.n, 100 * k + args.seed, args.equilibration, q)
+            tau, qk, rep, curve = measure(model, T, ref, args.n, 100 * k + args.seed, args.equilibration, q,
+                                          args.record, args.frames_per_tau, args.origin_every)
+            results.append({"temperature": T, "start": k, "tau_alpha": tau, "q": qk, "curve": curve,
+                            "equilibration": {key: rep[key] for key in rep if key != "samples"}})
+            if args.json:
+                write_json(args.json, {"model": model, "n": args.n, "results": results})
             print(f"  T={T:.2f} start {k}: tau_alpha {tau}, q {qk:.3f}, equilibration "
                   f"{ {key: rep[key] for key in rep if key in ('converged', 'fs_stationary', 'fs_first_half', 'fs_second_half', 'fs_error')} }",
                   flush=True)
