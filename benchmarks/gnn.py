@@ -156,7 +156,7 @@ def score_saved(folder: Path, test, target: str, tau: int) -> dict:
             scores = [float(pooled_metric([np.mean([preds[i][j] for i in c], axis=0) for j in range(len(test))], y, types, species=0)[tau])
                       for c in combinations(range(len(preds)), k)]
             out[name]["ensemble"][k] = scores
-            print(f"  mean of {k} seeds: {np.mean(scores):.3f} (over {len(scores)} subsets, {min(scores):.3f} to {max(scores):.3f})")
+            print(f"  mean of {k} seeds: {np.mean(scores):.4f} (over {len(scores)} subsets, {min(scores):.4f} to {max(scores):.4f})")
     return out
 
 
