@@ -38,7 +38,7 @@ def write_json(path: str, payload: dict) -> None:
 
 def measure(model: str, temperature: float, tau_guess: float, n: int, seed: int, equilibration: float,
             q: float | None, record: float = 4.0, frames_per_tau: int = 20,
-            origin_every: int = 20) -> tuple[float | None, float, dict, dict]:
+            origin_every: int = 20, also_q: tuple = ()) -> tuple[float | None, float, dict, dict]:
     from glassml.dynamics.observables import first_peak, static_structure_factor, tau_alpha
     from glassml.simulate.engine import LammpsEngine
     from glassml.simulate.protocols import equilibrate, melt
@@ -64,9 +64,15 @@ def measure(model: str, temperature: float, tau_guess: float, n: int, seed: int,
     # Fs along each axis (a lattice wave vector of modulus q per axis), averaged over axes and
     # time origins ``origin_every`` frames apart (all origins of the run's first half)
     origins = np.arange(0, n_frames // 2, origin_every)
-    fs = np.array([np.mean([np.cos(q * (x[o + k] - x[o])).mean() for o in origins]) for k in lags])
     times = lags * every * dt
-    return tau_alpha(times, fs), q, asdict(report), {"t": times.tolist(), "fs": fs.tolist()}
+
+    def fs_at(qq: float) -> np.ndarray:
+        return np.array([np.mean([np.cos(qq * (x[o + k] - x[o])).mean() for o in origins]) for k in lags])
+
+    fs = fs_at(q)
+    curve = {"t": times.tolist(), "fs": fs.tolist(),
+             "also": {f"{qq:g}": {"fs": (f := fs_at(qq)).tolist(), "tau_alpha": tau_alpha(times, f)} for qq in also_q}}
+    return tau_alpha(times, fs), q, asdict(report), curve
 
 
 def main() -> None:
@@ -83,6 +89,11 @@ def main() -> None:
     ap.add_argument("--frames-per-tau", type=int, default=20)
     ap.add_argument("--origin-every", type=int, default=20, help="frames between time origins")
     ap.add_argument("--json", default=None, help="write every start's tau_alpha and Fs(t) here")
+    ap.add_argument("--also-q", type=float, nargs="*", default=[],
+                    help="further wave numbers whose Fs and tau_alpha go into --json (q dependence of tau_alpha)")
+    ap.add_argument("--q", type=float, default=None,
+                    help="KA2D: a fixed wave number (default: the first peak of S(k) of each start's first frame, "
+                         "which moves between 7.07, 7.27 and 7.45 on the box's k grid)")
     ap.add_argument("--tau-guess", type=float, nargs="+", default=None,
                     help="KA2D: an estimate of tau_alpha per temperature (frame spacing and equilibration)")
     args = ap.parse_args()
@@ -93,16 +104,16 @@ def main() -> None:
         if args.model == "ka3d":
             model, q, ref, label = "ka3d-sf", 7.25, get_preset(f"glassbench-ka3d-T{T:.2f}").times[6], "preset grid index 6"
         elif args.tau_guess is not None:
-            model, q, ref, label = "ka2d", None, args.tau_guess[n_t], "guess"
+            model, q, ref, label = "ka2d", args.q, args.tau_guess[n_t], "guess"
         else:
             if abs(T - 0.30) > 1e-9:
                 ap.error("GlassBench gives the KA2D tau_alpha at T = 0.30 only; give --tau-guess for other temperatures")
-            model, q, ref, label = "ka2d", None, 2200.0, "GlassBench"
+            model, q, ref, label = "ka2d", args.q, 2200.0, "GlassBench"
         t0 = time.perf_counter()
         taus = []
         for k in range(args.starts):
             tau, qk, rep, curve = measure(model, T, ref, args.n, 100 * k + args.seed, args.equilibration, q,
-                                          args.record, args.frames_per_tau, args.origin_every)
+                                          args.record, args.frames_per_tau, args.origin_every, tuple(args.also_q))
             results.append({"temperature": T, "start": k, "tau_alpha": tau, "q": qk, "curve": curve,
                             "equilibration": {key: rep[key] for key in rep if key != "samples"}})
             if args.json:
