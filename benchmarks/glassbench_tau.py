@@ -13,7 +13,7 @@ drift and ageing checks, printed), then an NVT run of ``--record`` estimates (4)
 frames apart (20; in 2D the long-wavelength fluctuations make Fs vary strongly from one origin
 to the next, so there use every frame and a long record); tau_alpha is where Fs(q, t) of the A particles
 crosses 1/e, q = 7.25 in 3D (the GlassBench convention) and the first peak of the A-A
-structure factor in 2D.  Several independent starts give the error.
+structure factor in 2D (or ``--q``).  Several independent starts give the error.
 
 Usage: python benchmarks/glassbench_tau.py [--n 1000] [--temperatures 0.64 0.56] [--starts 2]
        python benchmarks/glassbench_tau.py --model ka2d --n 1290 --temperatures 0.30 --starts 1 --equilibration 5
