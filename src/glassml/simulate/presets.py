@@ -338,7 +338,7 @@ def _rung(model: str, n: int, temperature: float, tau: float, n_samples: int, sp
 #: three at T = 0.30, rounded).
 _LADDER_TAU = {
     "ka3d": {1.0: 0.7, 0.8: 2.2, 0.7: 5.0, 0.6: 15.0, 0.55: 45.0, 0.5: 200.0},
-    "ka2d": {0.6: 2.2, 0.5: 4.0, 0.45: 6.5, 0.4: 13.0, 0.35: 100.0, 0.3: 1000.0},
+    "ka2d": {0.6: 2.2, 0.5: 4.0, 0.45: 6.4, 0.4: 13.0, 0.35: 100.0, 0.3: 1000.0},
 }
 
 LADDERS: dict[str, Ladder] = {
