@@ -29,13 +29,6 @@ from dataclasses import asdict
 import numpy as np
 
 
-def write_json(path: str, payload: dict) -> None:
-    from glassml.jsonutil import dumps
-    from glassml.store.npzio import atomic_write_bytes
-
-    atomic_write_bytes(path, dumps(payload).encode())
-
-
 def measure(model: str, temperature: float, tau_guess: float, n: int, seed: int, equilibration: float,
             q: float | None, record: float = 4.0, frames_per_tau: int = 20,
             origin_every: int = 20, also_q: tuple = ()) -> tuple[float | None, float, dict, dict]:
@@ -76,7 +69,9 @@ def measure(model: str, temperature: float, tau_guess: float, n: int, seed: int,
 
 
 def main() -> None:
+    from glassml.jsonutil import dumps
     from glassml.simulate.presets import get_preset
+    from glassml.store.npzio import atomic_write_bytes
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", choices=["ka3d", "ka2d"], default="ka3d")
@@ -117,7 +112,7 @@ def main() -> None:
             results.append({"temperature": T, "start": k, "tau_alpha": tau, "q": qk, "curve": curve,
                             "equilibration": {key: rep[key] for key in rep if key != "samples"}})
             if args.json:
-                write_json(args.json, {"model": model, "n": args.n, "results": results})
+                atomic_write_bytes(args.json, dumps({"model": model, "n": args.n, "results": results}).encode())
             print(f"  T={T:.2f} start {k}: tau_alpha {tau}, q {qk:.3f}, equilibration "
                   f"{ {key: rep[key] for key in rep if key in ('converged', 'fs_stationary', 'fs_first_half', 'fs_second_half', 'fs_error')} }",
                   flush=True)

@@ -218,10 +218,7 @@ class _Campaign:
 
     def __init__(self, out: Path, p: CampaignSpec, seed: int, force: bool):
         if not out.exists():
-            try:
-                out.mkdir(parents=True)
-            except FileExistsError:  # another process of the campaign made it first
-                pass
+            out.mkdir(parents=True, exist_ok=True)  # exist_ok: another process may make it first
         if not out.is_dir():
             raise GlassmlError("exists and is not a directory", out)
         self.out, self.p, self.seed = out, p, seed

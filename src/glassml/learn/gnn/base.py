@@ -351,12 +351,11 @@ class GraphEstimator(PropensityEstimator):
         train_graphs = self._prepare(configurations, y, trajectories, train=True)
         val_graphs = self._prepare(val_confs, val_y, val_traj, train=False) if len(val_confs) else []
         n_members = int(p["members"])
+        ckpt_root = Path(p["checkpoint_dir"]) if p["checkpoint_dir"] else None
         members, histories, bests = [], [], []
         for k in range(n_members):
             member = k if n_members > 1 else None
-            ckpt_dir = Path(p["checkpoint_dir"]) if p["checkpoint_dir"] else None
-            if ckpt_dir is not None and member is not None:
-                ckpt_dir = ckpt_dir / f"member{k}"
+            ckpt_dir = ckpt_root / f"member{k}" if ckpt_root is not None and member is not None else ckpt_root
             net, best = self._fit_member({**p, "seed": int(self.seed) + k}, member, train_graphs, val_graphs, device, use_amp, ckpt_dir)
             members.append(net)
             histories.append(self.history_ if member is None else [{**r, "member": k} for r in self.history_])
