@@ -35,11 +35,13 @@ demo: $(STAMP)
 	$(BIN)/glassml demo --out $(DEMO_OUT)
 
 # The layer contract of pyproject.toml ([tool.importlinter]) and the strict docs build come first;
-# the tests run on every core (pytest-xdist), one test file per worker.
+# the tests run on every core (pytest-xdist), one test file per worker.  A worker that dies is
+# not replaced: the run stops and names the test (a replaced worker can leave --dist loadfile
+# waiting forever, pytest-xdist 3.8).
 test: $(TESTSTAMP)
 	$(BIN)/lint-imports --no-cache
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict -d $(VENV)/site
-	$(BIN)/python -m pytest -q -n auto --dist loadfile
+	$(BIN)/python -m pytest -q -n auto --dist loadfile --max-worker-restart=0
 
 docs: $(TESTSTAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict -d site

@@ -114,9 +114,18 @@ def _lbfgs(model, x0, types, box):
         e, f, _ = energies_and_forces(model, flat.reshape(shape), types, box)
         return float(e.sum()), -f.ravel()
 
-    res = minimize(fun, x0.ravel(), jac=True, method="L-BFGS-B",
-                   options={"maxiter": 50_000, "maxfun": 100_000, "ftol": 0.0, "gtol": 1e-9, "maxcor": 30})
-    return res.x.reshape(shape), res
+    # L-BFGS-B stops when the total energy (about -2000) no longer decreases in double precision;
+    # a restart from there (fresh curvature memory) takes the forces down further, so restart
+    # while that helps (at most three times)
+    x, best = x0.ravel(), np.inf
+    for _ in range(4):
+        res = minimize(fun, x, jac=True, method="L-BFGS-B",
+                       options={"maxiter": 50_000, "maxfun": 100_000, "ftol": 0.0, "gtol": 1e-9, "maxcor": 30})
+        fmax = float(np.abs(res.jac).max())
+        if fmax >= best:
+            break
+        x, best = res.x, fmax
+    return x.reshape(shape), res
 
 
 def test_inherent_state_energy_agrees_with_scipy_lbfgs(liquid):
@@ -127,8 +136,7 @@ def test_inherent_state_energy_agrees_with_scipy_lbfgs(liquid):
     assert fire.converged and fire.max_force < 1e-8
     x_lbfgs, res = _lbfgs(model, x0, types, box)
     e, f, _ = energies_and_forces(model, x_lbfgs, types, box)
-    # L-BFGS-B stops when the total energy (about -2000) no longer decreases in double precision,
-    # which leaves max |F_i| of a few 1e-6 (measured 3.4e-6): a minimum to within 1e-5
+    # max |F_i| of a few 1e-6 after the restarts: a minimum to within 1e-5
     assert np.linalg.norm(f, axis=1).max() < 1e-5, res.message
     # the same minimum: positions agree (no particle off by more than 1e-4) and so do the energies
     assert np.abs(Box(box).minimum_image(x_lbfgs - fire.positions)).max() < 1e-4
