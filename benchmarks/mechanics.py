@@ -6,6 +6,7 @@
     python benchmarks/mechanics.py yield-stress  # local-yield-stress probes per minute (frozen-matrix method)
     python benchmarks/mechanics.py stability    # quench rate -> mean local yield stress (Barbot et al. 2018 trend)
     python benchmarks/mechanics.py indicators   # all indicators on the first AQS events over many quenched samples
+    python benchmarks/mechanics.py swap-stability  # AQS of swap-equilibrated poly-swap-2d glasses, parent T -> yielding
 
 CPU time (time.process_time) is measured, since the machine may be shared.
 """
@@ -221,9 +222,59 @@ def indicators(n: int = 150, n_samples: int = 12, rate: float = 1e-2, out: str |
     print("report in", r["report"])
 
 
+def swap_stability(n: int = 300, parents=(0.2, 0.12, 0.09), sweeps=(5000, 30000, 150000), n_samples: int = 4,
+                   step: float = 1e-3, max_strain: float = 0.15, seed: int = 500, json_out: str | None = None) -> None:
+    """AQS of glasses quenched from poly-swap-2d liquids equilibrated by swap Monte Carlo at each
+    parent temperature (``sweeps`` of swap MC each, about ten swap relaxation times), on
+    glassml's own AQS engine.  Per glass: inherent-state energy, shear modulus, the stress peak
+    and its strain, the largest single stress drop, the first plastic event's strain and the
+    mean stress over the last third of the strain (the flow stress).  Ozawa et al. (PNAS 115,
+    6656 (2018); Phys. Rev. Research 2, 023203 (2020) for 2D) find that more stable glasses have a
+    higher peak followed by a larger, sharper drop (brittle yielding)."""
+    import json
+
+    from glassml.mechanics import AthermalQuasistaticShear
+    from glassml.mechanics.glasses import swap_glass
+    from glassml.systems import get_model
+
+    model = get_model("poly-swap-2d")
+    rows = {}
+    for parent, sw in zip(parents, sweeps):
+        cols: dict[str, list[float]] = {}
+        for s in range(n_samples):
+            t0 = time.process_time()
+            x, t, b, dia, info = swap_glass(model, n, parent, sw, seed=seed + 17 * s)
+            t1 = time.process_time()
+            a = AthermalQuasistaticShear(strain_step=step, max_strain=max_strain).compute(model, x, t, b, diameters=dia)
+            t2 = time.process_time()
+            k = int(np.argmax(a.stress_))
+            drops = [e.stress_drop for e in a.events_]
+            last = a.strain_ >= 2 * max_strain / 3
+            row = {"e_IS": info["energy"], "G": a.shear_modulus_, "peak_stress": float(a.stress_[k]),
+                   "peak_strain": float(a.strain_[k]), "largest_drop": max(drops, default=0.0),
+                   "first_event_strain": a.events_[0].strain if a.events_ else float("nan"),
+                   "flow_stress": float(a.stress_[last].mean()), "n_events": len(a.events_),
+                   "equilibrated": float(info["converged"])}
+            for key, v in row.items():
+                cols.setdefault(key, []).append(v)
+            print(f"  T_p {parent:g} glass {s}: " + ", ".join(f"{key} {v:.4g}" for key, v in row.items())
+                  + f" (swap {t1 - t0:.0f} s, AQS {t2 - t1:.0f} s CPU)", flush=True)
+
+        def ms(v):
+            v = np.asarray(v, float)
+            return v.mean(), v.std(ddof=1) / np.sqrt(len(v)) if len(v) > 1 else float("nan")
+        rows[parent] = {key: ms(v) for key, v in cols.items()}
+        print(f"T_p {parent:g}: " + ", ".join(f"{key} {m:.4g} +- {e:.2g}" for key, (m, e) in rows[parent].items()),
+              flush=True)
+    if json_out:
+        with open(json_out, "w") as fh:
+            json.dump({str(p): r for p, r in rows.items()}, fh, indent=1)
+
+
 if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("mode", choices=["aqs", "modes", "compare", "yield-stress", "stability", "indicators"])
+    p.add_argument("mode", choices=["aqs", "modes", "compare", "yield-stress", "stability", "indicators",
+                                    "swap-stability"])
     p.add_argument("--n", type=int, default=None)
     p.add_argument("--samples", type=int, default=None)
     p.add_argument("--out", default=None, help="indicators: keep the dataset (and its report) here")
@@ -235,9 +286,13 @@ if __name__ == "__main__":
     p.add_argument("--radius", type=float, default=None, help="stability: region radius (default 3)")
     p.add_argument("--grid", type=int, default=3, help="stability: probe centres per side")
     p.add_argument("--directions", type=int, default=2, help="stability: shear orientations per probe")
+    p.add_argument("--sweeps", type=int, nargs="+", default=None,
+                   help="swap-stability: swap sweeps at each parent temperature (with --parents)")
+    p.add_argument("--json", default=None, help="swap-stability: write the table here")
+    p.add_argument("--max-strain", type=float, default=0.15, help="swap-stability: shear to this strain")
     a = p.parse_args()
     kw = {} if a.n is None else {"n": a.n}
-    if a.samples is not None and a.mode in ("stability", "indicators"):
+    if a.samples is not None and a.mode in ("stability", "indicators", "swap-stability"):
         kw["n_samples"] = a.samples
     if a.seed is not None and a.mode == "stability":
         kw["seed"] = a.seed
@@ -246,7 +301,15 @@ if __name__ == "__main__":
     if a.mode == "stability":
         kw.update(parents=a.parents, eq_taus=a.eq_taus, grid=a.grid, directions=a.directions,
                   **({} if a.radius is None else {"radius": a.radius}))
-    if a.mode == "aqs":
+    if a.mode == "swap-stability":
+        if a.seed is not None:
+            kw["seed"] = a.seed
+        if a.parents:
+            if not a.sweeps or len(a.sweeps) != len(a.parents):
+                p.error("swap-stability: give one --sweeps value per --parents temperature")
+            kw.update(parents=tuple(a.parents), sweeps=tuple(a.sweeps))
+        swap_stability(json_out=a.json, max_strain=a.max_strain, **kw)
+    elif a.mode == "aqs":
         aqs(**kw)
     elif a.mode == "modes":
         modes(**kw)

@@ -196,3 +196,38 @@ def test_configurational_temperature_uses_the_laplacian_of_the_energy(name):
             down[i, k] -= h
             laplacian -= (energies_and_forces(m, up, t, box)[1][i, k] - energies_and_forces(m, down, t, box)[1][i, k]) / (2 * h)
     assert configurational_temperature(m, x, t, box) == pytest.approx(float(np.sum(f**2)) / laplacian, rel=1e-6)
+
+
+@pytest.mark.parametrize("name", ["ka2d", "ka3d", "poly-swap-2d", "poly-swap-3d"])
+def test_shear_stress_is_the_strain_derivative_of_the_energy(name):
+    """sigma_xy = -P_xy = (1/V) dU/dgamma under an affine simple shear (x += gamma y, tilt +=
+    gamma L_y), from central differences of the total energy, in an already tilted box; and the
+    trace of P is the scalar virial of energies_and_forces over d V."""
+    from glassml.geometry import Box
+    from glassml.systems import virial_pressure_tensor
+
+    m = get_model(name)
+    n = 64
+    lengths = m.box_for(n)
+    rng = np.random.default_rng(3)
+    g = int(np.ceil(n ** (1 / m.dimension)))
+    grid = np.stack(np.meshgrid(*[np.arange(g)] * m.dimension, indexing="ij"), -1).reshape(-1, m.dimension)[:n]
+    x = (grid + 0.5) * lengths / g + rng.normal(0, 0.05, (n, m.dimension))
+    t = np.zeros(n, int) if m.polydisperse else rng.integers(0, m.n_species, n)
+    dia = polydisperse_diameters(n, seed=4) if m.polydisperse else None
+    tilts = lambda tilt: [tilt] if m.dimension == 2 else [tilt, 0.0, 0.0]  # noqa: E731
+    tilt0 = 0.07 * lengths[1]
+    box = Box(lengths, tilts(tilt0))
+
+    def energy(gamma):
+        y = x.copy()
+        y[:, 0] += gamma * x[:, 1]
+        return energies_and_forces(m, y, t, Box(lengths, tilts(tilt0 + gamma * lengths[1])), dia)[0].sum()
+
+    h = 1e-6
+    dudg = (energy(h) - energy(-h)) / (2 * h)
+    p = virial_pressure_tensor(m, x, t, box, dia)
+    assert -p[0, 1] == pytest.approx(dudg / box.volume, rel=1e-6, abs=1e-9)
+    assert np.allclose(p, p.T)
+    virial = energies_and_forces(m, x, t, box, dia)[2]
+    assert np.trace(p) == pytest.approx(virial / box.volume, rel=1e-12)

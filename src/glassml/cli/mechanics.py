@@ -20,6 +20,8 @@ def shear(
     max_strain: float = typer.Option(0.05, "--max-strain", help="Shear up to this strain."),
     max_events: int = typer.Option(None, "--max-events", help="Stop each sample after this many plastic events."),
     force_tolerance: float = typer.Option(1e-6, "--force-tolerance", help="FIRE force-norm tolerance."),
+    engine: str = typer.Option("auto", "--engine",
+                               help="lammps, numpy (glassml's own FIRE) or auto (numpy for a polydisperse model)."),
     sample: list[str] = typer.Option(None, "--sample", help="Only these samples (default all)."),
     force: bool = typer.Option(False, "--force", help="Recompute samples already sheared."),
     json_: bool = typer.Option(False, "--json", help="Print the results as JSON."),
@@ -28,7 +30,8 @@ def shear(
     from glassml.mechanics.dataset import shear_dataset
 
     results = shear_dataset(path, strain_step=strain_step, max_strain=max_strain, max_events=max_events,
-                            force_tolerance=force_tolerance, samples=sample, force=force, show_progress=not json_)
+                            force_tolerance=force_tolerance, engine=engine, samples=sample, force=force,
+                            show_progress=not json_)
     if json_:
         print_json({n: {k: v for k, v in r.items() if k != "energy"} for n, r in results.items()})
         return

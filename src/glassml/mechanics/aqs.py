@@ -96,6 +96,67 @@ class PlasticEvent:
                 "max_d2min": float(self.d2min[self.particle])}
 
 
+class _LammpsShear:
+    """AQS steps on :class:`~glassml.simulate.engine.LammpsEngine`: ``change_box ... remap`` and
+    LAMMPS' FIRE (stops when the 2-norm of the global force vector is below the tolerance)."""
+
+    def __init__(self, eng, force_tolerance: float, max_iterations: int):
+        self.eng, self.d = eng, eng.model.dimension
+        self.lengths = eng.box.copy()
+        self.minimize = (f"minimize 0.0 {_f(force_tolerance)} {int(max_iterations)} {int(10 * max_iterations)}")
+        self.tilt = 0.0
+        eng.commands("change_box all triclinic", "thermo_style custom step pe pxy", "thermo_modify norm yes")
+
+    def tilt_to(self, tilt: float) -> None:
+        self.eng.commands(f"change_box all xy final {_f(tilt)} remap units box")
+        self.tilt = tilt
+
+    def relax(self) -> tuple[float, float, np.ndarray]:
+        eng, d = self.eng, self.d
+        eng.commands("min_style fire", self.minimize)
+        # the minimiser's last thermo output holds pe and pxy of the minimised state
+        x = eng._gather("x", 1, 3)[:, :d]
+        img = eng._gather("image", 0, 3)[:, :d]
+        return (-float(eng.lmp.get_thermo("pxy")), float(eng.lmp.get_thermo("pe")),
+                _cell(self.lengths, self.tilt).with_images(x, img))
+
+
+class _NumpyShear:
+    """AQS steps on glassml's own potential (any model, the polydisperse ones included): the
+    unwrapped positions follow the affine map ``x += dgamma y`` and
+    :func:`glassml.systems.fire_minimize` relaxes them to the same global force criterion as
+    LAMMPS; the stress is :func:`glassml.systems.virial_pressure_tensor`."""
+
+    def __init__(self, model, positions, types, box, diameters, force_tolerance: float, max_iterations: int):
+        self.model, self.types, self.diameters = model, np.asarray(types), diameters
+        self.x = np.array(positions, dtype=float)
+        self.lengths = np.asarray(box, dtype=float).copy()
+        self.tolerance, self.max_iterations = force_tolerance, max_iterations
+        self.tilt, self.n_minimised = 0.0, 0
+
+    def tilt_to(self, tilt: float) -> None:
+        self.x[:, 0] += (tilt - self.tilt) / self.lengths[1] * self.x[:, 1]
+        self.tilt = tilt
+
+    def relax(self) -> tuple[float, float, np.ndarray]:
+        from glassml.systems import fire_minimize, virial_pressure_tensor
+
+        cell = _cell(self.lengths, self.tilt)
+        res = fire_minimize(self.model, self.x, self.types, cell, diameters=self.diameters,
+                            force_tolerance=self.tolerance, max_steps=self.max_iterations, force_norm="global")
+        if not res.converged:
+            raise GlassmlError(f"FIRE did not converge after minimisation {self.n_minimised} of the AQS run "
+                               f"(|F| = {res.max_force:.3g} after {res.n_steps} iterations); raise max_iterations")
+        self.n_minimised += 1
+        self.x = res.positions
+        p = virial_pressure_tensor(self.model, self.x, self.types, cell, self.diameters)
+        return -float(p[0, 1]), res.energy_per_particle, self.x.copy()
+
+
+def _cell(lengths: np.ndarray, tilt: float) -> Box:
+    return Box(lengths, [tilt] if len(lengths) == 2 else [tilt, 0.0, 0.0])
+
+
 class AthermalQuasistaticShear:
     """Simple shear of an inherent state in small strain steps, each followed by a minimisation.
 
@@ -111,6 +172,9 @@ class AthermalQuasistaticShear:
     d2min_cutoff: neighbour radius of D²min.
     max_events: stop after this many events (``None``: shear to ``max_strain``).
     suffix: LAMMPS accelerator suffix of :class:`~glassml.simulate.LammpsEngine`.
+    engine: ``"lammps"`` (LAMMPS through its Python API), ``"numpy"`` (glassml's own potential
+        and FIRE; slower, but it takes the polydisperse models, for which LAMMPS has no pair
+        style) or ``"auto"`` (numpy for a polydisperse model, LAMMPS otherwise).
 
     Attributes (after :meth:`compute`)
     ----------------------------------
@@ -119,12 +183,15 @@ class AthermalQuasistaticShear:
     energy_: (S + 1,) potential energy per particle.
     events_: list of :class:`PlasticEvent`.
     positions_: (N, d) unwrapped positions at the last strain; ``box_`` its :class:`Box`.
+    engine_: the engine that ran.
     """
+
+    ENGINES = ("auto", "lammps", "numpy")
 
     def __init__(self, strain_step: float = 1e-4, max_strain: float = 0.05, *, force_tolerance: float = 1e-6,
                  max_iterations: int = 100_000, stress_drop_threshold: float = 1e-3,
                  energy_drop_threshold: float = 1e-4, d2min_cutoff: float = 2.5, max_events: int | None = None,
-                 suffix: str | None = "opt"):
+                 suffix: str | None = "opt", engine: str = "auto"):
         self.strain_step = strain_step
         self.max_strain = max_strain
         self.force_tolerance = force_tolerance
@@ -134,6 +201,7 @@ class AthermalQuasistaticShear:
         self.d2min_cutoff = d2min_cutoff
         self.max_events = max_events
         self.suffix = suffix
+        self.engine = engine
 
     def check_parameters(self) -> int:
         """Validate the parameters; return the number of strain steps."""
@@ -141,60 +209,65 @@ class AthermalQuasistaticShear:
             raise GlassmlError(f"strain step must be positive, got {self.strain_step}")
         if not (np.isfinite(self.max_strain) and self.max_strain > 0):
             raise GlassmlError(f"maximum strain must be positive, got {self.max_strain}")
+        if self.engine not in self.ENGINES:
+            raise GlassmlError(f"AQS engine must be one of {', '.join(self.ENGINES)}, got {self.engine!r}")
         return max(1, int(round(self.max_strain / self.strain_step)))
 
-    def compute(self, model, positions, types, box, *, show_progress: bool = False) -> "AthermalQuasistaticShear":
-        """Shear the inherent state ``positions`` of ``model`` in the orthorhombic ``box``."""
-        from glassml.progress import ProgressBar
-        from glassml.simulate.engine import LammpsEngine
-
+    def compute(self, model, positions, types, box, *, diameters=None,
+                show_progress: bool = False) -> "AthermalQuasistaticShear":
+        """Shear the inherent state ``positions`` of ``model`` in the orthorhombic ``box``
+        (``diameters``: the per-particle diameters of a polydisperse model)."""
         n_steps = self.check_parameters()
-        d = model.dimension
-        with LammpsEngine(model, positions, types, box, suffix=self.suffix) as eng:
-            lengths = eng.box.copy()
-            eng.commands("change_box all triclinic", "thermo_style custom step pe pxy", "thermo_modify norm yes")
-            tilt = 0.0
-            volume = float(np.prod(lengths))
+        engine = self.engine if self.engine != "auto" else ("numpy" if model.polydisperse else "lammps")
+        if engine == "lammps" and model.polydisperse:
+            raise GlassmlError(f"model {model.name} is polydisperse: LAMMPS has no pair style for it; "
+                               "use the numpy AQS engine")
+        if engine == "numpy":
+            if model.polydisperse and diameters is None:
+                raise GlassmlError(f"model {model.name} is polydisperse: pass the particle diameters")
+            stepper = _NumpyShear(model, positions, types, box, None if diameters is None else np.asarray(diameters, float),
+                                  self.force_tolerance, self.max_iterations)
+            self._shear(stepper, n_steps, len(positions), show_progress)
+        else:
+            from glassml.simulate.engine import LammpsEngine
 
-            def relax() -> tuple[float, float, np.ndarray]:
-                eng.commands("min_style fire",
-                             f"minimize 0.0 {_f(self.force_tolerance)} {int(self.max_iterations)} {int(10 * self.max_iterations)}")
-                # the minimiser's last thermo output holds pe and pxy of the minimised state
-                x = eng._gather("x", 1, 3)[:, :d]
-                img = eng._gather("image", 0, 3)[:, :d]
-                cell = Box(lengths, [tilt] if d == 2 else [tilt, 0.0, 0.0])
-                return -float(eng.lmp.get_thermo("pxy")), float(eng.lmp.get_thermo("pe")), cell.with_images(x, img)
+            with LammpsEngine(model, positions, types, box, suffix=self.suffix) as eng:
+                self._shear(_LammpsShear(eng, self.force_tolerance, self.max_iterations), n_steps, eng.n, show_progress)
+        self.engine_ = engine
+        return self
 
-            s, e, x = relax()
-            strain, stress, energy, events = [0.0], [s], [e], []
-            dtilt = self.strain_step * lengths[1]
-            with ProgressBar(show_progress, total=n_steps, label="AQS shear") as bar:
-                for k in range(n_steps):
-                    box_before = Box(lengths, [tilt] if d == 2 else [tilt, 0.0, 0.0])
-                    tilt = (k + 1) * dtilt
-                    eng.commands(f"change_box all xy final {_f(tilt)} remap units box")
-                    s1, e1, x1 = relax()
-                    strain.append((k + 1) * self.strain_step)
-                    stress.append(s1)
-                    energy.append(e1)
-                    ds = s - s1
-                    # energy released beyond the elastic work sigma dgamma V / N (trapezoid rule)
-                    de = e - e1 + 0.5 * (s + s1) * self.strain_step * volume / eng.n
-                    if ds > self.stress_drop_threshold or de > self.energy_drop_threshold:
-                        box_after = Box(lengths, [tilt] if d == 2 else [tilt, 0.0, 0.0])
-                        dm = d2min(x, x1, box_before, box_after, self.d2min_cutoff)
-                        events.append(PlasticEvent(k, strain[k], float(ds), float(de), int(np.argmax(dm)), dm))
-                    s, e, x = s1, e1, x1
-                    bar.advance()
-                    if self.max_events is not None and len(events) >= self.max_events:
-                        break
-            self.box_ = Box(lengths, [tilt] if d == 2 else [tilt, 0.0, 0.0])
+    def _shear(self, stepper, n_steps: int, n: int, show_progress: bool) -> None:
+        from glassml.progress import ProgressBar
+
+        lengths = stepper.lengths
+        volume = float(np.prod(lengths))
+        s, e, x = stepper.relax()
+        strain, stress, energy, events = [0.0], [s], [e], []
+        dtilt = self.strain_step * lengths[1]
+        with ProgressBar(show_progress, total=n_steps, label="AQS shear") as bar:
+            for k in range(n_steps):
+                box_before = _cell(lengths, stepper.tilt)
+                stepper.tilt_to((k + 1) * dtilt)
+                s1, e1, x1 = stepper.relax()
+                strain.append((k + 1) * self.strain_step)
+                stress.append(s1)
+                energy.append(e1)
+                ds = s - s1
+                # energy released beyond the elastic work sigma dgamma V / N (trapezoid rule)
+                de = e - e1 + 0.5 * (s + s1) * self.strain_step * volume / n
+                if ds > self.stress_drop_threshold or de > self.energy_drop_threshold:
+                    dm = d2min(x, x1, box_before, _cell(lengths, stepper.tilt), self.d2min_cutoff)
+                    events.append(PlasticEvent(k, strain[k], float(ds), float(de), int(np.argmax(dm)), dm))
+                s, e, x = s1, e1, x1
+                bar.advance()
+                if self.max_events is not None and len(events) >= self.max_events:
+                    break
+        self.box_ = _cell(lengths, stepper.tilt)
         self.strain_ = np.asarray(strain)
         self.stress_ = np.asarray(stress)
         self.energy_ = np.asarray(energy)
         self.events_ = events
         self.positions_ = x
-        return self
 
     @property
     def shear_modulus_(self) -> float:
@@ -225,4 +298,5 @@ def shear_sample(sample, model, **params) -> AthermalQuasistaticShear:
     """AQS shear of a :class:`~glassml.store.Sample` (or dict of arrays) from its inherent state."""
     x, t, b = inherent_state_of(sample)
     show = params.pop("show_progress", False)
-    return AthermalQuasistaticShear(**params).compute(model, x, t, b, show_progress=show)
+    dia = np.asarray(sample["diameters"], float) if "diameters" in sample.keys() else None
+    return AthermalQuasistaticShear(**params).compute(model, x, t, b, diameters=dia, show_progress=show)

@@ -33,18 +33,29 @@ def _open(dataset: Dataset | str | os.PathLike) -> tuple[Dataset, Any]:
     return ds, get_model(name)
 
 
-def _each_sample(ds: Dataset, kind: str, samples: Sequence[str] | None, force: bool, show_progress: bool,
-                 compute: Callable[[np.ndarray, np.ndarray, np.ndarray], tuple[dict, dict]]) -> dict[str, dict]:
-    """Run ``compute(x, types, box) -> (arrays, summary)`` on each sample's inherent state."""
+def _diameters(sample, model) -> np.ndarray | None:
+    """The per-particle diameters of a polydisperse model's sample (``None`` for other models)."""
+    if not model.polydisperse:
+        return None
+    if "diameters" not in sample.keys():
+        name = getattr(sample, "path", getattr(sample, "name", "sample"))
+        raise GlassmlError(f"{name}: model {model.name} is polydisperse but the sample has no 'diameters'")
+    return np.asarray(sample["diameters"], float)
+
+
+def _each_sample(ds: Dataset, model, kind: str, samples: Sequence[str] | None, force: bool, show_progress: bool,
+                 compute: Callable[..., tuple[dict, dict]]) -> dict[str, dict]:
+    """Run ``compute(x, types, box, diameters) -> (arrays, summary)`` on each sample's inherent state."""
     names = list(samples or ds.sample_names())
     for name in names:  # every sample is checked before any work starts
         inherent_state_of(ds[name])
+        _diameters(ds[name], model)
     results = {}
     with ProgressBar(show_progress, total=len(names), label=kind) as bar:
         for name in names:
             out = Path(ds.path) / "mechanics" / kind / f"{name}.npz"
             if not (out.exists() and not force):
-                arrays, results[name] = compute(*inherent_state_of(ds[name]))
+                arrays, results[name] = compute(*inherent_state_of(ds[name]), _diameters(ds[name], model))
                 out.parent.mkdir(parents=True, exist_ok=True)
                 write_npz(out, arrays)
             bar.advance()
@@ -52,17 +63,19 @@ def _each_sample(ds: Dataset, kind: str, samples: Sequence[str] | None, force: b
 
 
 def shear_dataset(dataset: Dataset | str | os.PathLike, *, strain_step: float = 1e-4, max_strain: float = 0.05,
-                  max_events: int | None = None, force_tolerance: float = 1e-6, samples: Sequence[str] | None = None,
-                  force: bool = False, show_progress: bool = True) -> dict[str, dict]:
-    """AQS shear of each sample's inherent state (:class:`AthermalQuasistaticShear`); returns
-    ``{sample: summary}`` of the samples computed in this call."""
+                  max_events: int | None = None, force_tolerance: float = 1e-6, engine: str = "auto",
+                  samples: Sequence[str] | None = None, force: bool = False,
+                  show_progress: bool = True) -> dict[str, dict]:
+    """AQS shear of each sample's inherent state (:class:`AthermalQuasistaticShear`; LAMMPS, or
+    glassml's own FIRE for a polydisperse model); returns ``{sample: summary}`` of the samples
+    computed in this call."""
     ds, model = _open(dataset)
     aqs = AthermalQuasistaticShear(strain_step=strain_step, max_strain=max_strain, force_tolerance=force_tolerance,
-                                   max_events=max_events)
+                                   max_events=max_events, engine=engine)
     aqs.check_parameters()
 
-    def compute(x, t, b):
-        aqs.compute(model, x, t, b)
+    def compute(x, t, b, dia):
+        aqs.compute(model, x, t, b, diameters=dia)
         ev = aqs.events_
         arrays = {"strain": aqs.strain_, "stress": aqs.stress_, "energy": aqs.energy_,
                   "event_step": np.array([e.step for e in ev], dtype=np.int64),
@@ -72,7 +85,7 @@ def shear_dataset(dataset: Dataset | str | os.PathLike, *, strain_step: float = 
                   "event_d2min": np.array([e.d2min for e in ev]).reshape(len(ev), len(x))}
         return arrays, aqs.summary()
 
-    return _each_sample(ds, "shear", samples, force, show_progress, compute)
+    return _each_sample(ds, model, "shear", samples, force, show_progress, compute)
 
 
 def modes_dataset(dataset: Dataset | str | os.PathLike, *, n_modes: int = 20, n_soft: int = 10,
@@ -84,19 +97,19 @@ def modes_dataset(dataset: Dataset | str | os.PathLike, *, n_modes: int = 20, n_
     ds, model = _open(dataset)
     vm = VibrationalModes(n_modes=n_modes, n_soft=n_soft)
 
-    def compute(x, t, b):
-        vm.compute(model, x, t, b)
+    def compute(x, t, b, dia):
+        vm.compute(model, x, t, b, dia)
         arrays = {"eigenvalues": vm.eigenvalues_, "modes": vm.modes_,
                   "participation_ratio": vm.participation_ratio_, "soft_spot_field": vm.soft_spot_field_}
         summary = vm.summary()
         if pseudo_harmonic:
-            pm = PseudoHarmonicMode().compute(model, x, t, b, start=vm.modes_[0])
+            pm = PseudoHarmonicMode().compute(model, x, t, b, start=vm.modes_[0], diameters=dia)
             arrays.update(pseudo_harmonic_mode=pm.mode_, pseudo_harmonic_stiffness=pm.stiffness_,
                           pseudo_harmonic_cubic=pm.cubic_, pseudo_harmonic_barrier=pm.barrier_)
             summary.update(kappa=pm.stiffness_, tau=pm.cubic_, barrier=pm.barrier_, converged=pm.converged_)
         return arrays, summary
 
-    return _each_sample(ds, "modes", samples, force, show_progress, compute)
+    return _each_sample(ds, model, "modes", samples, force, show_progress, compute)
 
 
 def yield_stress_dataset(dataset: Dataset | str | os.PathLike, *, radius: float = 3.0, n_directions: int = 4,
@@ -106,8 +119,12 @@ def yield_stress_dataset(dataset: Dataset | str | os.PathLike, *, radius: float 
                          show_progress: bool = True) -> dict[str, dict]:
     """Local yield stress field (:class:`LocalYieldStress`) of each sample's inherent state on a
     probe grid; returns ``{sample: summary}`` of the samples computed in this call.  Every sample's
-    box is checked against the region before any work starts."""
+    box is checked against the region before any work starts.  The frozen-matrix probes run on
+    LAMMPS, so a polydisperse model is refused."""
     ds, model = _open(dataset)
+    if model.polydisperse:
+        raise GlassmlError(f"{ds.path}: the local yield stress runs on LAMMPS, which has no pair style for the "
+                           f"polydisperse model {model.name}")
     lys = LocalYieldStress(radius=radius, n_directions=n_directions, strain_step=strain_step, max_strain=max_strain,
                            spacing=spacing, stress_drop_threshold=stress_drop_threshold,
                            force_tolerance=force_tolerance)
@@ -153,7 +170,8 @@ def _weakness(threshold: np.ndarray) -> np.ndarray:
     return -np.where(np.isfinite(t), t, fill)
 
 
-def sample_indicators(model, x, types, box, modes: dict | None, yield_stress: dict | None) -> dict[str, np.ndarray]:
+def sample_indicators(model, x, types, box, modes: dict | None, yield_stress: dict | None,
+                      diameters: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Per-particle indicators of one inherent state (larger = predicted weaker)."""
     out: dict[str, np.ndarray] = {}
     if yield_stress is not None:
@@ -166,7 +184,7 @@ def sample_indicators(model, x, types, box, modes: dict | None, yield_stress: di
             pm = np.asarray(modes["pseudo_harmonic_mode"])
             out[INDICATORS[2]] = np.einsum("ia,ia->i", pm, pm)
         out[INDICATORS[3]] = np.asarray(modes["soft_spot_field"], float)
-    out[INDICATORS[4]] = model.potential_energy_per_particle(x, types, box)
+    out[INDICATORS[4]] = model.potential_energy_per_particle(x, types, box, diameters)
     return out
 
 
@@ -214,7 +232,7 @@ def compare_dataset(dataset: Dataset | str | os.PathLike, *, fraction: float = 0
             ind = None if stale else _load(cache)
             if ind is None:
                 ind = sample_indicators(model, x, t, b, _load(root / "modes" / f"{name}.npz"),
-                                        _load(root / "yield_stress" / f"{name}.npz"))
+                                        _load(root / "yield_stress" / f"{name}.npz"), _diameters(ds[name], model))
                 if softness:
                     from glassml.structure import Configuration
                     from glassml.structure.sets import compute_set

@@ -11,6 +11,12 @@ drift and ageing checks) is minimised at once: the glass is an inherent state of
 more stable the lower the parent temperature.  This is how Barbot et al. (PRE 97, 033001 (2018))
 obtain their most relaxed glasses (their "ESL" protocol, an equilibrated supercooled liquid);
 they find higher local yield stresses in the more relaxed ones.
+
+:func:`swap_glass`: the same instantaneous quench for the polydisperse swap models, whose
+liquids swap Monte Carlo equilibrates far below the mode-coupling temperature (Ninarello,
+Berthier and Coslovich, PRX 7, 021039 (2017)); this is how Ozawa et al. (PNAS 115, 6656 (2018);
+Phys. Rev. Research 2, 023203 (2020) in 2D) prepare glasses from ductile to brittle.  The
+minimisation is glassml's own FIRE, since LAMMPS has no pair style for these models.
 """
 
 from __future__ import annotations
@@ -91,3 +97,45 @@ def parent_glass(model, n: int, parent_temperature: float, equilibration_time: f
                 "converged": bool(report.converged), "fs_stationary": bool(report.fs_stationary),
                 "energy": float(info["potential_energy"])}
         return x, eng.types.copy(), eng.box.copy(), info
+
+
+def swap_glass(model="poly-swap-2d", n: int = 300, parent_temperature: float = 0.1, equilibration_sweeps: int = 50_000,
+               *, seed: int = 0, melt_temperature: float = 0.4, melt_sweeps: int = 200,
+               force_tolerance: float = 1e-8) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict]:
+    """Inherent state of a polydisperse liquid equilibrated by swap Monte Carlo at
+    ``parent_temperature``: ``(positions, types, box, diameters, info)``.
+
+    ``info`` holds the inherent-state energy per particle (``energy``), the parent liquid's
+    energy and its equilibration checks (``converged``: the energy of the last two quarters
+    agrees and the run decorrelated, see :class:`glassml.simulate.swap.EnergyTrace`), the swap
+    acceptance and the minimiser's largest force.  Choose ``equilibration_sweeps`` as ten or more
+    swap relaxation times (``benchmarks/swap.py`` measures them; about 6e3 sweeps at T = 0.10 in 2D).
+
+    Parameters
+    ----------
+    model: ``poly-swap-2d`` or ``poly-swap-3d``.
+    n: number of particles.
+    parent_temperature: temperature of the equilibrium liquid that is quenched.
+    equilibration_sweeps: swap Monte Carlo sweeps at ``parent_temperature``.
+    seed: seed of the start lattice, diameters and Monte Carlo moves.
+    melt_temperature, melt_sweeps: the melt that erases the start lattice.
+    force_tolerance: the inherent state's largest force ``max_i |F_i|``.
+    """
+    from glassml.simulate.swap import swap_equilibrated
+    from glassml.systems import fire_minimize
+
+    if not (np.isfinite(parent_temperature) and parent_temperature > 0):
+        raise GlassmlError(f"parent temperature must be positive, got {parent_temperature}")
+    if int(equilibration_sweeps) < 1:
+        raise GlassmlError(f"equilibration sweeps must be positive, got {equilibration_sweeps}")
+    mc, trace = swap_equilibrated(model, int(n), float(parent_temperature), seed=seed,
+                                  equilibration_sweeps=int(equilibration_sweeps), melt_temperature=melt_temperature,
+                                  melt_sweeps=int(melt_sweeps))
+    res = fire_minimize(mc.model, mc.x, mc.types, mc.box, diameters=mc.diameters, force_tolerance=force_tolerance)
+    if not res.converged:
+        raise GlassmlError(f"FIRE did not reach max |F| < {force_tolerance:g} ({res.max_force:.3g} after {res.n_steps} steps)")
+    info = {"parent_temperature": float(parent_temperature), "equilibration_sweeps": int(equilibration_sweeps),
+            "parent_energy": mc.potential_energy_per_particle(), "converged": bool(trace.converged),
+            "swap_acceptance": mc.accepted_swaps / max(1.0, mc.p_swap * len(mc.x) * mc.sweeps_done),
+            "energy": float(res.energy_per_particle), "max_force": float(res.max_force)}
+    return res.positions, mc.types.copy(), mc.box.copy(), mc.diameters.copy(), info

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from glassml.errors import GlassmlError
-from glassml.geometry import NeighborQuery
+from glassml.geometry import Box, NeighborQuery
 
 
 def neighbor_pairs(positions: np.ndarray, box, cutoff: float):
@@ -75,6 +75,20 @@ def energies_and_forces(model, positions, types, box, diameters=None):
     e = _half_sums(i, j, v, n)
     virial = float(np.sum(fmag * r))
     return e, _pair_forces(i, j, vec, r, fmag, n), virial
+
+
+def virial_pressure_tensor(model, positions, types, box, diameters=None) -> np.ndarray:
+    """The configurational part of the pressure tensor, ``P_ab = (1/V) sum_pairs f(r) r_a r_b / r``,
+    (d, d), with ``f = -V'(r)`` (Irving–Kirkwood; what LAMMPS' ``compute pressure ... virial``
+    reports).  At zero temperature it is the whole pressure tensor, and the shear stress of a
+    sheared solid is ``sigma_xy = -P_xy``.  ``box`` may be triclinic (a :class:`~glassml.geometry.Box`).
+    """
+    x, types, diameters = _check_inputs(model, positions, types, diameters)
+    i, j, vec, r = neighbor_pairs(x, box, model.max_cutoff(diameters))
+    si, sj = _pair_diameters(model, diameters, i, j)
+    fmag = model.pair_force_magnitude(r, types[i], types[j], si, sj)
+    w = (fmag / np.where(r > 0, r, 1.0))[:, None, None] * vec[:, :, None] * vec[:, None, :]
+    return w.sum(axis=0) / Box.from_any(box, x.shape[1]).volume
 
 
 def _pair_forces(i, j, vec, r, fmag, n: int) -> np.ndarray:
