@@ -18,6 +18,7 @@ structure factor in 2D (or ``--q``).  Several independent starts give the error.
 Usage: python benchmarks/glassbench_tau.py [--n 1000] [--temperatures 0.64 0.56] [--starts 2]
        python benchmarks/glassbench_tau.py --model ka2d --n 1290 --temperatures 0.30 --starts 1 --equilibration 5
        python benchmarks/glassbench_tau.py --model ka2d --n 1290 --temperatures 0.40 0.35 --tau-guess 20 60
+       python benchmarks/glassbench_tau.py --model ka2d --n 1290 --temperatures 0.30 --start GLASSBENCH_T0.23.npz
 """
 
 from __future__ import annotations
@@ -31,15 +32,23 @@ import numpy as np
 
 def measure(model: str, temperature: float, tau_guess: float, n: int, seed: int, equilibration: float,
             q: float | None, record: float = 4.0, frames_per_tau: int = 20,
-            origin_every: int = 20, also_q: tuple = ()) -> tuple[float | None, float, dict, dict]:
+            origin_every: int = 20, also_q: tuple = (), start: str | None = None) -> tuple[float | None, float, dict, dict]:
     from glassml.dynamics.observables import first_peak, static_structure_factor, tau_alpha
     from glassml.simulate.engine import LammpsEngine
     from glassml.simulate.protocols import equilibrate, melt
     from glassml.systems import get_model
 
-    engine = LammpsEngine.from_model(get_model(model), n, seed=seed)
+    if start is None:
+        engine = LammpsEngine.from_model(get_model(model), n, seed=seed)
+    else:  # a GlassBench KA2D configuration (types 1, 2, 3; a square box): heated, not melted
+        with np.load(start) as f:
+            x0, types, side = f["initial_positions"].astype(float), f["types"] - 1, float(f["box"])
+        engine = LammpsEngine(get_model(model), x0, types, np.full(x0.shape[1], side))
     try:
-        melt(engine, temperature=2.0, time=5.0, seed=seed + 1)
+        if start is None:
+            melt(engine, temperature=2.0, time=5.0, seed=seed + 1)
+        else:
+            engine.draw_velocities(temperature, seed + 1)
         report = equilibrate(engine, temperature, equilibration * tau_guess, seed=seed + 2, max_extensions=1)
         dt = engine.timestep
         every = max(1, int(round(tau_guess / frames_per_tau / dt)))
@@ -89,6 +98,9 @@ def main() -> None:
     ap.add_argument("--q", type=float, default=None,
                     help="KA2D: a fixed wave number (default: the first peak of S(k) of each start's first frame, "
                          "which moves between 7.07, 7.27 and 7.45 on the box's k grid)")
+    ap.add_argument("--start", default=None,
+                    help="KA2D: begin every start from this GlassBench configuration (.npz) instead of a melt, so "
+                         "that equilibrium is approached from below (e.g. T = 0.23 heated to 0.30)")
     ap.add_argument("--tau-guess", type=float, nargs="+", default=None,
                     help="KA2D: an estimate of tau_alpha per temperature (frame spacing and equilibration)")
     args = ap.parse_args()
@@ -108,13 +120,14 @@ def main() -> None:
         taus = []
         for k in range(args.starts):
             tau, qk, rep, curve = measure(model, T, ref, args.n, 100 * k + args.seed, args.equilibration, q,
-                                          args.record, args.frames_per_tau, args.origin_every, tuple(args.also_q))
+                                          args.record, args.frames_per_tau, args.origin_every, tuple(args.also_q),
+                                          args.start)
             results.append({"temperature": T, "start": k, "tau_alpha": tau, "q": qk, "curve": curve,
                             "equilibration": {key: rep[key] for key in rep if key != "samples"}})
             if args.json:
                 atomic_write_bytes(args.json, dumps({"model": model, "n": args.n, "results": results}).encode())
             print(f"  T={T:.2f} start {k}: tau_alpha {tau}, q {qk:.3f}, equilibration "
-                  f"{ {key: rep[key] for key in rep if key in ('converged', 'fs_stationary', 'fs_first_half', 'fs_second_half', 'fs_error')} }",
+                  f"{ {key: rep[key] for key in rep if key in ('converged', 'fs_stationary', 'fs_first_half', 'fs_second_half', 'fs_error', 'potential_energy', 'drift_potential_energy')} }",
                   flush=True)
             taus.append(tau)
         ok = np.array([t for t in taus if t is not None], float)

@@ -6,6 +6,7 @@
     python benchmarks/mechanics.py yield-stress  # local-yield-stress probes per minute (frozen-matrix method)
     python benchmarks/mechanics.py stability    # quench rate -> mean local yield stress (Barbot et al. 2018 trend)
     python benchmarks/mechanics.py indicators   # all indicators on the first AQS events over many quenched samples
+    python benchmarks/mechanics.py indicators --swap-parent 0.09 --sweeps 150000   # ... of swap glasses
     python benchmarks/mechanics.py swap-stability  # AQS of swap-equilibrated poly-swap-2d glasses, parent T -> yielding
 
 CPU time (time.process_time) is measured, since the machine may be shared.
@@ -144,12 +145,16 @@ def yield_stress(n: int = 150, radius: float = 3.0, n_probes: int = 4, step: flo
           f"({steps} minimisations, {steps / dt:.1f} steps/s; mean yield strain {np.nanmean(ly.yield_strain_):.3f})")
 
 
-def _dataset(root, glasses):
+def _dataset(root, glasses, model: str = "ka2d"):
+    """A dataset of inherent states ``(x, types, box[, diameters])``."""
     from glassml.store import Dataset
 
-    ds = Dataset.create(root, model="ka2d", dimension=2, temperature=1.0, times=np.array([1.0]), n_replicas=1)
-    for k, (x, t, b) in enumerate(glasses):
-        ds.write_sample(f"s{k}", {"types": t, "box": b, "initial_positions": x, "initial_positions_inherent": x}, seed=k)
+    ds = Dataset.create(root, model=model, dimension=2, temperature=1.0, times=np.array([1.0]), n_replicas=1)
+    for k, (x, t, b, *dia) in enumerate(glasses):
+        arrays = {"types": t, "box": b, "initial_positions": x, "initial_positions_inherent": x}
+        if dia:
+            arrays["diameters"] = dia[0]
+        ds.write_sample(f"s{k}", arrays, seed=k)
     return ds
 
 
@@ -195,28 +200,37 @@ def stability(n: int = 150, rates=(1e-1, 1e-2, 1e-3), n_samples: int = 3, radius
               flush=True)
 
 
-def indicators(n: int = 150, n_samples: int = 12, rate: float = 1e-2, out: str | None = None) -> None:
+def indicators(n: int = 150, n_samples: int = 12, rate: float = 1e-2, out: str | None = None,
+               swap_parent: float | None = None, sweeps: int = 5000) -> None:
     """Every indicator scored on the first AQS event of ``n_samples`` quenched glasses, through the
-    dataset commands' library calls (shear, modes, yield-stress, compare)."""
+    dataset commands' library calls (shear, modes, yield-stress, compare).  With ``swap_parent``:
+    poly-swap-2d glasses quenched from liquids equilibrated by ``sweeps`` of swap Monte Carlo at
+    that temperature, sheared on glassml's own engine, without the local yield stress (LAMMPS-only)."""
     from glassml.mechanics import compare_dataset, modes_dataset, shear_dataset, yield_stress_dataset
-    from glassml.mechanics.glasses import quenched_glass
+    from glassml.mechanics.glasses import quenched_glass, swap_glass
     from glassml.mechanics.report import auc_table
     from glassml.systems import get_model
 
-    model = get_model("ka2d")
     root = out or tempfile.mkdtemp(prefix="glassml-mech-")
     t0 = time.time()
-    glasses = [quenched_glass(model, n, rate, seed=200 + 7 * s)[:3] for s in range(n_samples)]
-    _dataset(root, glasses)
-    print(f"{n_samples} glasses quenched at {rate:g} in {time.time() - t0:.0f} s", flush=True)
+    if swap_parent is None:
+        glasses = [quenched_glass(get_model("ka2d"), n, rate, seed=200 + 7 * s)[:3] for s in range(n_samples)]
+        _dataset(root, glasses)
+        print(f"{n_samples} glasses quenched at {rate:g} in {time.time() - t0:.0f} s", flush=True)
+    else:
+        glasses = [swap_glass("poly-swap-2d", n, swap_parent, sweeps, seed=900 + 7 * s)[:4] for s in range(n_samples)]
+        _dataset(root, glasses, "poly-swap-2d")
+        print(f"{n_samples} poly-swap-2d glasses from swap-equilibrated parents at T = {swap_parent:g} "
+              f"in {time.time() - t0:.0f} s", flush=True)
     t0 = time.time()
     shear_dataset(root, strain_step=1e-3, max_strain=0.15, max_events=1, show_progress=False)
     modes_dataset(root, n_modes=10, show_progress=False)
     print(f"shear + modes {time.time() - t0:.0f} s", flush=True)
-    t0 = time.time()
-    box = glasses[0][2]
-    yield_stress_dataset(root, radius=3.0, n_directions=1, spacing=box[0] / 6, show_progress=False)
-    print(f"local yield stress {time.time() - t0:.0f} s", flush=True)
+    if swap_parent is None:
+        t0 = time.time()
+        box = glasses[0][2]
+        yield_stress_dataset(root, radius=3.0, n_directions=1, spacing=box[0] / 6, show_progress=False)
+        print(f"local yield stress {time.time() - t0:.0f} s", flush=True)
     r = compare_dataset(root, show_progress=False)
     print(auc_table(r))
     print("report in", r["report"])
@@ -290,6 +304,9 @@ if __name__ == "__main__":
                    help="swap-stability: swap sweeps at each parent temperature (with --parents)")
     p.add_argument("--json", default=None, help="swap-stability: write the table here")
     p.add_argument("--max-strain", type=float, default=0.15, help="swap-stability: shear to this strain")
+    p.add_argument("--swap-parent", type=float, default=None,
+                   help="indicators: poly-swap-2d glasses from swap-equilibrated liquids at this temperature "
+                        "(with --sweeps: one value, default 5000)")
     a = p.parse_args()
     kw = {} if a.n is None else {"n": a.n}
     if a.samples is not None and a.mode in ("stability", "indicators", "swap-stability"):
@@ -320,4 +337,6 @@ if __name__ == "__main__":
     elif a.mode == "stability":
         stability(**kw)
     else:
+        if a.swap_parent is not None:
+            kw.update(swap_parent=a.swap_parent, sweeps=a.sweeps[0] if a.sweeps else 5000)
         indicators(out=a.out, **kw)

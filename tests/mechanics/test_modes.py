@@ -90,6 +90,14 @@ def test_planted_soft_spot_holds_the_lowest_modes():
     w = np.einsum("ia,ia->i", pm.mode_, pm.mode_)
     print("pseudo-harmonic mode: kappa", pm.stiffness_, "weight in region", w[region].sum(), "P", pm.participation_ratio_)
     assert pm.converged_ and w[region].sum() > 0.5
+    # and so does the cubic mode (Gartner & Lerner 2016) grown from it
+    from glassml.mechanics.modes import CubicMode
+
+    cm = CubicMode().compute(weak, xs, t, box, start=pm.mode_)
+    w = np.einsum("ia,ia->i", cm.mode_, cm.mode_)
+    print("cubic mode: kappa", cm.stiffness_, "barrier", cm.barrier_, "weight in region", w[region].sum(),
+          "residual", cm.residual_, cm.n_iterations_)
+    assert cm.converged_ and w[region].sum() > 0.5
 
 
 def test_pseudo_harmonic_mode_lowers_the_cost_and_its_cubic_term(ka2d_glass):
@@ -109,3 +117,32 @@ def test_pseudo_harmonic_mode_lowers_the_cost_and_its_cubic_term(ka2d_glass):
     tau = (e[3] - 2 * e[2] + 2 * e[1] - e[0]) / (2 * h**3)
     assert pm.cubic_ == pytest.approx(tau, rel=1e-3)
     assert pm.barrier_ == pytest.approx(2 * pm.stiffness_**3 / (3 * pm.cubic_**2))
+
+
+def test_cubic_mode_is_a_local_minimum_of_the_barrier(ka2d_glass):
+    """The cubic mode solves H z = (kappa / tau) T(z) (residual), its tau matches a finite
+    difference of the energy, its barrier 2 kappa^3 / 3 tau^2 lies below the pseudo-harmonic
+    mode's and the lowest harmonic mode's, and tilting it in random directions raises the barrier."""
+    from glassml.mechanics.modes import CubicMode, PseudoHarmonicMode, _barrier, third_order_contraction
+
+    model, x, types, box = ka2d_glass
+    vm = VibrationalModes(n_modes=1).compute(model, x, types, box)
+    pm = PseudoHarmonicMode().compute(model, x, types, box, start=vm.modes_[0])
+    cm = CubicMode().compute(model, x, types, box, start=pm.mode_)
+    assert cm.converged_ and cm.residual_ < 1e-4  # measured 5e-6 (the Hessian differences limit it)
+    h = 2e-3
+    e = [model.potential_energy(x + s * h * cm.mode_, types, box) for s in (-2, -1, 1, 2)]
+    assert cm.cubic_ == pytest.approx((e[3] - 2 * e[2] + 2 * e[1] - e[0]) / (2 * h**3), rel=1e-3)
+
+    def barrier(z):
+        z = z.ravel() / np.linalg.norm(z)
+        return _barrier(float(z @ (vm.hessian_ @ z)), float(z @ third_order_contraction(model, x, types, box, z)))
+
+    assert cm.barrier_ == pytest.approx(barrier(cm.mode_), rel=1e-6)
+    assert cm.barrier_ < pm.barrier_ and cm.barrier_ < barrier(vm.modes_[0])
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        r = rng.normal(size=cm.mode_.shape)
+        r -= r.mean(axis=0)
+        assert barrier(cm.mode_ + 0.02 * r / np.linalg.norm(r)) > cm.barrier_
+    assert abs(cm.mode_.ravel() @ pm.mode_.ravel()) > 0.5  # the same soft spot

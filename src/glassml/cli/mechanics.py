@@ -47,15 +47,17 @@ def modes(
     n_soft: int = typer.Option(10, "--n-soft", help="Modes summed into the soft-spot field."),
     pseudo_harmonic: bool = typer.Option(True, "--pseudo-harmonic/--no-pseudo-harmonic",
                                          help="Also the quasi-localised mode of the harmonic cost function (kappa, tau, barrier)."),
+    cubic: bool = typer.Option(True, "--cubic/--no-cubic",
+                               help="Also the cubic (nonlinear) mode grown from the quasi-localised one."),
     sample: list[str] = typer.Option(None, "--sample", help="Only these samples (default all)."),
     force: bool = typer.Option(False, "--force", help="Recompute samples already done."),
     json_: bool = typer.Option(False, "--json", help="Print eigenvalues and participation ratios as JSON."),
 ) -> None:
-    """Hessian, lowest modes, participation ratios, soft-spot field and the quasi-localised mode; to DATASET/mechanics/modes/."""
+    """Hessian, lowest modes, participation ratios, soft-spot field, quasi-localised and cubic modes; to DATASET/mechanics/modes/."""
     from glassml.mechanics.dataset import modes_dataset
 
-    results = modes_dataset(path, n_modes=n_modes, n_soft=n_soft, pseudo_harmonic=pseudo_harmonic, samples=sample,
-                            force=force, show_progress=not json_)
+    results = modes_dataset(path, n_modes=n_modes, n_soft=n_soft, pseudo_harmonic=pseudo_harmonic, cubic=cubic,
+                            samples=sample, force=force, show_progress=not json_)
     if json_:
         print_json(results)
         return
@@ -64,6 +66,8 @@ def modes(
                 f"participation {[round(v, 3) for v in r['participation_ratio'][:5]]}")
         if "kappa" in r:
             line += f"; quasi-localised mode kappa {r['kappa']:.4g}, barrier {r['barrier']:.3g}"
+        if "cubic_kappa" in r:
+            line += f"; cubic mode kappa {r['cubic_kappa']:.4g}, barrier {r['cubic_barrier']:.3g}"
         console.print(line)
 
 

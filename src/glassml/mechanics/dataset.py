@@ -17,7 +17,7 @@ import numpy as np
 
 from glassml.errors import GlassmlError
 from glassml.mechanics.aqs import AthermalQuasistaticShear, inherent_state_of
-from glassml.mechanics.modes import PseudoHarmonicMode, VibrationalModes
+from glassml.mechanics.modes import CubicMode, PseudoHarmonicMode, VibrationalModes
 from glassml.mechanics.yield_stress import LocalYieldStress, grid_centres, nearest_probe_field
 from glassml.progress import ProgressBar
 from glassml.store import Dataset
@@ -89,11 +89,12 @@ def shear_dataset(dataset: Dataset | str | os.PathLike, *, strain_step: float = 
 
 
 def modes_dataset(dataset: Dataset | str | os.PathLike, *, n_modes: int = 20, n_soft: int = 10,
-                  pseudo_harmonic: bool = True, samples: Sequence[str] | None = None, force: bool = False,
-                  show_progress: bool = True) -> dict[str, dict]:
+                  pseudo_harmonic: bool = True, cubic: bool = True, samples: Sequence[str] | None = None,
+                  force: bool = False, show_progress: bool = True) -> dict[str, dict]:
     """Lowest modes, participation ratios and soft-spot field (:class:`VibrationalModes`) and,
-    with ``pseudo_harmonic``, the quasi-localised mode (:class:`PseudoHarmonicMode`) of each
-    sample's inherent state; returns ``{sample: summary}`` of the samples computed in this call."""
+    with ``pseudo_harmonic``, the quasi-localised mode (:class:`PseudoHarmonicMode`) and, with
+    ``cubic`` as well, the cubic mode grown from it (:class:`CubicMode`) of each sample's inherent
+    state; returns ``{sample: summary}`` of the samples computed in this call."""
     ds, model = _open(dataset)
     vm = VibrationalModes(n_modes=n_modes, n_soft=n_soft)
 
@@ -107,6 +108,13 @@ def modes_dataset(dataset: Dataset | str | os.PathLike, *, n_modes: int = 20, n_
             arrays.update(pseudo_harmonic_mode=pm.mode_, pseudo_harmonic_stiffness=pm.stiffness_,
                           pseudo_harmonic_cubic=pm.cubic_, pseudo_harmonic_barrier=pm.barrier_)
             summary.update(kappa=pm.stiffness_, tau=pm.cubic_, barrier=pm.barrier_, converged=pm.converged_)
+            if cubic:
+                cm = CubicMode().compute(model, x, t, b, start=pm.mode_, diameters=dia)
+                arrays.update(cubic_mode=cm.mode_, cubic_stiffness=cm.stiffness_, cubic_cubic=cm.cubic_,
+                              cubic_barrier=cm.barrier_)
+                summary.update(cubic_kappa=cm.stiffness_, cubic_tau=cm.cubic_, cubic_barrier=cm.barrier_,
+                               cubic_converged=cm.converged_,
+                               cubic_overlap=float(abs(cm.mode_.ravel() @ pm.mode_.ravel())))
         return arrays, summary
 
     return _each_sample(ds, model, "modes", samples, force, show_progress, compute)
@@ -158,7 +166,8 @@ def yield_stress_dataset(dataset: Dataset | str | os.PathLike, *, radius: float 
 
 
 INDICATORS = ("local yield stress, loading direction", "local yield stress, weakest direction",
-              "quasi-localised mode", "low-mode participation", "local potential energy", "softness", "random")
+              "quasi-localised mode", "low-mode participation", "local potential energy", "softness", "random",
+              "cubic mode")
 REPORT_DIR = Path("report") / "mechanics"
 
 
@@ -183,6 +192,9 @@ def sample_indicators(model, x, types, box, modes: dict | None, yield_stress: di
         if "pseudo_harmonic_mode" in modes:
             pm = np.asarray(modes["pseudo_harmonic_mode"])
             out[INDICATORS[2]] = np.einsum("ia,ia->i", pm, pm)
+        if "cubic_mode" in modes:
+            cm = np.asarray(modes["cubic_mode"])
+            out[INDICATORS[7]] = np.einsum("ia,ia->i", cm, cm)
         out[INDICATORS[3]] = np.asarray(modes["soft_spot_field"], float)
     out[INDICATORS[4]] = model.potential_energy_per_particle(x, types, box, diameters)
     return out

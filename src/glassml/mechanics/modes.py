@@ -135,6 +135,22 @@ def _pairs_of(h, d: int) -> tuple[np.ndarray, np.ndarray]:
     return key // h.shape[0], key % h.shape[0]
 
 
+def third_order_contraction(model, positions, types, box, z: np.ndarray, diameters=None, eps: float = 1e-4) -> np.ndarray:
+    """The third derivative of the energy contracted twice with the direction ``z`` ((N d,) or
+    (N, d)), as the central difference ``(H(x + eps z) - H(x - eps z)) z / (2 eps)`` of the
+    Hessian; returns (N d,).  Its dot product with ``z`` is the cubic coefficient ``tau``."""
+    x = np.asarray(positions, float)
+    zr = np.asarray(z, float).reshape(x.shape)
+    hp = hessian(model, x + eps * zr, types, box, diameters)
+    hm = hessian(model, x - eps * zr, types, box, diameters)
+    return (hp @ zr.ravel() - hm @ zr.ravel()) / (2 * eps)
+
+
+def _barrier(kappa: float, tau: float) -> float:
+    """``2 kappa^3 / (3 tau^2)``, the barrier of the cubic expansion along a unit direction."""
+    return 2 * kappa**3 / (3 * tau**2) if tau != 0 else float("inf")
+
+
 def _project(z: np.ndarray, d: int) -> np.ndarray:
     """``z`` without its rigid translation, normalised."""
     z = z.reshape(-1, d) - z.reshape(-1, d).mean(axis=0)
@@ -207,13 +223,76 @@ class PseudoHarmonicMode:
                 break
         self.mode_ = z.reshape(n, d)
         self.stiffness_ = float(z @ (h @ z))
-        eps = 1e-4
-        hp = hessian(model, x + eps * self.mode_, types, box, diameters)
-        hm = hessian(model, x - eps * self.mode_, types, box, diameters)
-        self.cubic_ = float((z @ (hp @ z) - z @ (hm @ z)) / (2 * eps))
-        self.barrier_ = 2 * self.stiffness_**3 / (3 * self.cubic_**2) if self.cubic_ != 0 else float("inf")
+        self.cubic_ = float(z @ third_order_contraction(model, x, types, box, z, diameters))
+        self.barrier_ = _barrier(self.stiffness_, self.cubic_)
         self.cost_ = self.cost(h, z, pairs, d)
         self.converged_ = converged
         self.n_iterations_ = it
+        self.participation_ratio_ = float(participation_ratio(self.mode_[None])[0])
+        return self
+
+
+class CubicMode:
+    """A quasi-localised mode of the cubic expansion: the nonlinear glassy mode of Gartner &
+    Lerner, SciPost Phys. 1, 016 (2016).
+
+    Along a unit direction ``z`` the energy is ``kappa s^2 / 2 + tau s^3 / 6`` to third order,
+    with ``kappa = H:zz`` and ``tau`` the third derivative contracted with ``z`` three times, so
+    the barrier is ``b(z) = 2 kappa^3 / (3 tau^2)``.  The cubic modes are the directions where
+    ``b`` is stationary; they solve ``H z = (kappa / tau) T(z)``, with ``T(z)`` the third
+    derivative contracted twice (:func:`third_order_contraction`).  Here ``b`` is minimised over
+    unit, translation-free directions by L-BFGS from a soft start (the pseudo-harmonic mode by
+    default), which lands on the cubic mode of that soft spot, the mode Richard et al.
+    (PRL 126, 015501 (2021)) compare the pseudo-harmonic one with.
+
+    Parameters
+    ----------
+    tol: stop when the relative residual ``|H z - (kappa / tau) T(z)| / |H z|`` is below this.
+    max_iterations: L-BFGS iterations.
+
+    Attributes (after :meth:`compute`)
+    ----------------------------------
+    mode_: (N, d) unit mode; stiffness_ (kappa); cubic_ (tau); barrier_ (``2 kappa^3 / 3 tau^2``);
+    residual_: the relative residual above (0 on an exact cubic mode);
+    converged_ (residual below ``tol``), n_iterations_; participation_ratio_.
+    """
+
+    def __init__(self, tol: float = 1e-4, max_iterations: int = 2000):
+        self.tol = tol
+        self.max_iterations = max_iterations
+
+    def compute(self, model, positions, types, box, start=None, diameters=None) -> "CubicMode":
+        """Minimise from ``start`` ((N, d); default: the mode of :class:`PseudoHarmonicMode`)."""
+        from scipy.optimize import minimize
+
+        x = np.asarray(positions, float)
+        n, d = x.shape
+        h = hessian(model, x, types, box, diameters)
+        if start is None:
+            start = PseudoHarmonicMode().compute(model, x, types, box, diameters=diameters).mode_
+
+        def parts(z):
+            u = _project(z, d)
+            hu = h @ u
+            t = third_order_contraction(model, x, types, box, u, diameters)
+            return u, hu, t, float(u @ hu), float(u @ t)
+
+        def barrier_and_gradient(z):
+            u, hu, t, kappa, tau = parts(z)
+            g = 4 * kappa**2 / tau**2 * hu - 4 * kappa**3 / tau**3 * t  # d b / d u
+            g -= (g @ u) * u  # b does not depend on |z|: only the tangential part counts
+            g = (g.reshape(-1, d) - g.reshape(-1, d).mean(axis=0)).ravel() / np.linalg.norm(z)
+            return _barrier(kappa, tau), g
+
+        res = minimize(barrier_and_gradient, _project(np.asarray(start, float).ravel(), d), jac=True,
+                       method="L-BFGS-B", options={"maxiter": int(self.max_iterations), "gtol": 0.0, "ftol": 0.0})
+        u, hu, t, kappa, tau = parts(res.x)
+        self.mode_ = u.reshape(n, d)
+        self.stiffness_ = kappa
+        self.cubic_ = tau
+        self.barrier_ = _barrier(kappa, tau)
+        self.residual_ = float(np.linalg.norm(hu - kappa / tau * t) / np.linalg.norm(hu))
+        self.converged_ = self.residual_ < self.tol
+        self.n_iterations_ = int(res.nit)
         self.participation_ratio_ = float(participation_ratio(self.mode_[None])[0])
         return self
