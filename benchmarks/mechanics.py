@@ -237,17 +237,22 @@ def indicators(n: int = 150, n_samples: int = 12, rate: float = 1e-2, out: str |
 
 
 def swap_stability(n: int = 300, parents=(0.2, 0.12, 0.09), sweeps=(5000, 30000, 150000), n_samples: int = 4,
-                   step: float = 1e-3, max_strain: float = 0.15, seed: int = 500, json_out: str | None = None) -> None:
+                   step: float = 1e-3, max_strain: float = 0.15, seed: int = 500, json_out: str | None = None,
+                   grid: int = 0, radius: float = 5.0) -> None:
     """AQS of glasses quenched from poly-swap-2d liquids equilibrated by swap Monte Carlo at each
     parent temperature (``sweeps`` of swap MC each, about ten swap relaxation times), on
     glassml's own AQS engine.  Per glass: inherent-state energy, shear modulus, the stress peak
     and its strain, the largest single stress drop, the first plastic event's strain and the
-    mean stress over the last third of the strain (the flow stress).  Ozawa et al. (PNAS 115,
+    mean stress over the last third of the strain (the flow stress); with ``grid`` > 0, also the
+    mean local plastic threshold and local yield strain of ``grid`` x ``grid`` frozen-matrix probes
+    of radius ``radius`` (loading direction, strain step 2e-3, glassml's own engine) of the
+    unloaded glass, the quantity Barbot et al. (2018) find higher in more relaxed glasses.
+    Ozawa et al. (PNAS 115,
     6656 (2018); Phys. Rev. Research 2, 023203 (2020) for 2D) find that more stable glasses have a
     higher peak followed by a larger, sharper drop (brittle yielding)."""
     import json
 
-    from glassml.mechanics import AthermalQuasistaticShear
+    from glassml.mechanics import AthermalQuasistaticShear, LocalYieldStress
     from glassml.mechanics.glasses import swap_glass
     from glassml.systems import get_model
 
@@ -261,6 +266,14 @@ def swap_stability(n: int = 300, parents=(0.2, 0.12, 0.09), sweeps=(5000, 30000,
             t1 = time.process_time()
             a = AthermalQuasistaticShear(strain_step=step, max_strain=max_strain).compute(model, x, t, b, diameters=dia)
             t2 = time.process_time()
+            local = {}
+            if grid > 0:
+                ly = LocalYieldStress(radius=radius, n_directions=1, strain_step=2e-3, max_strain=0.3,
+                                      spacing=b[0] / grid).compute(model, x, t, b, diameters=dia)
+                local = {"local_threshold": float(np.nanmean(ly.threshold_)),
+                         "local_yield_strain": float(np.nanmean(ly.yield_strain_)),
+                         "probes_without_drop": int(np.isnan(ly.threshold_).sum())}
+            t3 = time.process_time()
             k = int(np.argmax(a.stress_))
             drops = [e.stress_drop for e in a.events_]
             last = a.strain_ >= 2 * max_strain / 3
@@ -268,11 +281,11 @@ def swap_stability(n: int = 300, parents=(0.2, 0.12, 0.09), sweeps=(5000, 30000,
                    "peak_strain": float(a.strain_[k]), "largest_drop": max(drops, default=0.0),
                    "first_event_strain": a.events_[0].strain if a.events_ else float("nan"),
                    "flow_stress": float(a.stress_[last].mean()), "n_events": len(a.events_),
-                   "equilibrated": float(info["converged"])}
+                   "equilibrated": float(info["converged"]), **local}
             for key, v in row.items():
                 cols.setdefault(key, []).append(v)
             print(f"  T_p {parent:g} glass {s}: " + ", ".join(f"{key} {v:.4g}" for key, v in row.items())
-                  + f" (swap {t1 - t0:.0f} s, AQS {t2 - t1:.0f} s CPU)", flush=True)
+                  + f" (swap {t1 - t0:.0f} s, AQS {t2 - t1:.0f} s, probes {t3 - t2:.0f} s CPU)", flush=True)
 
         def ms(v):
             v = np.asarray(v, float)
@@ -298,7 +311,8 @@ if __name__ == "__main__":
                    help="stability: parent temperatures of equilibrium liquids quenched at once (instead of rates)")
     p.add_argument("--eq-taus", type=float, default=10.0, help="stability: equilibration of the parents, in tau_alpha")
     p.add_argument("--radius", type=float, default=None, help="stability: region radius (default 3)")
-    p.add_argument("--grid", type=int, default=3, help="stability: probe centres per side")
+    p.add_argument("--grid", type=int, default=None,
+                   help="stability: probe centres per side (default 3); swap-stability: probe the glasses too")
     p.add_argument("--directions", type=int, default=2, help="stability: shear orientations per probe")
     p.add_argument("--sweeps", type=int, nargs="+", default=None,
                    help="swap-stability: swap sweeps at each parent temperature (with --parents)")
@@ -316,7 +330,7 @@ if __name__ == "__main__":
     if a.rates is not None and a.mode == "stability":
         kw["rates"] = tuple(a.rates)
     if a.mode == "stability":
-        kw.update(parents=a.parents, eq_taus=a.eq_taus, grid=a.grid, directions=a.directions,
+        kw.update(parents=a.parents, eq_taus=a.eq_taus, grid=a.grid or 3, directions=a.directions,
                   **({} if a.radius is None else {"radius": a.radius}))
     if a.mode == "swap-stability":
         if a.seed is not None:
@@ -325,7 +339,8 @@ if __name__ == "__main__":
             if not a.sweeps or len(a.sweeps) != len(a.parents):
                 p.error("swap-stability: give one --sweeps value per --parents temperature")
             kw.update(parents=tuple(a.parents), sweeps=tuple(a.sweeps))
-        swap_stability(json_out=a.json, max_strain=a.max_strain, **kw)
+        swap_stability(json_out=a.json, max_strain=a.max_strain, grid=a.grid or 0,
+                       **({} if a.radius is None else {"radius": a.radius}), **kw)
     elif a.mode == "aqs":
         aqs(**kw)
     elif a.mode == "modes":

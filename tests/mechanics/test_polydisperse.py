@@ -1,13 +1,15 @@
-"""Mechanics of swap-equilibrated polydisperse glasses: glassml's own AQS engine (LAMMPS has no
-pair style for these models), the dataset commands on a poly-swap-2d dataset, and the one-line
-errors of what stays LAMMPS-only."""
+"""Mechanics of swap-equilibrated polydisperse glasses on glassml's own engines (LAMMPS has no
+pair style for these models): AQS, the dataset commands on a poly-swap-2d dataset, local yield
+stress, and the one-line errors."""
 
 import subprocess
 import sys
 
 import numpy as np
 import pytest
+from typer.testing import CliRunner
 
+from glassml.cli import app
 from glassml.errors import GlassmlError
 from glassml.mechanics import AthermalQuasistaticShear, compare_dataset, modes_dataset, shear_dataset
 from glassml.mechanics.glasses import swap_glass
@@ -71,12 +73,19 @@ def test_dataset_commands_on_a_polydisperse_dataset(poly_dataset):
     assert not any(k.startswith("local yield stress") for k in res["auc"])
 
 
-def test_local_yield_stress_of_a_polydisperse_dataset_is_one_line_exit_2(poly_dataset):
-    p = subprocess.run([sys.executable, "-m", "glassml", "mechanics", "yield-stress", str(poly_dataset)],
-                       capture_output=True, text=True)
+def test_local_yield_stress_of_a_polydisperse_dataset(poly_dataset):
+    """The frozen-matrix probes on glassml's own engine: one probe per sample, resumable, and the
+    LAMMPS engine refused in one line with exit status 2."""
+    r = CliRunner().invoke(app, ["mechanics", "yield-stress", str(poly_dataset), "--radius", "2.5", "--directions", "1",
+                                 "--spacing", "20", "--strain-step", "5e-3", "--max-strain", "0.3", "--json"])
+    assert r.exit_code == 0, r.output
+    z = np.load(poly_dataset / "mechanics" / "yield_stress" / "s0.npz")
+    assert z["threshold"].shape == (1, 1) and np.isfinite(z["threshold"]).all() and z["threshold"][0, 0] > 0
+    p = subprocess.run([sys.executable, "-m", "glassml", "mechanics", "yield-stress", str(poly_dataset), "--force",
+                        "--radius", "2.5", "--engine", "lammps"], capture_output=True, text=True)
     assert p.returncode == 2, p.stderr
     lines = [ln for ln in (p.stdout + p.stderr).splitlines() if ln.strip()]
-    assert len(lines) == 1 and "no pair style for the polydisperse model" in lines[0], lines
+    assert len(lines) == 1 and "LAMMPS has no pair style" in lines[0], lines
 
 
 def test_a_polydisperse_sample_without_diameters_is_refused_before_any_work(glasses, tmp_path):

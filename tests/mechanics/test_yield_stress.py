@@ -131,3 +131,19 @@ def test_glasses_of_colder_parents_sit_lower_in_the_landscape():
         parent_glass(model, 100, 0.0, 5.0)
     with pytest.raises(GlassmlError, match="equilibration time"):
         parent_glass(model, 100, 0.5, -1.0)
+
+
+def test_numpy_probes_match_the_lammps_probes(ka2d_glass):
+    """The frozen-matrix probes on glassml's own FIRE (the engine of the polydisperse models)
+    against LAMMPS on the same KA2D glass: the same local yield strain, and stress curves within
+    5e-6 (measured 2.3e-6: LAMMPS's tabulated potential against the analytic one)."""
+    model, x, t, box = ka2d_glass
+    c = np.array([[3.0, 4.0]])
+    ref = LocalYieldStress(radius=3.0, n_directions=2, strain_step=2e-3).compute(model, x, t, box, c)
+    own = LocalYieldStress(radius=3.0, n_directions=2, strain_step=2e-3, engine="numpy").compute(model, x, t, box, c)
+    assert (ref.engine_, own.engine_) == ("lammps", "numpy")
+    assert np.isfinite(ref.yield_strain_).all() and np.array_equal(own.yield_strain_, ref.yield_strain_)
+    assert np.allclose(own.yield_stress_, ref.yield_stress_, rtol=0, atol=1e-5)
+    for a in range(2):
+        (sa, ta), (sb, tb) = ref.curves_[0][a], own.curves_[0][a]
+        assert np.array_equal(sa, sb) and np.max(np.abs(ta - tb)) < 5e-6

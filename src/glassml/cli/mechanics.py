@@ -79,6 +79,8 @@ def yield_stress(
     strain_step: float = typer.Option(2e-3, "--strain-step", help="Local shear strain added per step."),
     max_strain: float = typer.Option(0.2, "--max-strain", help="Give up on a probe without a drop at this strain."),
     spacing: float = typer.Option(None, "--spacing", help="Probe grid spacing (default: the radius)."),
+    engine: str = typer.Option("auto", "--engine",
+                               help="lammps, numpy (glassml's own FIRE) or auto (numpy for a polydisperse model)."),
     sample: list[str] = typer.Option(None, "--sample", help="Only these samples (default all)."),
     force: bool = typer.Option(False, "--force", help="Recompute samples already done."),
     json_: bool = typer.Option(False, "--json", help="Print the per-sample summaries as JSON."),
@@ -87,8 +89,8 @@ def yield_stress(
     from glassml.mechanics.dataset import yield_stress_dataset
 
     results = yield_stress_dataset(path, radius=radius, n_directions=n_directions, strain_step=strain_step,
-                                   max_strain=max_strain, spacing=spacing, samples=sample, force=force,
-                                   show_progress=not json_)
+                                   max_strain=max_strain, spacing=spacing, engine=engine, samples=sample,
+                                   force=force, show_progress=not json_)
     if json_:
         print_json(results)
         return

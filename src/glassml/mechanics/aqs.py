@@ -153,6 +153,22 @@ class _NumpyShear:
         return -float(p[0, 1]), res.energy_per_particle, self.x.copy()
 
 
+ENGINES = ("auto", "lammps", "numpy")
+
+
+def engine_for(model, engine: str = "auto") -> str:
+    """The engine that runs ``model``: ``engine`` itself, or for ``"auto"`` ``"numpy"`` (glassml's
+    own potential and FIRE) for a polydisperse model and ``"lammps"`` otherwise; a one-line error
+    for an unknown engine or LAMMPS asked to run a polydisperse model."""
+    if engine not in ENGINES:
+        raise GlassmlError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    if engine == "auto":
+        return "numpy" if model.polydisperse else "lammps"
+    if engine == "lammps" and model.polydisperse:
+        raise GlassmlError(f"model {model.name} is polydisperse: LAMMPS has no pair style for it; use the numpy engine")
+    return engine
+
+
 def _cell(lengths: np.ndarray, tilt: float) -> Box:
     return Box(lengths, [tilt] if len(lengths) == 2 else [tilt, 0.0, 0.0])
 
@@ -186,8 +202,6 @@ class AthermalQuasistaticShear:
     engine_: the engine that ran.
     """
 
-    ENGINES = ("auto", "lammps", "numpy")
-
     def __init__(self, strain_step: float = 1e-4, max_strain: float = 0.05, *, force_tolerance: float = 1e-6,
                  max_iterations: int = 100_000, stress_drop_threshold: float = 1e-3,
                  energy_drop_threshold: float = 1e-4, d2min_cutoff: float = 2.5, max_events: int | None = None,
@@ -209,8 +223,8 @@ class AthermalQuasistaticShear:
             raise GlassmlError(f"strain step must be positive, got {self.strain_step}")
         if not (np.isfinite(self.max_strain) and self.max_strain > 0):
             raise GlassmlError(f"maximum strain must be positive, got {self.max_strain}")
-        if self.engine not in self.ENGINES:
-            raise GlassmlError(f"AQS engine must be one of {', '.join(self.ENGINES)}, got {self.engine!r}")
+        if self.engine not in ENGINES:
+            raise GlassmlError(f"engine must be one of {', '.join(ENGINES)}, got {self.engine!r}")
         return max(1, int(round(self.max_strain / self.strain_step)))
 
     def compute(self, model, positions, types, box, *, diameters=None,
@@ -218,10 +232,7 @@ class AthermalQuasistaticShear:
         """Shear the inherent state ``positions`` of ``model`` in the orthorhombic ``box``
         (``diameters``: the per-particle diameters of a polydisperse model)."""
         n_steps = self.check_parameters()
-        engine = self.engine if self.engine != "auto" else ("numpy" if model.polydisperse else "lammps")
-        if engine == "lammps" and model.polydisperse:
-            raise GlassmlError(f"model {model.name} is polydisperse: LAMMPS has no pair style for it; "
-                               "use the numpy AQS engine")
+        engine = engine_for(model, self.engine)
         if engine == "numpy":
             if model.polydisperse and diameters is None:
                 raise GlassmlError(f"model {model.name} is polydisperse: pass the particle diameters")

@@ -16,7 +16,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from glassml.errors import GlassmlError
-from glassml.mechanics.aqs import AthermalQuasistaticShear, inherent_state_of
+from glassml.mechanics.aqs import AthermalQuasistaticShear, engine_for, inherent_state_of
 from glassml.mechanics.modes import CubicMode, PseudoHarmonicMode, VibrationalModes
 from glassml.mechanics.yield_stress import LocalYieldStress, grid_centres, nearest_probe_field
 from glassml.progress import ProgressBar
@@ -73,6 +73,7 @@ def shear_dataset(dataset: Dataset | str | os.PathLike, *, strain_step: float = 
     aqs = AthermalQuasistaticShear(strain_step=strain_step, max_strain=max_strain, force_tolerance=force_tolerance,
                                    max_events=max_events, engine=engine)
     aqs.check_parameters()
+    engine_for(model, engine)
 
     def compute(x, t, b, dia):
         aqs.compute(model, x, t, b, diameters=dia)
@@ -122,24 +123,25 @@ def modes_dataset(dataset: Dataset | str | os.PathLike, *, n_modes: int = 20, n_
 
 def yield_stress_dataset(dataset: Dataset | str | os.PathLike, *, radius: float = 3.0, n_directions: int = 4,
                          strain_step: float = 2e-3, max_strain: float = 0.2, spacing: float | None = None,
-                         stress_drop_threshold: float = 1e-3, force_tolerance: float = 1e-6,
+                         stress_drop_threshold: float = 1e-3, force_tolerance: float = 1e-6, engine: str = "auto",
                          samples: Sequence[str] | None = None, force: bool = False,
                          show_progress: bool = True) -> dict[str, dict]:
     """Local yield stress field (:class:`LocalYieldStress`) of each sample's inherent state on a
     probe grid; returns ``{sample: summary}`` of the samples computed in this call.  Every sample's
-    box is checked against the region before any work starts.  The frozen-matrix probes run on
-    LAMMPS, so a polydisperse model is refused."""
+    box is checked against the region before any work starts.  ``engine``: as
+    :class:`LocalYieldStress` (``auto``: glassml's own FIRE for a polydisperse model, LAMMPS
+    otherwise)."""
     ds, model = _open(dataset)
-    if model.polydisperse:
-        raise GlassmlError(f"{ds.path}: the local yield stress runs on LAMMPS, which has no pair style for the "
-                           f"polydisperse model {model.name}")
     lys = LocalYieldStress(radius=radius, n_directions=n_directions, strain_step=strain_step, max_strain=max_strain,
                            spacing=spacing, stress_drop_threshold=stress_drop_threshold,
-                           force_tolerance=force_tolerance)
+                           force_tolerance=force_tolerance, engine=engine)
+    lys.check_parameters()
+    engine_for(model, engine)
     names = list(samples or ds.sample_names())
     n_probes = {}
     for name in names:  # every sample is checked before any work starts
         _, _, b = inherent_state_of(ds[name])
+        _diameters(ds[name], model)
         try:
             lys.check_parameters(b, model.max_cutoff())
         except GlassmlError as exc:
@@ -153,7 +155,7 @@ def yield_stress_dataset(dataset: Dataset | str | os.PathLike, *, radius: float 
                 bar.advance(n_probes[name])
                 continue
             x, t, b = inherent_state_of(ds[name])
-            lys.compute(model, x, t, b, bar=bar)
+            lys.compute(model, x, t, b, diameters=_diameters(ds[name], model), bar=bar)
             arrays = {"centres": lys.centres_, "angles": lys.angles_, "n_inner": lys.n_inner_,
                       "residual_stress": lys.residual_stress_, "yield_stress": lys.yield_stress_,
                       "yield_strain": lys.yield_strain_, "threshold": lys.threshold_,

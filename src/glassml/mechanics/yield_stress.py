@@ -31,6 +31,7 @@ import numpy as np
 
 from glassml.errors import GlassmlError
 from glassml.geometry import Box
+from glassml.mechanics.aqs import ENGINES, engine_for
 
 
 def _f(v) -> str:
@@ -69,11 +70,12 @@ def grid_centres(box, spacing: float) -> np.ndarray:
     return np.stack(np.meshgrid(*axes, indexing="ij"), -1).reshape(-1, len(lengths))
 
 
-def region_stress(model, positions, types, box, inner) -> np.ndarray:
+def region_stress(model, positions, types, box, inner, diameters=None) -> np.ndarray:
     """Virial stress ``(d, d)`` of the particles ``inner`` ((N,) bool), divided by their volume at
     the mean density, ``n_inner V / N`` (numpy, from
     :meth:`~glassml.systems.Model.pair_force_magnitude`; each pair counts half for each of its
-    particles).  Independent of LAMMPS, for checks."""
+    particles, as LAMMPS' ``stress/atom``).  The stress of the numpy probes, and a check of the
+    LAMMPS ones."""
     from glassml.geometry import NeighborQuery
 
     x = np.asarray(positions, float)
@@ -81,10 +83,13 @@ def region_stress(model, positions, types, box, inner) -> np.ndarray:
     n, d = x.shape
     cell = Box.from_any(box, d)
     inner = np.asarray(inner, bool)
-    nb = NeighborQuery(x, cell).neighbors(model.max_cutoff())
+    dia = None if diameters is None else np.asarray(diameters, float)
+    # frozen pairs may overlap across the seam of a probe's affine map: no overlap check
+    nb = NeighborQuery(x, cell).neighbors(model.max_cutoff(dia), check_overlap=False)
     keep = inner[nb.i]
     i, j, vec, r = nb.i[keep], nb.j[keep], nb.vectors[keep], nb.distances[keep]
-    f = model.pair_force_magnitude(r, t[i], t[j])  # repulsive > 0, along r_i - r_j = -vec
+    si, sj = (None, None) if dia is None else (dia[i], dia[j])
+    f = model.pair_force_magnitude(r, t[i], t[j], si, sj)  # repulsive > 0, along r_i - r_j = -vec
     # sigma = -P, P_ab = (1/V) sum_pairs r_ij,a F_ij,b; each (i, j) listed from i counts 1/2
     w = 0.5 * f / r
     sig = np.einsum("p,pa,pb->ab", w, vec, vec)
@@ -110,6 +115,8 @@ class LocalYieldStress:
         unstable.
     seed: seed of the jitter.
     suffix: LAMMPS accelerator suffix of :class:`~glassml.simulate.engine.LammpsEngine`.
+    engine: ``"lammps"``, ``"numpy"`` (glassml's own FIRE on the frozen matrix; slower, but it
+        takes the polydisperse models) or ``"auto"`` (numpy for a polydisperse model).
 
     Attributes (after :meth:`compute`)
     ----------------------------------
@@ -127,7 +134,7 @@ class LocalYieldStress:
     def __init__(self, radius: float = 5.0, n_directions: int = 4, strain_step: float = 1e-3,
                  max_strain: float = 0.2, *, spacing: float | None = None, stress_drop_threshold: float = 1e-3,
                  force_tolerance: float = 1e-6, max_iterations: int = 100_000, jitter: float = 0.0, seed: int = 0,
-                 suffix: str | None = "opt"):
+                 suffix: str | None = "opt", engine: str = "auto"):
         self.radius = radius
         self.n_directions = n_directions
         self.strain_step = strain_step
@@ -139,6 +146,7 @@ class LocalYieldStress:
         self.jitter = jitter
         self.seed = seed
         self.suffix = suffix
+        self.engine = engine
 
     def check_parameters(self, box=None, cutoff: float = 0.0) -> None:
         """Validate the parameters (and the region against ``box``); one-line errors."""
@@ -150,6 +158,8 @@ class LocalYieldStress:
             raise GlassmlError(f"region radius must be positive, got {self.radius}")
         if int(self.n_directions) < 1:
             raise GlassmlError(f"need at least one shear direction, got {self.n_directions}")
+        if self.engine not in ENGINES:
+            raise GlassmlError(f"engine must be one of {', '.join(ENGINES)}, got {self.engine!r}")
         if box is not None:
             half = 0.5 * float(np.min(np.asarray(box, float)))
             if self.radius > half:
@@ -162,19 +172,23 @@ class LocalYieldStress:
     def angles(self) -> np.ndarray:
         return np.arange(int(self.n_directions)) * np.pi / int(self.n_directions)
 
-    def compute(self, model, positions, types, box, centres=None, *, show_progress: bool = False,
+    def compute(self, model, positions, types, box, centres=None, *, diameters=None, show_progress: bool = False,
                 bar=None) -> "LocalYieldStress":
         """Probe the inherent state ``positions`` of ``model`` in the orthorhombic ``box`` at ``centres``
-        ((P, d); default: a grid of spacing ``spacing``).  ``bar``: an open
+        ((P, d); default: a grid of spacing ``spacing``).  ``diameters``: the per-particle
+        diameters of a polydisperse model.  ``bar``: an open
         :class:`~glassml.progress.ProgressBar` to advance once per probe and orientation instead
         of a bar of its own."""
         from contextlib import nullcontext
 
         from glassml.progress import ProgressBar
-        from glassml.simulate.engine import LammpsEngine
 
         lengths = np.asarray(box, float).reshape(-1)
-        self.check_parameters(lengths, model.max_cutoff())
+        dia = None if diameters is None else np.asarray(diameters, float)
+        if model.polydisperse and dia is None:
+            raise GlassmlError(f"model {model.name} is polydisperse: pass the particle diameters")
+        self.check_parameters(lengths, model.max_cutoff(dia))
+        engine = engine_for(model, self.engine)
         x0 = np.asarray(positions, float)
         n, d = x0.shape
         cell = Box(lengths)
@@ -188,41 +202,22 @@ class LocalYieldStress:
         n_inner = np.zeros(len(centres), dtype=np.int64)
         curves: list[list[tuple[np.ndarray, np.ndarray]]] = []
         rng = np.random.default_rng(self.seed)
-        comps = "c_sa[1] c_sa[2] c_sa[4]" if d == 2 else "c_sa[1] c_sa[2] c_sa[3] c_sa[4] c_sa[5] c_sa[6]"
-        minimize = f"minimize 0.0 {_f(self.force_tolerance)} {int(self.max_iterations)} {int(10 * self.max_iterations)}"
         own = ProgressBar(show_progress, total=len(centres) * len(angles), label="local yield stress") if bar is None \
             else nullcontext(bar)
-        with LammpsEngine(model, x0, types, lengths, suffix=self.suffix) as eng, own as bar:
-            eng.commands("thermo_style custom step pe", "min_style fire")
-            eng.commands("compute sa all stress/atom NULL virial")
-
-            def local_stress(vol: float) -> np.ndarray:
-                eng.commands("run 0 post no")
-                v = np.array(eng.lmp.numpy.extract_compute("ss", 0, 1), dtype=float) / vol
-                sig = np.zeros((d, d))
-                if d == 2:
-                    sig[0, 0], sig[1, 1], sig[0, 1] = v
-                else:
-                    sig[0, 0], sig[1, 1], sig[2, 2], sig[0, 1], sig[0, 2], sig[1, 2] = v
-                return sig + np.triu(sig, 1).T
-
+        probe = (_LammpsProbe(model, x0, types, lengths, self) if engine == "lammps"
+                 else _NumpyProbe(model, types, lengths, dia, self))
+        with probe, own as bar:
             for p, c in enumerate(centres):
                 rel0 = cell.minimum_image(x0 - c)
                 inner = np.linalg.norm(rel0, axis=1) < self.radius
                 n_inner[p] = int(inner.sum())
                 if n_inner[p] == 0:
                     raise GlassmlError(f"no particle within {self.radius:g} of the probe centre {c.tolist()}")
-                vol = n_inner[p] * cell.volume / n
-                ids = " ".join(str(k + 1) for k in np.flatnonzero(inner))
-                # frozen-frozen pairs do not matter and would straddle the seam of the affine map
-                eng.commands(f"group inner id {ids}", "group outer subtract all inner",
-                             "neigh_modify exclude group outer outer", "fix freeze outer setforce 0.0 0.0 0.0",
-                             f"compute ss inner reduce sum {comps}")
+                probe.begin(inner, n_inner[p] * cell.volume / n)
                 row = []
                 for a, alpha in enumerate(angles):
                     xs = c + rel0
-                    eng.set_positions(xs)
-                    tau = [float(resolved_shear_stress(local_stress(vol), alpha))]
+                    tau = [float(resolved_shear_stress(probe.place(xs), alpha))]
                     strain = [0.0]
                     inc = shear_gradient(alpha, self.strain_step, d)
                     for k in range(1, n_steps + 1):
@@ -230,11 +225,9 @@ class LocalYieldStress:
                         xs = np.where(inner[:, None], c + (xs - c) @ inc.T, affine)
                         if self.jitter > 0:
                             xs = xs + inner[:, None] * rng.uniform(-self.jitter, self.jitter, xs.shape)
-                        eng.set_positions(xs)
-                        eng.commands(minimize)
-                        xs = xs + (eng.unwrapped_positions() - cell.wrap(xs))
+                        xs, sig = probe.relax(xs)
                         strain.append(k * self.strain_step)
-                        tau.append(float(resolved_shear_stress(local_stress(vol), alpha)))
+                        tau.append(float(resolved_shear_stress(sig, alpha)))
                         if tau[-2] - tau[-1] > self.stress_drop_threshold:
                             tauc[p, a], gc[p, a], drop[p, a] = tau[-2], strain[-2], tau[-2] - tau[-1]
                             break
@@ -242,8 +235,8 @@ class LocalYieldStress:
                     row.append((np.asarray(strain), np.asarray(tau)))
                     bar.advance()
                 curves.append(row)
-                eng.commands("uncompute ss", "unfix freeze", "neigh_modify exclude none", "group outer delete",
-                             "group inner delete")
+                probe.end()
+        self.engine_ = engine
         self.centres_ = centres
         self.angles_ = angles
         self.n_inner_ = n_inner
@@ -269,6 +262,95 @@ class LocalYieldStress:
                 "mean_yield_stress": np.nanmean(self.yield_stress_, axis=0).tolist(),
                 "mean_minimum_threshold": float(np.nanmean(self.minimum_threshold_)),
                 "n_without_yield": int(np.isnan(self.yield_stress_).sum())}
+
+
+class _LammpsProbe:
+    """Frozen-matrix steps on :class:`~glassml.simulate.engine.LammpsEngine`: the outer group held
+    by ``fix setforce``, outer-outer pairs excluded, the inner region's ``stress/atom`` summed."""
+
+    def __init__(self, model, x0, types, lengths, lys: "LocalYieldStress"):
+        from glassml.simulate.engine import LammpsEngine
+
+        self.d = len(lengths)
+        self.cell = Box(lengths)
+        self.eng = LammpsEngine(model, x0, types, lengths, suffix=lys.suffix)
+        self.minimize = (f"minimize 0.0 {_f(lys.force_tolerance)} {int(lys.max_iterations)} "
+                         f"{int(10 * lys.max_iterations)}")
+        self.comps = "c_sa[1] c_sa[2] c_sa[4]" if self.d == 2 else "c_sa[1] c_sa[2] c_sa[3] c_sa[4] c_sa[5] c_sa[6]"
+        self.eng.commands("thermo_style custom step pe", "min_style fire", "compute sa all stress/atom NULL virial")
+
+    def __enter__(self) -> "_LammpsProbe":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.eng.close()
+
+    def begin(self, inner: np.ndarray, volume: float) -> None:
+        self.volume = volume
+        ids = " ".join(str(k + 1) for k in np.flatnonzero(inner))
+        # frozen-frozen pairs do not matter and would straddle the seam of the affine map
+        self.eng.commands(f"group inner id {ids}", "group outer subtract all inner",
+                          "neigh_modify exclude group outer outer", "fix freeze outer setforce 0.0 0.0 0.0",
+                          f"compute ss inner reduce sum {self.comps}")
+
+    def end(self) -> None:
+        self.eng.commands("uncompute ss", "unfix freeze", "neigh_modify exclude none", "group outer delete",
+                          "group inner delete")
+
+    def stress(self) -> np.ndarray:
+        self.eng.commands("run 0 post no")
+        v = np.array(self.eng.lmp.numpy.extract_compute("ss", 0, 1), dtype=float) / self.volume
+        sig = np.zeros((self.d, self.d))
+        if self.d == 2:
+            sig[0, 0], sig[1, 1], sig[0, 1] = v
+        else:
+            sig[0, 0], sig[1, 1], sig[2, 2], sig[0, 1], sig[0, 2], sig[1, 2] = v
+        return sig + np.triu(sig, 1).T
+
+    def place(self, xs: np.ndarray) -> np.ndarray:
+        self.eng.set_positions(xs)
+        return self.stress()
+
+    def relax(self, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        self.eng.set_positions(xs)
+        self.eng.commands(self.minimize)
+        return xs + (self.eng.unwrapped_positions() - self.cell.wrap(xs)), self.stress()
+
+
+class _NumpyProbe:
+    """Frozen-matrix steps on glassml's own potential (any model, the polydisperse ones
+    included): :func:`glassml.systems.fire` on :func:`glassml.systems.compute.frozen_matrix_forces`
+    (the global force norm, as LAMMPS), the stress from :func:`region_stress`."""
+
+    def __init__(self, model, types, lengths, diameters, lys: "LocalYieldStress"):
+        self.model, self.types, self.cell, self.diameters = model, np.asarray(types), Box(lengths), diameters
+        self.tolerance, self.max_iterations = lys.force_tolerance, lys.max_iterations
+
+    def __enter__(self) -> "_NumpyProbe":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def begin(self, inner: np.ndarray, volume: float) -> None:
+        self.inner = inner
+
+    def end(self) -> None:
+        return None
+
+    def place(self, xs: np.ndarray) -> np.ndarray:
+        return region_stress(self.model, xs, self.types, self.cell, self.inner, self.diameters)
+
+    def relax(self, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        from glassml.systems import fire
+        from glassml.systems.compute import frozen_matrix_forces
+
+        res = fire(lambda y: frozen_matrix_forces(self.model, y, self.types, self.cell, self.inner, self.diameters),
+                   xs, force_tolerance=self.tolerance, max_steps=self.max_iterations, force_norm="global")
+        if not res.converged:
+            raise GlassmlError(f"FIRE did not converge in a frozen-matrix probe (|F| = {res.max_force:.3g} after "
+                               f"{res.n_steps} iterations); raise max_iterations")
+        return res.positions, self.place(res.positions)
 
 
 def nearest_probe_field(positions, box, centres, values) -> np.ndarray:

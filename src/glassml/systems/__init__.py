@@ -8,7 +8,7 @@ from glassml.systems.compute import (
     potential_energies,
     virial_pressure_tensor,
 )
-from glassml.systems.minimize import MinimizeResult, fire_minimize
+from glassml.systems.minimize import MinimizeResult, fire, fire_minimize
 from glassml.systems.models import (
     Model,
     get_model,
@@ -30,6 +30,7 @@ __all__ = [
     "configurational_temperature",
     "virial_pressure_tensor",
     "neighbor_pairs",
+    "fire",
     "fire_minimize",
     "MinimizeResult",
 ]

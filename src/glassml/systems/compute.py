@@ -91,6 +91,26 @@ def virial_pressure_tensor(model, positions, types, box, diameters=None) -> np.n
     return w.sum(axis=0) / Box.from_any(box, x.shape[1]).volume
 
 
+def frozen_matrix_forces(model, positions, types, box, mobile, diameters=None) -> tuple[float, np.ndarray]:
+    """Forces (N, d) on the ``mobile`` particles ((N,) bool) from every pair that holds one, zero on
+    the others (a frozen matrix), and the energy per particle of those pairs.
+
+    Pairs of two frozen particles are left out: they cannot move, and under an affine map taken
+    about a point (the frozen-matrix probes of :mod:`glassml.mechanics.yield_stress`) those that
+    straddle the periodic seam may overlap.
+    """
+    x, types, diameters = _check_inputs(model, positions, types, diameters)
+    mobile = np.asarray(mobile, bool)
+    q = NeighborQuery(x, box)
+    i, j, vec, r = q.half_pairs(model.max_cutoff(diameters), check_overlap=False, return_vectors=True)
+    keep = mobile[i] | mobile[j]
+    i, j, vec, r = i[keep], j[keep], vec[keep], r[keep]
+    si, sj = _pair_diameters(model, diameters, i, j)
+    f = _pair_forces(i, j, vec, r, model.pair_force_magnitude(r, types[i], types[j], si, sj), len(x))
+    f[~mobile] = 0.0
+    return float(model.pair_energy(r, types[i], types[j], si, sj).sum() / len(x)), f
+
+
 def _pair_forces(i, j, vec, r, fmag, n: int) -> np.ndarray:
     """(n, d) forces from the pairs' force magnitudes ``-V'(r)`` along ``vec = r_j - r_i``."""
     fvec = (fmag / np.where(r > 0, r, 1.0))[:, None] * vec  # force on j from i (repulsive: along vec)

@@ -9,6 +9,7 @@ campaigns use LAMMPS's FIRE (:mod:`glassml.simulate.engine`) for speed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -25,14 +26,15 @@ class MinimizeResult:
     converged: bool
 
 
-def fire_minimize(model, positions, types, box, *, diameters=None, force_tolerance: float = 1e-8,
-                  max_steps: int = 100_000, dt: float = 0.002, dt_max: float = 0.02,
-                  force_norm: str = "max") -> MinimizeResult:
-    """Minimise until the force norm is below ``force_tolerance`` (unit masses); positions stay unwrapped.
+def fire(forces: Callable[[np.ndarray], tuple[float, np.ndarray]], positions, *, force_tolerance: float = 1e-8,
+         max_steps: int = 100_000, dt: float = 0.002, dt_max: float = 0.02,
+         force_norm: str = "max") -> MinimizeResult:
+    """FIRE on any force field: ``forces(x) -> (energy_per_particle, F)`` with ``F`` of the shape of
+    ``x`` (zero rows keep particles in place: a frozen matrix).  Stops when the force norm is below
+    ``force_tolerance`` (unit masses).
 
     ``force_norm``: ``"max"``, the largest ``|F_i|``, or ``"global"``, the 2-norm of the whole
-    force vector (LAMMPS' ``minimize`` criterion).  ``box`` may be triclinic (a
-    :class:`~glassml.geometry.Box`).  ``max_force`` of the result is that norm.
+    force vector (LAMMPS' ``minimize`` criterion).  ``max_force`` of the result is that norm.
     """
     if force_norm not in ("max", "global"):
         raise GlassmlError(f"force_norm must be 'max' or 'global', got {force_norm!r}")
@@ -43,7 +45,7 @@ def fire_minimize(model, positions, types, box, *, diameters=None, force_toleran
     x = np.array(positions, dtype=float)
     v = np.zeros_like(x)
     alpha, n_pos = 0.1, 0
-    e, f, _ = energies_and_forces(model, x, types, box, diameters)
+    e, f = forces(x)
     step = 0
     fmax = norm(f)
     while step < max_steps and fmax >= force_tolerance:
@@ -63,7 +65,21 @@ def fire_minimize(model, positions, types, box, *, diameters=None, force_toleran
         # semi-implicit Euler (as in the FIRE 2.0 paper's MD integrator)
         v += dt * f
         x += dt * v
-        e, f, _ = energies_and_forces(model, x, types, box, diameters)
+        e, f = forces(x)
         fmax = norm(f)
         step += 1
-    return MinimizeResult(x, float(e.mean()), fmax, step, fmax < force_tolerance)
+    return MinimizeResult(x, float(e), fmax, step, fmax < force_tolerance)
+
+
+def fire_minimize(model, positions, types, box, *, diameters=None, force_tolerance: float = 1e-8,
+                  max_steps: int = 100_000, dt: float = 0.002, dt_max: float = 0.02,
+                  force_norm: str = "max") -> MinimizeResult:
+    """Minimise ``model``'s energy (:func:`fire`); positions stay unwrapped, ``box`` may be triclinic
+    (a :class:`~glassml.geometry.Box`)."""
+
+    def forces(x: np.ndarray) -> tuple[float, np.ndarray]:
+        e, f, _ = energies_and_forces(model, x, types, box, diameters)
+        return float(e.mean()), f
+
+    return fire(forces, positions, force_tolerance=force_tolerance, max_steps=max_steps, dt=dt, dt_max=dt_max,
+                force_norm=force_norm)
