@@ -282,10 +282,12 @@ class AthermalQuasistaticShear:
 
     @property
     def shear_modulus_(self) -> float:
-        """Slope of the stress–strain curve over the first steps before the first event."""
-        stop = self.events_[0].step + 1 if self.events_ else len(self.strain_)
-        stop = max(2, min(stop, 11))
-        return float(np.polyfit(self.strain_[:stop], self.stress_[:stop], 1)[0])
+        """The median slope ``d sigma / d gamma`` of the first ten elastic steps (steps without a
+        plastic event), so that an event on the very first step does not spoil it."""
+        plastic = {ev.step for ev in self.events_}
+        slopes = [(self.stress_[k + 1] - self.stress_[k]) / (self.strain_[k + 1] - self.strain_[k])
+                  for k in range(len(self.strain_) - 1) if k not in plastic][:10]
+        return float(np.median(slopes)) if slopes else float("nan")
 
     def summary(self) -> dict:
         """JSON-ready results: the curve and the events (without the D²min fields)."""
