@@ -72,7 +72,8 @@ class SwapMonteCarlo:
         such as ``ka2d`` (species swaps), or their :class:`~glassml.systems.Model`.
     n: number of particles (ignored when ``positions`` is given).
     temperature: Monte Carlo temperature.
-    p_swap: probability that an attempt is a diameter swap (0: plain Monte Carlo dynamics).
+    p_swap: probability that an attempt is a swap, of diameters or of species (0: plain Monte Carlo
+        dynamics).
     step: maximum displacement of a translational move.
     skin: Verlet-list skin; the box must exceed 2 (r_c + skin).
     types: species of a mixture's particles (default: the model's composition, shuffled).
