@@ -25,24 +25,10 @@ import numpy as np  # noqa: E402
 
 def diffusion_a(n: int, seed: int, temperature: float = 0.8, equilibration: float = 25.0,
                 production: float = 40.0) -> float:
-    from glassml.simulate.engine import LammpsEngine
-    from glassml.simulate.protocols import melt, sample_thermo
+    from glassml.simulate.protocols import state_point
     from glassml.systems import get_model
 
-    engine = LammpsEngine.from_model(get_model("ka3d"), n, seed=seed)
-    try:
-        melt(engine, temperature=2.0, time=5.0, seed=seed + 1)
-        engine.draw_velocities(temperature, seed + 2)
-        engine.run(int(round(equilibration / engine.timestep)), ensemble="nvt", temperature=temperature)
-        s = sample_thermo(engine, int(round(production / engine.timestep)), 50, ensemble="nvt",
-                          temperature=temperature, frames=40)
-        a = engine.types == 0
-    finally:
-        engine.close()
-    x, t = s["positions"][:, a], s["position_steps"] * 0.005
-    lags = np.arange(10, 21)
-    msd = np.array([((x[k:] - x[:-k]) ** 2).sum(-1).mean() for k in lags])
-    return float(np.polyfit(lags * (t[1] - t[0]), msd, 1)[0] / 6)
+    return state_point(get_model("ka3d"), n, temperature, equilibration, production, seed=seed)["D"]
 
 
 def main() -> None:

@@ -8,31 +8,14 @@ time units, well into the diffusive regime (tau_alpha ≈ 2 at T = 0.8).
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
-from glassml.simulate.engine import LammpsEngine
-from glassml.simulate.protocols import melt, sample_thermo
+from glassml.simulate.protocols import state_point
 from glassml.systems import get_model
 
 
 def _state_point(temperature: float, equilibration: float, production: float, seed: int, n: int) -> dict:
-    engine = LammpsEngine.from_model(get_model("ka3d"), n, seed=seed)
-    try:
-        melt(engine, temperature=2.0, time=5.0, seed=seed + 1)
-        engine.draw_velocities(temperature, seed + 2)
-        engine.run(int(round(equilibration / engine.timestep)), ensemble="nvt", temperature=temperature)
-        s = sample_thermo(engine, int(round(production / engine.timestep)), 50, ensemble="nvt",
-                          temperature=temperature, frames=40)
-        a = engine.types == 0
-    finally:
-        engine.close()
-    x, t = s["positions"][:, a], s["position_steps"] * 0.005
-    lags = np.arange(10, 21)  # MSD averaged over time origins, slope over lags of a quarter to half the run
-    msd = np.array([((x[k:] - x[:-k]) ** 2).sum(-1).mean() for k in lags])
-    dt = t[1] - t[0]
-    return {"U": s["potential_energy"].mean(), "P": s["pressure"].mean(), "T": s["temperature"].mean(),
-            "D": np.polyfit(lags * dt, msd, 1)[0] / 6}
+    return state_point(get_model("ka3d"), n, temperature, equilibration, production, seed=seed)
 
 
 def test_high_temperature_energy_and_pressure():

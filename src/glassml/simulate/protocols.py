@@ -101,6 +101,35 @@ def sample_thermo(engine, steps: int, every: int, *, ensemble: str, temperature:
     return out
 
 
+def state_point(model, n: int, temperature: float, equilibration: float, production: float, *, seed: int = 1,
+                species: int = 0) -> dict[str, float]:
+    """Equilibrium averages of ``model`` at ``temperature`` from one NVT run: melt at T = 2, NVT for
+    ``equilibration`` time units, then ``production`` time units with 40 frames.  Returns the mean
+    potential energy per particle ``U``, pressure ``P`` and kinetic temperature ``T``, and the
+    diffusion constant ``D`` of ``species``: the slope of its mean-square displacement (averaged
+    over time origins) between a quarter and a half of the run, over ``2 d``.  Choose
+    ``production`` so that a quarter of it is well beyond tau_alpha."""
+    from glassml.simulate.engine import LammpsEngine
+
+    engine = LammpsEngine.from_model(model, n, seed=seed)
+    try:
+        melt(engine, temperature=2.0, time=5.0, seed=seed + 1)
+        engine.draw_velocities(temperature, seed + 2)
+        engine.run(int(round(equilibration / engine.timestep)), ensemble="nvt", temperature=temperature)
+        s = sample_thermo(engine, int(round(production / engine.timestep)), 50, ensemble="nvt",
+                          temperature=temperature, frames=40)
+        mine = engine.types == species
+        dt = engine.timestep
+    finally:
+        engine.close()
+    x, t = s["positions"][:, mine], s["position_steps"] * dt
+    lags = np.arange(len(t) // 4, len(t) // 2 + 1)
+    msd = np.array([((x[k:] - x[:-k]) ** 2).sum(-1).mean() for k in lags])
+    return {"U": float(s["potential_energy"].mean()), "P": float(s["pressure"].mean()),
+            "T": float(s["temperature"].mean()),
+            "D": float(np.polyfit(lags * (t[1] - t[0]), msd, 1)[0] / (2 * x.shape[-1]))}
+
+
 def fs_halves(positions: np.ndarray, k: float) -> tuple[int, float, float, float]:
     """The self-intermediate scattering function of each half of a run, at one common lag.
 
