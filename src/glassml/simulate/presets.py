@@ -335,8 +335,8 @@ def _rung(model: str, n: int, temperature: float, tau: float, n_samples: int, sp
 #: the other KA3D rungs follow the usual KA temperature dependence and are replaced by what the
 #: ladder itself measures (``glassml dynamics``).  The KA2D rungs are measured
 #: (``benchmarks/glassbench_tau.py``, Fs of the A particles near q = 7.2, two starts each,
-#: rounded; at T = 0.30 the median of four starts equilibrated by species-swap Monte Carlo,
-#: 2290, where GlassBench gives 2200).
+#: rounded; at T = 0.30 GlassBench's 2200, which six starts equilibrated by species-swap Monte
+#: Carlo match within their scatter: geometric mean at least 1540 at q = 7.07, 2090 at 2 pi).
 _LADDER_TAU = {
     "ka3d": {1.0: 0.7, 0.8: 2.2, 0.7: 5.0, 0.6: 15.0, 0.55: 45.0, 0.5: 200.0},
     "ka2d": {0.6: 2.2, 0.5: 4.0, 0.45: 6.4, 0.4: 13.0, 0.35: 100.0, 0.3: 2200.0},
