@@ -52,7 +52,7 @@ def measure(model: str, temperature: float, tau_guess: float, n: int, seed: int,
         trace = mc.equilibrate(swap_sweeps)
         swap = {key: v for key, v in trace.as_dict().items() if key not in ("sweeps", "energy_per_particle")}
         swap.update(energy=float(trace.energy[-1]), trace=trace.energy.tolist(),
-                    swap_acceptance=mc.accepted_swaps / (0.2 * n * mc.sweeps_done))
+                    swap_acceptance=mc.swap_acceptance)
         engine = LammpsEngine(get_model(model), np.mod(mc.x, mc.box), mc.types, mc.box)
     else:
         engine = LammpsEngine.from_model(get_model(model), n, seed=seed)

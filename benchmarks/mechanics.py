@@ -24,6 +24,12 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 
 
+def mean_and_error(v) -> tuple[float, float]:
+    """Mean and standard error (nan for a single value)."""
+    v = np.asarray(v, float)
+    return float(v.mean()), float(v.std(ddof=1) / np.sqrt(len(v))) if len(v) > 1 else float("nan")
+
+
 def glass(n: int, seed: int = 1):
     """A 2D KA glass: melt at T = 1, then FIRE to the inherent state."""
     from glassml.simulate.engine import LammpsEngine
@@ -194,8 +200,7 @@ def stability(n: int = 150, rates=(1e-1, 1e-2, 1e-3), n_samples: int = 3, radius
                   f"of {ly.yield_stress_.size}{eqn} (glass {t1 - t0:.0f} s, probes {time.time() - t1:.0f} s)", flush=True)
 
         def ms(v):
-            v = np.asarray(v)
-            return f"{v.mean():.4f} +- {v.std(ddof=1) / np.sqrt(len(v)):.4f}"
+            return "{:.4f} +- {:.4f}".format(*mean_and_error(v))
         print(f"{label}: e_IS {ms(e)}, mean Delta tau_c {ms(th)}, mean tau_c {ms(tc)}, yield strain {ms(gam)}",
               flush=True)
 
@@ -247,10 +252,9 @@ def swap_stability(n: int = 300, parents=(0.2, 0.12, 0.09), sweeps=(5000, 30000,
     mean stress over the last third of the strain (the flow stress); with ``grid`` > 0, also the
     mean local plastic threshold and local yield strain of ``grid`` x ``grid`` frozen-matrix probes
     of radius ``radius`` (loading direction, strain step 2e-3, glassml's own engine) of the
-    unloaded glass, the quantity Barbot et al. (2018) find higher in more relaxed glasses.
-    Ozawa et al. (PNAS 115,
-    6656 (2018); Phys. Rev. Research 2, 023203 (2020) for 2D) find that more stable glasses have a
-    higher peak followed by a larger, sharper drop (brittle yielding)."""
+    unloaded glass, the quantity Barbot et al. (2018) find higher in more relaxed glasses.  Ozawa
+    et al. (PNAS 115, 6656 (2018); Phys. Rev. Research 2, 023203 (2020) for 2D) find that more
+    stable glasses have a higher peak followed by a larger, sharper drop (brittle yielding)."""
     import json
 
     from glassml.mechanics import AthermalQuasistaticShear, LocalYieldStress
@@ -288,10 +292,7 @@ def swap_stability(n: int = 300, parents=(0.2, 0.12, 0.09), sweeps=(5000, 30000,
             print(f"  T_p {parent:g} glass {s}: " + ", ".join(f"{key} {v:.4g}" for key, v in row.items())
                   + f" (swap {t1 - t0:.0f} s, AQS {t2 - t1:.0f} s, probes {t3 - t2:.0f} s CPU)", flush=True)
 
-        def ms(v):
-            v = np.asarray(v, float)
-            return v.mean(), v.std(ddof=1) / np.sqrt(len(v)) if len(v) > 1 else float("nan")
-        rows[parent] = {key: ms(v) for key, v in cols.items()}
+        rows[parent] = {key: mean_and_error(v) for key, v in cols.items()}
         print(f"T_p {parent:g}: " + ", ".join(f"{key} {m:.4g} +- {e:.2g}" for key, (m, e) in rows[parent].items()),
               flush=True)
     if json_out:

@@ -25,6 +25,12 @@ def _f(v) -> str:
     return repr(float(v))
 
 
+def lammps_minimize(force_tolerance: float, max_iterations: int) -> str:
+    """The LAMMPS ``minimize`` command of the mechanics protocols: stop on the 2-norm of the
+    global force vector, no energy criterion."""
+    return f"minimize 0.0 {_f(force_tolerance)} {int(max_iterations)} {int(10 * max_iterations)}"
+
+
 def d2min(before: np.ndarray, after: np.ndarray, box_before, box_after, cutoff: float = 2.5) -> np.ndarray:
     """Falk–Langer non-affine squared displacement of each particle (Falk & Langer, PRE 57, 7192 (1998)).
 
@@ -103,7 +109,7 @@ class _LammpsShear:
     def __init__(self, eng, force_tolerance: float, max_iterations: int):
         self.eng, self.d = eng, eng.model.dimension
         self.lengths = eng.box.copy()
-        self.minimize = (f"minimize 0.0 {_f(force_tolerance)} {int(max_iterations)} {int(10 * max_iterations)}")
+        self.minimize = lammps_minimize(force_tolerance, max_iterations)
         self.tilt = 0.0
         eng.commands("change_box all triclinic", "thermo_style custom step pe pxy", "thermo_modify norm yes")
 
@@ -156,12 +162,27 @@ class _NumpyShear:
 ENGINES = ("auto", "lammps", "numpy")
 
 
+def check_engine(engine: str) -> None:
+    """A one-line error for an engine name that is not one of :data:`ENGINES`."""
+    if engine not in ENGINES:
+        raise GlassmlError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+
+
+def model_diameters(model, diameters) -> np.ndarray | None:
+    """``diameters`` as floats for a polydisperse model (a one-line error when missing), ``None``
+    for the others."""
+    if not model.polydisperse:
+        return None
+    if diameters is None:
+        raise GlassmlError(f"model {model.name} is polydisperse: pass the particle diameters")
+    return np.asarray(diameters, float)
+
+
 def engine_for(model, engine: str = "auto") -> str:
     """The engine that runs ``model``: ``engine`` itself, or for ``"auto"`` ``"numpy"`` (glassml's
     own potential and FIRE) for a polydisperse model and ``"lammps"`` otherwise; a one-line error
     for an unknown engine or LAMMPS asked to run a polydisperse model."""
-    if engine not in ENGINES:
-        raise GlassmlError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    check_engine(engine)
     if engine == "auto":
         return "numpy" if model.polydisperse else "lammps"
     if engine == "lammps" and model.polydisperse:
@@ -223,8 +244,7 @@ class AthermalQuasistaticShear:
             raise GlassmlError(f"strain step must be positive, got {self.strain_step}")
         if not (np.isfinite(self.max_strain) and self.max_strain > 0):
             raise GlassmlError(f"maximum strain must be positive, got {self.max_strain}")
-        if self.engine not in ENGINES:
-            raise GlassmlError(f"engine must be one of {', '.join(ENGINES)}, got {self.engine!r}")
+        check_engine(self.engine)
         return max(1, int(round(self.max_strain / self.strain_step)))
 
     def compute(self, model, positions, types, box, *, diameters=None,
@@ -234,9 +254,7 @@ class AthermalQuasistaticShear:
         n_steps = self.check_parameters()
         engine = engine_for(model, self.engine)
         if engine == "numpy":
-            if model.polydisperse and diameters is None:
-                raise GlassmlError(f"model {model.name} is polydisperse: pass the particle diameters")
-            stepper = _NumpyShear(model, positions, types, box, None if diameters is None else np.asarray(diameters, float),
+            stepper = _NumpyShear(model, positions, types, box, model_diameters(model, diameters),
                                   self.force_tolerance, self.max_iterations)
             self._shear(stepper, n_steps, len(positions), show_progress)
         else:

@@ -136,6 +136,6 @@ def swap_glass(model="poly-swap-2d", n: int = 300, parent_temperature: float = 0
         raise GlassmlError(f"FIRE did not reach max |F| < {force_tolerance:g} ({res.max_force:.3g} after {res.n_steps} steps)")
     info = {"parent_temperature": float(parent_temperature), "equilibration_sweeps": int(equilibration_sweeps),
             "parent_energy": mc.potential_energy_per_particle(), "converged": bool(trace.converged),
-            "swap_acceptance": mc.accepted_swaps / max(1.0, mc.p_swap * len(mc.x) * mc.sweeps_done),
+            "swap_acceptance": mc.swap_acceptance,
             "energy": float(res.energy_per_particle), "max_force": float(res.max_force)}
     return res.positions, mc.types.copy(), mc.box.copy(), mc.diameters.copy(), info

@@ -31,11 +31,7 @@ import numpy as np
 
 from glassml.errors import GlassmlError
 from glassml.geometry import Box
-from glassml.mechanics.aqs import ENGINES, engine_for
-
-
-def _f(v) -> str:
-    return repr(float(v))
+from glassml.mechanics.aqs import check_engine, engine_for, lammps_minimize, model_diameters
 
 
 def shear_axes(angle: float, dimension: int = 2) -> tuple[np.ndarray, np.ndarray]:
@@ -158,8 +154,7 @@ class LocalYieldStress:
             raise GlassmlError(f"region radius must be positive, got {self.radius}")
         if int(self.n_directions) < 1:
             raise GlassmlError(f"need at least one shear direction, got {self.n_directions}")
-        if self.engine not in ENGINES:
-            raise GlassmlError(f"engine must be one of {', '.join(ENGINES)}, got {self.engine!r}")
+        check_engine(self.engine)
         if box is not None:
             half = 0.5 * float(np.min(np.asarray(box, float)))
             if self.radius > half:
@@ -184,9 +179,7 @@ class LocalYieldStress:
         from glassml.progress import ProgressBar
 
         lengths = np.asarray(box, float).reshape(-1)
-        dia = None if diameters is None else np.asarray(diameters, float)
-        if model.polydisperse and dia is None:
-            raise GlassmlError(f"model {model.name} is polydisperse: pass the particle diameters")
+        dia = model_diameters(model, diameters)
         self.check_parameters(lengths, model.max_cutoff(dia))
         engine = engine_for(model, self.engine)
         x0 = np.asarray(positions, float)
@@ -274,8 +267,7 @@ class _LammpsProbe:
         self.d = len(lengths)
         self.cell = Box(lengths)
         self.eng = LammpsEngine(model, x0, types, lengths, suffix=lys.suffix)
-        self.minimize = (f"minimize 0.0 {_f(lys.force_tolerance)} {int(lys.max_iterations)} "
-                         f"{int(10 * lys.max_iterations)}")
+        self.minimize = lammps_minimize(lys.force_tolerance, lys.max_iterations)
         self.comps = "c_sa[1] c_sa[2] c_sa[4]" if self.d == 2 else "c_sa[1] c_sa[2] c_sa[3] c_sa[4] c_sa[5] c_sa[6]"
         self.eng.commands("thermo_style custom step pe", "min_style fire", "compute sa all stress/atom NULL virial")
 

@@ -148,6 +148,11 @@ class SwapMonteCarlo:
         self.accepted_swaps += int(asw)
         return traj
 
+    @property
+    def swap_acceptance(self) -> float:
+        """Accepted fraction of the swap attempts so far (``p_swap`` of all attempts; 0 before any)."""
+        return self.accepted_swaps / max(1.0, self.p_swap * len(self.x) * self.sweeps_done)
+
     def potential_energy_per_particle(self) -> float:
         return float(montecarlo.total_energy(self.x, self.types, self.diameters, self.box, *self._params, self.rcut)
                      / len(self.x))
@@ -425,7 +430,7 @@ class SwapCampaign:
         n = len(x0)
         info = {"index": int(index), "seed": seeds["equilibrate"], "replica_seeds": seeds["replicas"],
                 "equilibration": trace.as_dict(),
-                "swap_acceptance": mc.accepted_swaps / max(1.0, self.p_swap * n * mc.sweeps_done),
+                "swap_acceptance": mc.swap_acceptance,
                 "_atom_steps": int(n * (mc.sweeps_done + self.n_replicas * int(at[-1]))),
                 "_wall": _time.perf_counter() - wall}
         return arrays, info
