@@ -11,7 +11,7 @@ import torch
 from glassml.data import spaced_points
 from glassml.errors import GlassmlError
 from glassml.learn.base import PropensityEstimator
-from glassml.learn.gnn import BOTAN, BapstGNN, EquivariantGNN
+from glassml.learn.gnn import BOTAN, BapstGNN, EquivariantGNN, StackedBapstGNN, StackedBOTAN, StackedEquivariantGNN
 from glassml.learn.gnn.graphs import collate
 from glassml.learn.gnn.networks import EncodeProcessDecode
 from glassml.structure import Configuration
@@ -19,8 +19,10 @@ from glassml.structure import Configuration
 torch.set_num_threads(1)
 
 MODELS = [BapstGNN, BOTAN, EquivariantGNN]
+STACKED = [StackedBapstGNN, StackedBOTAN, StackedEquivariantGNN]
 TINY = {"bapst": {"mlp_sizes": [16, 16], "n_steps": 2}, "botan": {"mlp_sizes": [16, 16], "n_steps": 2},
         "se3": {"scalars": 8, "vectors": 4, "n_layers": 2}}
+TINY.update({f"{name}_stacked": params for name, params in TINY.items()})
 
 
 
@@ -56,9 +58,11 @@ def _fit(cls, items, **kw):
                    validation=([v["conf"] for v in val], [v["y"] for v in val], [v["traj"] for v in val]))
 
 
-@pytest.mark.parametrize("cls", MODELS, ids=lambda c: c.name)
+@pytest.mark.parametrize("cls", MODELS + STACKED, ids=lambda c: c.name)
 def test_validation_loss_falls_within_a_few_steps_and_invariances_hold_after_training(cls, items):
-    est = _fit(cls, items, epochs=12, batch_size=1, lr=1e-2, schedule="constant", warmup_epochs=0)  # 36 optimiser steps
+    # the stacked learners' own sets need inherent states: the toy thermal configurations take Boattini's
+    stacked = {"ridge_inputs": ["boattini"], "ridge_folds": 3} if cls in STACKED else {}
+    est = _fit(cls, items, epochs=12, batch_size=1, lr=1e-2, schedule="constant", warmup_epochs=0, **stacked)  # 36 optimiser steps
     val = [h["val_loss"] for h in est.history_]
     assert min(val[-3:]) < 0.7 * val[0], val
     assert est.info_["best_epoch"] == int(np.argmin(val))
@@ -72,7 +76,7 @@ def test_validation_loss_falls_within_a_few_steps_and_invariances_hold_after_tra
     np.testing.assert_allclose(moved, base, atol=1e-4 * base.std(), rtol=0)
     np.testing.assert_allclose(swapped, base[:, perm], atol=1e-4 * base.std(), rtol=0)
     sensitivity = est.rotation_sensitivity([it["conf"]], n_rotations=2)
-    if cls is EquivariantGNN:
+    if issubclass(cls, EquivariantGNN):
         assert sensitivity < 1e-5
     else:  # learnt through cube-symmetry augmentation only: neither exact nor arbitrary
         assert 1e-5 < sensitivity < 1.0
@@ -190,6 +194,93 @@ def test_coarse_grained_displacement_input_is_the_exp_weighted_neighbour_mean(it
     np.testing.assert_allclose(g.node_scalars[:, 1], w @ logu / w.sum(axis=1), rtol=1e-10)
     with pytest.raises(GlassmlError, match="unknown node input"):
         BapstGNN(node_keys=["displacement_Lx"], **TINY["bapst"]).to_graph(relaxed)
+
+
+def test_descriptor_set_inputs_are_the_stored_features_of_the_set_on_its_own_positions(items, tmp_path):
+    from glassml.structure.sets import compute_set
+
+    rng = np.random.default_rng(5)
+    train = []
+    for it in items[:3]:
+        thermal = np.mod(it["x"] + rng.normal(scale=0.05, size=it["x"].shape), it["box"])
+        train.append(Configuration(it["x"], it["box"], it["types"], model="ka3d", reference=thermal))
+    keys = ["displacement", "descriptors:boattini", "descriptors:displacement"]
+    est = BapstGNN(node_keys=keys, positions="inherent", epochs=2, device="cpu", **TINY["bapst"])
+    with pytest.raises(GlassmlError, match="known only after fit"):
+        est.n_parameters()
+    est.fit(train, [it["y"] for it in items[:3]])
+    conf = train[1]
+    # Boattini's set is defined on thermal positions: the graph's reference; the displacement set on the graph's own
+    thermal_conf = Configuration(conf.reference, conf.box, conf.types, model="ka3d")
+    boattini, _ = compute_set("boattini", thermal_conf)
+    disp, _ = compute_set("displacement", conf)
+    raw = est.to_graph(conf).node_scalars * est.node_std_ + est.node_mean_
+    np.testing.assert_allclose(raw[:, 0], np.log(np.linalg.norm(conf.query.box.minimum_image(conf.reference - conf.positions), axis=1) + 1e-3),
+                               rtol=1e-10)
+    np.testing.assert_allclose(raw[:, 1 : 1 + boattini.shape[1]], boattini, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(raw[:, 1 + boattini.shape[1]:], disp, rtol=1e-9, atol=1e-12)
+    assert est.n_node_scalars() == raw.shape[1] == 1 + boattini.shape[1] + disp.shape[1]
+    # the fitted model saves its resolved set parameters and predicts the same after loading
+    est.save(tmp_path / "m.npz")
+    back = PropensityEstimator.load(tmp_path / "m.npz")
+    assert back.descriptor_params_ == est.descriptor_params_
+    np.testing.assert_allclose(back.predict([conf])[0], est.predict([conf])[0], rtol=1e-6, atol=1e-7)
+    # a set of inherent positions cannot be computed on a thermal graph
+    with pytest.raises(GlassmlError, match="use positions='inherent'"):
+        BapstGNN(node_keys=["descriptors:displacement"], **TINY["bapst"]).to_graph(items[0]["conf"])
+    with pytest.raises(GlassmlError, match="unknown descriptor set"):
+        BapstGNN(node_keys=["descriptors:nope"], **TINY["bapst"]).to_graph(conf)
+
+
+def test_ridge_inputs_are_cross_fitted_ridge_predictions_and_the_full_ridge_at_prediction(tmp_path):
+    from glassml.learn.linear import SpeciesRidge
+    from glassml.structure.sets import compute_set
+
+    rng = np.random.default_rng(31)
+    more = [_item(rng) for _ in range(6)]
+    train, val, new = more[:4], more[4:5], more[5]
+    est = BapstGNN(ridge_inputs=["boattini"], ridge_folds=2, epochs=2, device="cpu", **TINY["bapst"])
+    est.fit([it["conf"] for it in train], [it["y"] for it in train], validation=([it["conf"] for it in val], [it["y"] for it in val]))
+    assert isinstance(est.ridge_, SpeciesRidge) and est.n_node_scalars() == 3 and "alpha" in est.info_["ridge"]
+
+    def rows(group):
+        return (np.concatenate([compute_set("boattini", it["conf"])[0] for it in group]), np.concatenate([it["y"].T for it in group]),
+                np.concatenate([it["types"] for it in group]))
+
+    def ridge(group):
+        return SpeciesRidge(refit=False).fit(*rows(group)[:2], species=rows(group)[2], validation=(*rows(val), np.zeros(len(rows(val)[2]))))
+
+    # a new configuration gets the prediction of the ridge fitted on all training configurations
+    x_new = compute_set("boattini", new["conf"])[0]
+    expected = ridge(train).predict(x_new, species=new["types"])
+    raw = est.to_graph(new["conf"]).node_scalars * est.node_std_ + est.node_mean_
+    np.testing.assert_allclose(raw, expected, rtol=1e-8, atol=1e-10)
+    # each training configuration gets the prediction of a ridge fitted on the other fold only
+    cross = est._fit_ridge([it["conf"] for it in train], [it["y"] for it in train], [it["conf"] for it in val], [it["y"] for it in val],
+                           est._resolved())
+    for k, other in ((0, train[2:]), (3, train[:2])):
+        x_k = compute_set("boattini", train[k]["conf"])[0]
+        np.testing.assert_allclose(cross[k], ridge(other).predict(x_k, species=train[k]["types"]).T, rtol=1e-8, atol=1e-10)
+        assert not np.allclose(cross[k], ridge(train).predict(x_k, species=train[k]["types"]).T)
+    est.save(tmp_path / "stacked.npz")
+    back = PropensityEstimator.load(tmp_path / "stacked.npz")
+    np.testing.assert_allclose(back.predict([new["conf"]])[0], est.predict([new["conf"]])[0], rtol=1e-6, atol=1e-7)
+    with pytest.raises(GlassmlError, match="at least 2 training configurations"):
+        BapstGNN(ridge_inputs=["boattini"], epochs=1, device="cpu", **TINY["bapst"]).fit([train[0]["conf"]], [train[0]["y"]])
+    with pytest.raises(GlassmlError, match="ridge_folds"):
+        BapstGNN(ridge_inputs=["boattini"], ridge_folds=1, **TINY["bapst"]).to_graph(new["conf"])
+
+
+def test_stacked_learners_read_the_combined_ridge_sets_and_need_inherent_states(items):
+    from glassml.learn.gnn.base import COMBINED_SETS
+    from glassml.learn.linear import CombinedRidge
+
+    assert [name for name, _ in CombinedRidge.descriptor_sets] == list(COMBINED_SETS)
+    for cls in STACKED:
+        assert cls()._resolved()["ridge_inputs"] == COMBINED_SETS and cls(ridge_inputs=["jung"])._resolved()["ridge_inputs"] == ("jung",)
+    assert BOTAN()._resolved()["ridge_inputs"] == ()
+    with pytest.raises(GlassmlError, match="use positions='inherent'"):
+        StackedBOTAN(epochs=1, device="cpu", **TINY["botan"]).fit([it["conf"] for it in items[:2]], [it["y"] for it in items[:2]])
 
 
 def test_sparse_sums_and_gathers_equal_index_add_and_index_select_with_their_gradients():

@@ -66,7 +66,8 @@ def registry() -> dict[str, type["PropensityEstimator"]]:
 
 
 #: learners registered only when their extra is installed (:mod:`glassml.learn.gnn` needs torch)
-NEEDS_EXTRA: dict[str, str] = {"bapst": "torch", "botan": "torch", "se3": "torch"}
+NEEDS_EXTRA: dict[str, str] = {"bapst": "torch", "botan": "torch", "se3": "torch",
+                               "bapst_stacked": "torch", "botan_stacked": "torch", "se3_stacked": "torch"}
 
 
 def get_estimator(name: str) -> type["PropensityEstimator"]:

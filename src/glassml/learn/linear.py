@@ -62,7 +62,7 @@ def ridge_path(x: np.ndarray, y: np.ndarray, alphas: Sequence[float]) -> np.ndar
     return out
 
 
-class _SpeciesRidge(FeatureEstimator):
+class SpeciesRidge(FeatureEstimator):
     """Per-species ridge regression of all times at once on the descriptor arrays of
     ``descriptor_sets``, side by side (see the module docstring for the selection).
 
@@ -152,14 +152,14 @@ class _SpeciesRidge(FeatureEstimator):
 
 
 @register("boattini_ridge")
-class BoattiniRidge(_SpeciesRidge):
+class BoattiniRidge(SpeciesRidge):
     """Ridge regression on Boattini's coarse-grained bond-order descriptors (PRL 127, 088007, 2021)."""
 
     descriptor_sets = (("boattini", None),)
 
 
 @register("cage")
-class CageLinear(_SpeciesRidge):
+class CageLinear(SpeciesRidge):
     """CAGE: ridge regression on descriptors of the cage state combined with the initial state
     (Alkemade, Smallenburg & Filion, JCP 158, 134512 (2023): "by combining the cage state
     information with the initial state" the prediction holds from the caging regime on).
@@ -174,7 +174,7 @@ class CageLinear(_SpeciesRidge):
 
 
 @register("combined_ridge")
-class CombinedRidge(_SpeciesRidge):
+class CombinedRidge(SpeciesRidge):
     """Ridge regression on every static descriptor set of the initial configuration and its
     inherent structure: Boattini's bond order (Boattini et al. PRL 2021), Jung's physics-inspired
     set (Jung, Biroli, Berthier PRL 2023), the softness functions (Cubuk et al. PRL 2015) and

@@ -84,6 +84,8 @@ class BapstGNN(GraphEstimator):
         species_weights: Sequence[float] | None = None,
         positions: str = "thermal",
         node_keys: Sequence[str] = (),
+        ridge_inputs: Sequence[str] | None = None,
+        ridge_folds: int = 4,
         device: str = "auto",
         amp: str | bool = "auto",
         schedule: str | None = None,
@@ -95,7 +97,7 @@ class BapstGNN(GraphEstimator):
         seed: int = 0,
     ):
         super().__init__(size=size, epochs=epochs, batch_size=batch_size, lr=lr, grad_clip=grad_clip, weight_decay=weight_decay,
-                         patience=patience, augment=augment, species_weights=species_weights, positions=positions, node_keys=node_keys,
+                         patience=patience, augment=augment, species_weights=species_weights, positions=positions, node_keys=node_keys, ridge_inputs=ridge_inputs, ridge_folds=ridge_folds,
                          reference_edges=reference_edges, device=device, amp=amp, schedule=schedule, warmup_epochs=warmup_epochs, precision=precision,
                          checkpoint_dir=checkpoint_dir, members=members, verbose=verbose, seed=seed)
         self.mlp_sizes = mlp_sizes
@@ -111,7 +113,7 @@ class BapstGNN(GraphEstimator):
         n_times = getattr(self, "n_times_", None) or 1
         dim = getattr(self, "dimension_", None) or 3
         net = EncodeProcessDecode(
-            n_types + len(p["node_keys"]),
+            n_types + self.n_node_scalars(),
             (dim + int(p["edge_basis"])) * (2 if self.reference_edges else 1),
             n_times,
             mlp_sizes=tuple(int(m) for m in p["mlp_sizes"]),

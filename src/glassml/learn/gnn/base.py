@@ -31,14 +31,15 @@ import torch
 from glassml.errors import GlassmlError
 from glassml.learn.base import NotFittedError, PropensityEstimator
 from glassml.learn.features import pearson_columns
-from glassml.learn.gnn.graphs import Batch, Graph, check_targets, collate, configuration_graph, random_cube_symmetry, random_rotation
+from glassml.learn.gnn.graphs import (DESCRIPTORS, Batch, Graph, check_targets, collate, configuration_graph, descriptor_set_of,
+                                     node_inputs, random_cube_symmetry, random_rotation, resolve_descriptor_params)
 from glassml.learn.gnn.networks import MeanOfNetworks
 from glassml.structure import Configuration
 
 CHECKPOINT_NAME = "checkpoint.pt"
 
 #: defaults of the training parameters a ``size`` preset may set (used when left at None)
-TRAINING_DEFAULTS: dict[str, Any] = {"epochs": 20, "lr": 1e-3, "grad_clip": 1.0, "schedule": "cosine", "warmup_epochs": 2}
+TRAINING_DEFAULTS: dict[str, Any] = {"epochs": 20, "lr": 1e-3, "grad_clip": 1.0, "schedule": "cosine", "warmup_epochs": 2, "ridge_inputs": ()}
 #: learning-rate schedules: ``constant``; ``cosine`` (linear warm-up, then a cosine decay to
 #: ``COSINE_FLOOR`` of the peak at the last epoch, set per step); ``plateau`` (warm-up, then the
 #: rate is halved after ``PLATEAU_PATIENCE`` epochs without a better validation loss)
@@ -52,6 +53,8 @@ PRECISIONS = {"float32": torch.float32, "float64": torch.float64}
 PRESET_INPUTS: dict[str, Any] = {"positions": "inherent", "node_keys": ("displacement", "potential_energy"), "reference_edges": True}
 #: parameters that do not change the trained network: a checkpoint stays valid across them
 _RESUMABLE = ("patience", "checkpoint_dir", "verbose", "device", "amp", "members")
+#: the descriptor sets ``combined_ridge`` reads, for ``ridge_inputs``
+COMBINED_SETS = ("boattini", "jung", "softness", "displacement")
 
 
 def resolve_device(device: str) -> torch.device:
@@ -97,9 +100,21 @@ class GraphEstimator(PropensityEstimator):
         training statistics; ``"potential_energy"`` (half of each pair energy, from the
         configuration's ``model``), ``"displacement"`` (log distance from the thermal position
         to the relaxed one), ``"displacement_L2"`` (that averaged over neighbours with weights
-        exp(-r/2); any length).
+        exp(-r/2); any length), ``"descriptors:<set>"`` (every feature of a registered descriptor
+        set, :mod:`glassml.structure.sets`, e.g. ``descriptors:jung``, computed on the set's
+        default positions: the graph's own, or the thermal reference of a relaxed graph; its
+        data-dependent parameters are resolved on the first training configuration).
     reference_edges: on a graph of relaxed positions, each edge also carries the vector of the
         same pair in the thermal (reference) positions; each network reads it in its own way.
+    ridge_inputs: descriptor sets (none by default; :data:`COMBINED_SETS`, what ``combined_ridge``
+        reads, for the stacked learners of :mod:`glassml.learn.gnn.stacked`)
+        whose per-species ridge prediction of the target at every time becomes T more node
+        inputs: stacked generalisation (Wolpert, Neural Networks 5, 241 (1992)).  On the
+        training configurations the predictions are cross-fitted over ``ridge_folds`` folds of
+        configurations (each from a ridge that did not see it), so the network learns from
+        predictions as good as those it gets at test time; the ridge strength is chosen on the
+        validation configurations (a held-out fifth of the training ones without them), and the
+        ridge kept for prediction is fitted on all training configurations (``ridge_``).
     device: ``auto`` | ``cpu`` | ``cuda`` | ``cuda:0`` ...; amp: mixed precision on CUDA
         (``auto`` = on when on CUDA, ``on``, ``off``).
     checkpoint_dir: if set (a string or a path), the full training state is written there
@@ -147,6 +162,8 @@ class GraphEstimator(PropensityEstimator):
         positions: str = "thermal",
         node_keys: Sequence[str] = (),
         reference_edges: bool = False,
+        ridge_inputs: Sequence[str] | None = None,
+        ridge_folds: int = 4,
         device: str = "auto",
         amp: str | bool = "auto",
         schedule: str | None = None,
@@ -169,6 +186,8 @@ class GraphEstimator(PropensityEstimator):
         self.positions = positions
         self.node_keys = node_keys
         self.reference_edges = reference_edges
+        self.ridge_inputs = ridge_inputs
+        self.ridge_folds = ridge_folds
         self.device = device
         self.amp = amp
         self.schedule = schedule
@@ -189,8 +208,12 @@ class GraphEstimator(PropensityEstimator):
         for key, value in defaults.items():
             if p.get(key) is None:
                 p[key] = value
-        keys = p["node_keys"]
-        p["node_keys"] = (keys,) if isinstance(keys, str) else tuple(keys)
+        for name in ("node_keys", "ridge_inputs"):
+            keys = p[name]
+            p[name] = (keys,) if isinstance(keys, str) else tuple(keys)
+        if p["ridge_inputs"] and (isinstance(p["ridge_folds"], bool) or not isinstance(p["ridge_folds"], (int, np.integer))
+                                  or p["ridge_folds"] < 2):
+            raise GlassmlError(f"ridge_folds must be an integer of at least 2, got {p['ridge_folds']!r}")
         from glassml.store import POSITIONS
 
         if p["species_weights"] is not None and (len(p["species_weights"]) == 0 or min(float(w) for w in p["species_weights"]) < 0):
@@ -216,6 +239,17 @@ class GraphEstimator(PropensityEstimator):
     def build_network(self) -> torch.nn.Module:
         """The torch module of this architecture, sized from the parameters and fitted shapes."""
 
+    def n_node_scalars(self) -> int:
+        """Columns of the per-particle inputs beside the species: one per node key, or per
+        feature of a ``descriptors:<set>`` key, whose width is known once fitted."""
+        mean = getattr(self, "node_mean_", None)
+        if mean is not None:
+            return int(np.size(mean))
+        p = self._resolved()
+        if any(descriptor_set_of(k) is not None for k in p["node_keys"]):
+            raise GlassmlError("the width of descriptor-set node inputs is known only after fit; fit the model first")
+        return len(p["node_keys"]) + (getattr(self, "n_times_", None) or 1) * bool(p["ridge_inputs"])
+
     def edge_features(self, edge_vectors: torch.Tensor) -> torch.Tensor:
         return edge_vectors
 
@@ -231,15 +265,65 @@ class GraphEstimator(PropensityEstimator):
         return self.node_loss(batch, node_pred)
 
     # ------------------------------------------------------------------ graphs
-    def to_graph(self, conf: Configuration, target: np.ndarray | None = None) -> Graph:
+    def to_graph(self, conf: Configuration, target: np.ndarray | None = None, ridge: np.ndarray | None = None) -> Graph:
         """The graph of one configuration, with extra node inputs standardised by the training
-        statistics (once fitted)."""
+        statistics (once fitted).  With ``ridge_inputs`` the ridge prediction (T, N) is appended:
+        ``ridge`` when given (the cross-fitted one of a training configuration), else that of
+        the fitted ``ridge_``."""
         p = self._resolved()
         g = configuration_graph(conf, cutoff=float(p["cutoff"]), self_edges=self.self_edges, node_keys=p["node_keys"], target=target,
-                                reference_vectors=bool(self.reference_edges), reference_shift=self.uses_reference_shift)
+                                reference_vectors=bool(self.reference_edges), reference_shift=self.uses_reference_shift,
+                                positions=p["positions"], descriptor_params=getattr(self, "descriptor_params_", None))
+        if p["ridge_inputs"]:
+            if ridge is None:
+                ridge = self.ridge_prediction(conf)
+            g.node_scalars = np.concatenate([g.node_scalars, np.asarray(ridge, dtype=np.float64).T], axis=1)
         if getattr(self, "node_mean_", None) is not None:
             g.node_scalars = (g.node_scalars - self.node_mean_) / self.node_std_
         return g
+
+    # ------------------------------------------------------------------ stacked ridge
+    def descriptor_rows(self, conf: Configuration) -> np.ndarray:
+        """The (N, F) features of the ``ridge_inputs`` descriptor sets of one configuration."""
+        p = self._resolved()
+        keys = [DESCRIPTORS + name for name in p["ridge_inputs"]]
+        return node_inputs(conf, keys, positions=p["positions"], descriptor_params=getattr(self, "descriptor_params_", None))
+
+    def ridge_prediction(self, conf: Configuration) -> np.ndarray:
+        """The fitted ridge's (T, N) prediction for one configuration."""
+        ridge = getattr(self, "ridge_", None)
+        if ridge is None:
+            raise NotFittedError(f"{type(self).__name__} with ridge_inputs is not fitted; call fit() or load() first")
+        return ridge.predict(self.descriptor_rows(conf), species=conf.types).T
+
+    def _fit_ridge(self, configurations, y, val_confs, val_y, p: dict[str, Any]) -> list[np.ndarray]:
+        """Fit ``ridge_`` on all training configurations and return the cross-fitted (T, N)
+        prediction of each (see ``ridge_inputs``)."""
+        from glassml.learn.linear import SpeciesRidge
+
+        n = len(configurations)
+        if n < 2:
+            raise GlassmlError("ridge_inputs needs at least 2 training configurations for its cross-fitted predictions")
+
+        def rows(confs, ys):
+            x = [self.descriptor_rows(c) for c in confs]
+            return (np.concatenate(x), np.concatenate([np.asarray(t, dtype=np.float64).T for t in ys]),
+                    np.concatenate([c.types for c in confs]), np.repeat(np.arange(len(confs)), [c.n_particles for c in confs]))
+
+        X, Y, species, groups = rows(configurations, y)
+        validation = rows(val_confs, val_y) if len(val_confs) else None
+
+        def fit(keep: np.ndarray) -> SpeciesRidge:
+            m = np.isin(groups, keep)
+            return SpeciesRidge(refit=False, seed=int(p["seed"])).fit(X[m], Y[m], species=species[m], groups=groups[m],
+                                                                      validation=validation)
+
+        self.ridge_ = fit(np.arange(n))
+        out = np.empty_like(Y)
+        for fold in np.array_split(np.arange(n), min(int(p["ridge_folds"]), n)):
+            m = np.isin(groups, fold)
+            out[m] = fit(np.setdiff1d(np.arange(n), fold)).predict(X[m], species=species[m])
+        return [out[groups == k].T for k in range(n)]
 
     def node_inputs(self, batch: Batch) -> torch.Tensor:
         if int(batch.types.max()) >= self.n_types_:
@@ -273,16 +357,15 @@ class GraphEstimator(PropensityEstimator):
         for g in graphs:
             g.target = (g.target - self.target_mean_[:, None]) / self.target_std_[:, None]
 
-    def _prepare(self, configurations: Sequence[Configuration], y: Sequence[np.ndarray], trajectories, train: bool) -> list[Graph]:
+    def _prepare(self, configurations: Sequence[Configuration], y: Sequence[np.ndarray], trajectories, train: bool,
+                 ridge: list[np.ndarray] | None = None) -> list[Graph]:
         if len(y) != len(configurations):
             raise GlassmlError(f"{len(configurations)} configurations but {len(y)} target arrays")
         if train:
             self.node_mean_ = self.node_std_ = None
         graphs = []
         for k, conf in enumerate(configurations):
-            if not isinstance(conf, Configuration):
-                raise GlassmlError(f"graph learners take glassml.structure.Configuration objects, got {type(conf).__name__}")
-            graphs.append(self.to_graph(conf, check_targets(y[k], conf.n_particles, k)))
+            graphs.append(self.to_graph(conf, check_targets(y[k], conf.n_particles, k), None if ridge is None else ridge[k]))
         if train:
             xs = np.concatenate([g.node_scalars for g in graphs])
             self.node_mean_ = xs.mean(axis=0)
@@ -348,7 +431,14 @@ class GraphEstimator(PropensityEstimator):
         p = self._resolved()
         device = resolve_device(p["device"])
         use_amp = self._amp(device)
-        train_graphs = self._prepare(configurations, y, trajectories, train=True)
+        for conf in configurations + val_confs:
+            if not isinstance(conf, Configuration):
+                raise GlassmlError(f"graph learners take glassml.structure.Configuration objects, got {type(conf).__name__}")
+        self.node_mean_ = self.ridge_ = None
+        keys = [*p["node_keys"], *(DESCRIPTORS + name for name in p["ridge_inputs"])]
+        self.descriptor_params_ = resolve_descriptor_params(configurations[0], keys, p["positions"])
+        ridge = self._fit_ridge(configurations, y, val_confs, val_y, p) if p["ridge_inputs"] else None
+        train_graphs = self._prepare(configurations, y, trajectories, train=True, ridge=ridge)
         val_graphs = self._prepare(val_confs, val_y, val_traj, train=False) if len(val_confs) else []
         n_members = int(p["members"])
         ckpt_root = Path(p["checkpoint_dir"]) if p["checkpoint_dir"] else None
@@ -367,6 +457,8 @@ class GraphEstimator(PropensityEstimator):
                       "best_epochs": [b["epoch"] for b in bests], "best_epoch": int(np.median([b["epoch"] for b in bests])),
                       "best_val_loss": float(np.mean([b["loss"] for b in bests])), "epochs_run": len(self.history_),
                       "epoch_seconds": [round(r["seconds"], 4) for r in self.history_]}
+        if self.ridge_ is not None:
+            self.info_["ridge"] = self.ridge_.info_
         return self
 
     def _fit_member(self, p: dict[str, Any], member: int | None, train_graphs, val_graphs, device, use_amp, ckpt_dir: Path | None):
@@ -593,7 +685,10 @@ class GraphEstimator(PropensityEstimator):
             graph_stats=self.graph_stats_, n_types=self.n_types_, n_times=self.n_times_, dimension=self.dimension_, history=self.history_,
             target_mean=np.asarray(self.target_mean_), target_std=np.asarray(self.target_std_),
             node_mean=np.asarray(self.node_mean_), node_std=np.asarray(self.node_std_),
+            descriptor_params=getattr(self, "descriptor_params_", None) or {},
         )
+        if getattr(self, "ridge_", None) is not None:
+            state.update({f"ridge.{k}": v for k, v in self.ridge_._state().items()})
         return state
 
     def _set_state(self, state: dict[str, Any]) -> None:
@@ -602,6 +697,14 @@ class GraphEstimator(PropensityEstimator):
         self.history_ = list(state["history"])
         self.target_mean_, self.target_std_ = np.asarray(state["target_mean"]), np.asarray(state["target_std"])
         self.node_mean_, self.node_std_ = np.asarray(state["node_mean"]), np.asarray(state["node_std"])
+        self.descriptor_params_ = dict(state.get("descriptor_params") or {})
+        ridge = {k[len("ridge."):]: v for k, v in state.items() if k.startswith("ridge.")}
+        self.ridge_ = None
+        if ridge:
+            from glassml.learn.linear import SpeciesRidge
+
+            self.ridge_ = SpeciesRidge()
+            self.ridge_._set_state(ridge)
         device = resolve_device(self.device)
         net = self._network().to(dtype=PRECISIONS[self._resolved()["precision"]])
         sd = {k[4:]: torch.as_tensor(np.asarray(v)) for k, v in state.items() if k.startswith("net.")}

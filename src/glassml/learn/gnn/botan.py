@@ -70,6 +70,8 @@ class BOTAN(BapstGNN):
         species_weights: Sequence[float] | None = None,
         positions: str = "thermal",
         node_keys: Sequence[str] = (),
+        ridge_inputs: Sequence[str] | None = None,
+        ridge_folds: int = 4,
         device: str = "auto",
         amp: str | bool = "auto",
         schedule: str | None = None,
@@ -82,7 +84,7 @@ class BOTAN(BapstGNN):
     ):
         super().__init__(mlp_sizes=mlp_sizes, n_steps=n_steps, aggregation=aggregation, edge_basis=edge_basis, norm=norm, cutoff=cutoff, reference_edges=reference_edges, size=size, epochs=epochs, batch_size=batch_size, lr=lr,
                          grad_clip=grad_clip, weight_decay=weight_decay, patience=patience, augment=augment, species_weights=species_weights, positions=positions,
-                         node_keys=node_keys, device=device, amp=amp, schedule=schedule, warmup_epochs=warmup_epochs, precision=precision, checkpoint_dir=checkpoint_dir, members=members, verbose=verbose, seed=seed)
+                         node_keys=node_keys, ridge_inputs=ridge_inputs, ridge_folds=ridge_folds, device=device, amp=amp, schedule=schedule, warmup_epochs=warmup_epochs, precision=precision, checkpoint_dir=checkpoint_dir, members=members, verbose=verbose, seed=seed)
         self.p = p
         self.edge_pretrain_epochs = edge_pretrain_epochs
         self.edge_pairs = edge_pairs

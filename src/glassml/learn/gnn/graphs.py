@@ -29,8 +29,11 @@ POTENTIAL_ENERGY = "potential_energy"
 #: relaxed one the graph is built on (``positions="inherent"`` or ``"cage"``); ``displacement_L2``
 #: (any length) is its average over neighbours with weights exp(-r/L)
 DISPLACEMENT = "displacement"
+#: prefix of a per-particle input that is a whole registered descriptor set
+#: (:mod:`glassml.structure.sets`), e.g. ``descriptors:jung``: one column per feature
+DESCRIPTORS = "descriptors:"
 #: the extra per-particle inputs (``node_keys``) a graph learner can compute from a configuration
-NODE_INPUTS = (POTENTIAL_ENERGY, DISPLACEMENT, DISPLACEMENT + "_L<length>")
+NODE_INPUTS = (POTENTIAL_ENERGY, DISPLACEMENT, DISPLACEMENT + "_L<length>", DESCRIPTORS + "<set>")
 
 
 def neighbor_graph(conf: Configuration, cutoff: float, *, self_edges: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -90,19 +93,67 @@ def _length_of(key: str) -> float | None:
     return length if length > 0 else None
 
 
-def node_inputs(conf: Configuration, keys: Sequence[str]) -> np.ndarray:
-    """The (N, len(keys)) extra per-particle inputs of a configuration, one column per key."""
+def descriptor_set_of(key: str) -> str | None:
+    """The descriptor set a ``descriptors:<set>`` key names, None for other keys."""
+    return key[len(DESCRIPTORS):] if key.startswith(DESCRIPTORS) else None
+
+
+def descriptor_configuration(conf: Configuration, set_name: str, positions: str) -> Configuration:
+    """The configuration a descriptor set is computed on, from a graph's configuration on
+    ``positions`` (thermal, inherent or cage): the graph's own when the set's default positions
+    are these, its thermal ``reference`` for a set of thermal positions, else an error."""
+    from glassml.structure.sets import get_set
+
+    spec = get_set(set_name)
+    if spec.positions == positions:
+        if spec.needs_reference and conf.reference is None:
+            raise GlassmlError(f"descriptor set {set_name!r} compares relaxed with thermal positions: "
+                               "build the configuration with reference=<thermal positions>")
+        return conf
+    if spec.positions == "thermal" and conf.reference is not None:
+        return Configuration(conf.reference, conf.box, conf.types, n_species=conf.n_species, periodic=conf.periodic,
+                             model=conf.model, diameters=conf.diameters)
+    raise GlassmlError(f"descriptor set {set_name!r} is computed on {spec.positions} positions but the graph is on "
+                       f"{positions} ones{'' if spec.positions == 'thermal' else f'; use positions={spec.positions!r}'}")
+
+
+def resolve_descriptor_params(conf: Configuration, keys: Sequence[str], positions: str) -> dict[str, dict]:
+    """The parameters of every descriptor set among ``keys``, with those that depend on the
+    data resolved on ``conf`` (e.g. softness bounds from the box), so that every configuration
+    a learner sees uses one definition."""
+    from glassml.structure.sets import get_set
+
+    out = {}
+    for key in keys:
+        if (name := descriptor_set_of(key)) is not None:
+            out[name] = get_set(name).resolve(descriptor_configuration(conf, name, positions), {})
+    return out
+
+
+def node_inputs(conf: Configuration, keys: Sequence[str], *, positions: str = "thermal",
+                descriptor_params: dict[str, dict] | None = None) -> np.ndarray:
+    """The (N, S) extra per-particle inputs of a configuration on ``positions``: one column per
+    key, and one per feature of a ``descriptors:<set>`` key (computed with ``descriptor_params``
+    of that set, resolved on this configuration when absent)."""
+    from glassml.structure.sets import compute_set
+
     cols = []
     for key in keys:
         if key == POTENTIAL_ENERGY:
-            cols.append(local_potential_energy(conf))
+            cols.append(local_potential_energy(conf)[:, None])
         elif key == DISPLACEMENT:
-            cols.append(relaxation_displacement(conf))
+            cols.append(relaxation_displacement(conf)[:, None])
         elif (length := _length_of(key)) is not None:
-            cols.append(relaxation_displacement(conf, length))
+            cols.append(relaxation_displacement(conf, length)[:, None])
+        elif (name := descriptor_set_of(key)) is not None:
+            params = (descriptor_params or {}).get(name)
+            if params is None:
+                params = resolve_descriptor_params(conf, [key], positions)[name]
+            values, _ = compute_set(name, descriptor_configuration(conf, name, positions), **params)
+            cols.append(np.asarray(values, dtype=np.float64))
         else:
             raise GlassmlError(f"unknown node input {key!r}; available: {', '.join(NODE_INPUTS)}")
-    return np.stack(cols, axis=1) if cols else np.zeros((conf.n_particles, 0))
+    return np.concatenate(cols, axis=1) if cols else np.zeros((conf.n_particles, 0))
 
 
 def check_targets(y, n_particles: int, index: int) -> np.ndarray:
@@ -145,13 +196,16 @@ def configuration_graph(
     target: np.ndarray | None = None,
     reference_vectors: bool = False,
     reference_shift: bool = False,
+    positions: str = "thermal",
+    descriptor_params: dict[str, dict] | None = None,
 ) -> Graph:
     """The :class:`Graph` of one configuration (optionally with its (T, N) target).
 
     With ``reference_vectors`` each edge also carries the vector between the same two particles
     in the configuration's ``reference`` positions (the thermal ones of a relaxed configuration);
     with ``reference_shift`` each node carries the minimum-image vector from its position to its
-    reference position."""
+    reference position.  ``positions`` (the kind of positions ``conf`` holds) and
+    ``descriptor_params`` go to :func:`node_inputs`."""
     if not isinstance(conf, Configuration):
         raise GlassmlError(f"graph learners take glassml.structure.Configuration objects, got {type(conf).__name__}")
     edge_index, edge_vectors = neighbor_graph(conf, cutoff, self_edges=self_edges)
@@ -166,7 +220,7 @@ def configuration_graph(
     if reference_shift:
         shift = np.ascontiguousarray(box.minimum_image(np.asarray(conf.reference, dtype=np.float64) - conf.positions))
     return Graph(types=conf.types, edge_index=edge_index, edge_vectors=edge_vectors,
-                 node_scalars=node_inputs(conf, node_keys), target=target, reference_vectors=ref, reference_shift=shift)
+                 node_scalars=node_inputs(conf, node_keys, positions=positions, descriptor_params=descriptor_params), target=target, reference_vectors=ref, reference_shift=shift)
 
 
 def locate_pairs(edge_index: np.ndarray, n_nodes: int, pairs: np.ndarray) -> np.ndarray:

@@ -79,6 +79,8 @@ class EquivariantGNN(GraphEstimator):
         species_weights: Sequence[float] | None = None,
         positions: str = "thermal",
         node_keys: Sequence[str] = (),
+        ridge_inputs: Sequence[str] | None = None,
+        ridge_folds: int = 4,
         device: str = "auto",
         amp: str | bool = "auto",
         schedule: str | None = None,
@@ -90,7 +92,7 @@ class EquivariantGNN(GraphEstimator):
         seed: int = 0,
     ):
         super().__init__(size=size, epochs=epochs, batch_size=batch_size, lr=lr, grad_clip=grad_clip, weight_decay=weight_decay,
-                         patience=patience, augment=augment, species_weights=species_weights, positions=positions, node_keys=node_keys,
+                         patience=patience, augment=augment, species_weights=species_weights, positions=positions, node_keys=node_keys, ridge_inputs=ridge_inputs, ridge_folds=ridge_folds,
                          reference_edges=reference_edges, device=device, amp=amp, schedule=schedule, warmup_epochs=warmup_epochs, precision=precision,
                          checkpoint_dir=checkpoint_dir, members=members, verbose=verbose, seed=seed)
         self.lmax = lmax
@@ -107,7 +109,7 @@ class EquivariantGNN(GraphEstimator):
     def build_network(self) -> torch.nn.Module:
         p = self._resolved()
         return EquivariantNet(
-            (getattr(self, "n_types_", None) or 2) + len(p["node_keys"]),
+            (getattr(self, "n_types_", None) or 2) + self.n_node_scalars(),
             getattr(self, "n_times_", None) or 1,
             n_vector_in=1 if self.displacement_vector else 0,
             cutoff=float(p["cutoff"]),
