@@ -248,7 +248,8 @@ def test_ridge_inputs_are_cross_fitted_ridge_predictions_and_the_full_ridge_at_p
                 np.concatenate([it["types"] for it in group]))
 
     def ridge(group):
-        return SpeciesRidge(refit=False).fit(*rows(group)[:2], species=rows(group)[2], validation=(*rows(val), np.zeros(len(rows(val)[2]))))
+        (x, y, species), (xv, yv, sv) = rows(group), rows(val)
+        return SpeciesRidge(refit=False).fit(x, y, species=species, validation=(xv, yv, sv, np.zeros(len(sv))))
 
     # a new configuration gets the prediction of the ridge fitted on all training configurations
     x_new = compute_set("boattini", new["conf"])[0]

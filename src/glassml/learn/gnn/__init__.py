@@ -4,9 +4,9 @@ They take :class:`glassml.structure.Configuration` objects and one (T, N) target
 configuration (``kind = "graph"``); BOTAN also takes the replica trajectories
 (``needs_trajectories``).  Importing this package registers the estimators ``bapst``, ``botan``
 and ``se3``, and the same three stacked on a ridge read-out of the descriptors
-(``bapst_stacked``, ``botan_stacked``, ``se3_stacked``; :mod:`glassml.learn.gnn.stacked`).  They need torch, and the SE(3) network also e3nn (the ``learn`` extra); without
-torch, importing this package raises a :class:`~glassml.errors.GlassmlError` that names the
-extra.  Usage, parameters and checks: the learn guide of the documentation (``docs/guide/learn.md``,
+(``bapst_stacked``, ``botan_stacked``, ``se3_stacked``; :mod:`glassml.learn.gnn.stacked`).
+They need torch, and the SE(3) network also e3nn (the ``learn`` extra); without torch,
+importing this package raises a :class:`~glassml.errors.GlassmlError` that names the extra.  Usage, parameters and checks: the learn guide of the documentation (``docs/guide/learn.md``,
 section "Graph learners").
 """
 

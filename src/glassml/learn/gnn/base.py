@@ -106,10 +106,10 @@ class GraphEstimator(PropensityEstimator):
         data-dependent parameters are resolved on the first training configuration).
     reference_edges: on a graph of relaxed positions, each edge also carries the vector of the
         same pair in the thermal (reference) positions; each network reads it in its own way.
-    ridge_inputs: descriptor sets (none by default; :data:`COMBINED_SETS`, what ``combined_ridge``
-        reads, for the stacked learners of :mod:`glassml.learn.gnn.stacked`)
-        whose per-species ridge prediction of the target at every time becomes T more node
-        inputs: stacked generalisation (Wolpert, Neural Networks 5, 241 (1992)).  On the
+    ridge_inputs: descriptor sets whose per-species ridge prediction of the target at every
+        time becomes T more node inputs: stacked generalisation (Wolpert, Neural Networks 5, 241
+        (1992)).  None by default; the stacked learners of :mod:`glassml.learn.gnn.stacked` read
+        :data:`COMBINED_SETS`, the sets of ``combined_ridge``.  On the
         training configurations the predictions are cross-fitted over ``ridge_folds`` folds of
         configurations (each from a ridge that did not see it), so the network learns from
         predictions as good as those it gets at test time; the ridge strength is chosen on the

@@ -92,7 +92,8 @@ class EquivariantGNN(GraphEstimator):
         seed: int = 0,
     ):
         super().__init__(size=size, epochs=epochs, batch_size=batch_size, lr=lr, grad_clip=grad_clip, weight_decay=weight_decay,
-                         patience=patience, augment=augment, species_weights=species_weights, positions=positions, node_keys=node_keys, ridge_inputs=ridge_inputs, ridge_folds=ridge_folds,
+                         patience=patience, augment=augment, species_weights=species_weights, positions=positions, node_keys=node_keys,
+                         ridge_inputs=ridge_inputs, ridge_folds=ridge_folds,
                          reference_edges=reference_edges, device=device, amp=amp, schedule=schedule, warmup_epochs=warmup_epochs, precision=precision,
                          checkpoint_dir=checkpoint_dir, members=members, verbose=verbose, seed=seed)
         self.lmax = lmax
