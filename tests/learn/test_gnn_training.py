@@ -257,8 +257,10 @@ def test_ridge_inputs_are_cross_fitted_ridge_predictions_and_the_full_ridge_at_p
     raw = est.to_graph(new["conf"]).node_scalars * est.node_std_ + est.node_mean_
     np.testing.assert_allclose(raw, expected, rtol=1e-8, atol=1e-10)
     # each training configuration gets the prediction of a ridge fitted on the other fold only
-    cross = est._fit_ridge([it["conf"] for it in train], [it["y"] for it in train], [it["conf"] for it in val], [it["y"] for it in val],
-                           est._resolved())
+    cross, on_val = est._fit_ridge([it["conf"] for it in train], [it["y"] for it in train], [it["conf"] for it in val],
+                                   [it["y"] for it in val], est._resolved())
+    x_val = compute_set("boattini", val[0]["conf"])[0]
+    np.testing.assert_allclose(on_val[0], ridge(train).predict(x_val, species=val[0]["types"]).T, rtol=1e-8, atol=1e-10)
     for k, other in ((0, train[2:]), (3, train[:2])):
         x_k = compute_set("boattini", train[k]["conf"])[0]
         np.testing.assert_allclose(cross[k], ridge(other).predict(x_k, species=train[k]["types"]).T, rtol=1e-8, atol=1e-10)

@@ -296,9 +296,10 @@ class GraphEstimator(PropensityEstimator):
             raise NotFittedError(f"{type(self).__name__} with ridge_inputs is not fitted; call fit() or load() first")
         return ridge.predict(self.descriptor_rows(conf), species=conf.types).T
 
-    def _fit_ridge(self, configurations, y, val_confs, val_y, p: dict[str, Any]) -> list[np.ndarray]:
-        """Fit ``ridge_`` on all training configurations and return the cross-fitted (T, N)
-        prediction of each (see ``ridge_inputs``)."""
+    def _fit_ridge(self, configurations, y, val_confs, val_y, p: dict[str, Any]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Fit ``ridge_`` on all training configurations; return the cross-fitted (T, N)
+        prediction of each (see ``ridge_inputs``) and ``ridge_``'s prediction of each
+        validation configuration."""
         from glassml.learn.linear import SpeciesRidge
 
         n = len(configurations)
@@ -323,7 +324,11 @@ class GraphEstimator(PropensityEstimator):
         for fold in np.array_split(np.arange(n), min(int(p["ridge_folds"]), n)):
             m = np.isin(groups, fold)
             out[m] = fit(np.setdiff1d(np.arange(n), fold)).predict(X[m], species=species[m])
-        return [out[groups == k].T for k in range(n)]
+        cross = [out[groups == k].T for k in range(n)]
+        if validation is None:
+            return cross, []
+        on_val = self.ridge_.predict(validation[0], species=validation[2])
+        return cross, [on_val[validation[3] == k].T for k in range(len(val_confs))]
 
     def node_inputs(self, batch: Batch) -> torch.Tensor:
         if int(batch.types.max()) >= self.n_types_:
@@ -359,6 +364,8 @@ class GraphEstimator(PropensityEstimator):
 
     def _prepare(self, configurations: Sequence[Configuration], y: Sequence[np.ndarray], trajectories, train: bool,
                  ridge: list[np.ndarray] | None = None) -> list[Graph]:
+        """The standardised graphs of ``configurations``; ``ridge``: their ridge predictions
+        (T, N) when ``ridge_inputs`` are on (the training statistics are set when ``train``)."""
         if len(y) != len(configurations):
             raise GlassmlError(f"{len(configurations)} configurations but {len(y)} target arrays")
         if train:
@@ -437,9 +444,9 @@ class GraphEstimator(PropensityEstimator):
         self.node_mean_ = self.ridge_ = None
         keys = [*p["node_keys"], *(DESCRIPTORS + name for name in p["ridge_inputs"])]
         self.descriptor_params_ = resolve_descriptor_params(configurations[0], keys, p["positions"])
-        ridge = self._fit_ridge(configurations, y, val_confs, val_y, p) if p["ridge_inputs"] else None
+        ridge, val_ridge = self._fit_ridge(configurations, y, val_confs, val_y, p) if p["ridge_inputs"] else (None, None)
         train_graphs = self._prepare(configurations, y, trajectories, train=True, ridge=ridge)
-        val_graphs = self._prepare(val_confs, val_y, val_traj, train=False) if len(val_confs) else []
+        val_graphs = self._prepare(val_confs, val_y, val_traj, train=False, ridge=val_ridge) if len(val_confs) else []
         n_members = int(p["members"])
         ckpt_root = Path(p["checkpoint_dir"]) if p["checkpoint_dir"] else None
         members, histories, bests = [], [], []
