@@ -441,7 +441,7 @@ class GraphEstimator(PropensityEstimator):
         for conf in configurations + val_confs:
             if not isinstance(conf, Configuration):
                 raise GlassmlError(f"graph learners take glassml.structure.Configuration objects, got {type(conf).__name__}")
-        self.node_mean_ = self.ridge_ = None
+        self.ridge_ = None  # _prepare(train=True) resets the node statistics
         keys = [*p["node_keys"], *(DESCRIPTORS + name for name in p["ridge_inputs"])]
         self.descriptor_params_ = resolve_descriptor_params(configurations[0], keys, p["positions"])
         ridge, val_ridge = self._fit_ridge(configurations, y, val_confs, val_y, p) if p["ridge_inputs"] else (None, None)
